@@ -1,0 +1,50 @@
+# Campaign Tracker. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+MO     := locale/zh_Hans/LC_MESSAGES/django.mo
+
+.PHONY: run test lint format check messages migrate seed clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# Compiled catalogs are committed; rebuild them when msgfmt is there and a .po is newer.
+$(MO): locale/zh_Hans/LC_MESSAGES/django.po
+	@if command -v msgfmt >/dev/null; then $(BIN)/python manage.py compilemessages -v0; else echo "msgfmt not found: using the committed .mo"; fi
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput -v0
+
+seed: migrate
+	$(BIN)/python manage.py seed_campaign
+	$(BIN)/python manage.py seed_demo
+
+run: $(STAMP) $(MO) seed
+	@echo "Campaign Tracker on http://127.0.0.1:$(PORT)/  (demo accounts: office, leader, guide, unitlead, staff, staff2; password campaign-demo)"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(STAMP) $(MO)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --no-obsolete
+	$(BIN)/python manage.py compilemessages -v0
+
+clean:
+	rm -rf var db.sqlite3 .pytest_cache

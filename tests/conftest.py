@@ -1,0 +1,119 @@
+"""Shared fixtures: a small city with two districts, its people and one campaign."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.factories import (
+    CampaignFactory,
+    CategoryFactory,
+    MeasureFactory,
+    TemplateFactory,
+    make_unit,
+    make_user,
+)
+from tracker.orgs.models import GuidanceGroup, Role, UnitLevel
+from tracker.work.instantiation import tasks_generate
+from tracker.work.models import Task
+
+PASSWORD = "pw-for-tests-123"
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def require_service(name: str, available: bool, why: str) -> None:
+    """Skip when a real service is missing, unless CI demands every service (REQUIRE_SERVICES=1)."""
+    if available:
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{name} is required (REQUIRE_SERVICES=1) but unavailable: {why}")
+    pytest.skip(f"{name} unavailable: {why}")
+
+
+@dataclass
+class City:
+    campaign: object
+    city: object
+    east: object
+    west: object
+    unit_a: object  # in east
+    unit_b: object  # in west
+    study: object
+    org: object
+    staff_a: object
+    leader_a: object
+    staff_b: object
+    guide: object  # guides unit_a only
+    office_city: object
+    office_east: object
+    leadership: object
+
+    def task_a(self) -> Task:
+        return Task.objects.filter(unit=self.unit_a).order_by("id").first()
+
+    def task_b(self) -> Task:
+        return Task.objects.filter(unit=self.unit_b).order_by("id").first()
+
+
+@pytest.fixture
+def city(db) -> City:
+    organ = CategoryFactory(code="organ", name_zh="机关", name_en="Organs")
+    school = CategoryFactory(code="school", name_zh="中小学", name_en="Schools")
+    campaign = CampaignFactory()
+    study = MeasureFactory(code="study", name_zh="理论学习", name_en="Theory study", order=1)
+    org = MeasureFactory(code="organisation", name_zh="组织实施", name_en="Organisation", order=6)
+    TemplateFactory(
+        campaign=campaign,
+        measure=study,
+        code="reading",
+        title_zh="读书班",
+        title_en="Reading class",
+        due_offset_days=90,
+    )
+    TemplateFactory(
+        campaign=campaign, measure=org, code="plan", title_zh="制定方案", title_en="Make a plan", due_offset_days=-10
+    )  # already overdue
+    TemplateFactory(campaign=campaign, measure=study, code="school-only", categories=[school])
+
+    city = make_unit("City", level=UnitLevel.CITY)
+    east = make_unit("East", parent=city, level=UnitLevel.DISTRICT)
+    west = make_unit("West", parent=city, level=UnitLevel.DISTRICT)
+    unit_a = make_unit("UnitA", parent=east, category=organ)
+    unit_b = make_unit("UnitB", parent=west, category=organ)
+    tasks_generate(campaign=campaign)
+
+    group = GuidanceGroup.objects.create(name="Group 1")
+    group.units.add(unit_a)
+    return City(
+        campaign=campaign,
+        city=city,
+        east=east,
+        west=west,
+        unit_a=unit_a,
+        unit_b=unit_b,
+        study=study,
+        org=org,
+        staff_a=make_user(Role.STAFF, unit=unit_a, username="staff_a", first_name="张三"),
+        leader_a=make_user(Role.UNIT_LEADER, unit=unit_a, username="leader_a"),
+        staff_b=make_user(Role.STAFF, unit=unit_b, username="staff_b"),
+        guide=make_user(Role.GUIDE, group=group, username="guide"),
+        office_city=make_user(Role.OFFICE, unit=city, username="office_city"),
+        office_east=make_user(Role.OFFICE, unit=east, username="office_east"),
+        leadership=make_user(Role.LEADERSHIP, unit=city, username="leadership"),
+    )
+
+
+@pytest.fixture
+def pdf():
+    def make(name="minutes.pdf", content=PDF_BYTES):
+        return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+    return make
+
+
+def login(client, user):
+    client.force_login(user)
+    return client

@@ -1,0 +1,55 @@
+from collections import Counter
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from tracker.demo.builder import DEMO_PASSWORD
+from tracker.orgs.models import GuidanceGroup, Unit
+from tracker.orgs.scope import scope_for
+from tracker.work.models import Entry, Task
+
+
+@pytest.fixture
+def demo(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", verbosity=0)
+
+
+def test_demo_city_shape(demo):
+    units = Unit.objects.filter(participates=True)
+    assert units.count() >= 40
+    assert units.values("category").distinct().count() >= 6
+    assert Unit.objects.values("depth").distinct().count() >= 4  # city → district → unit → sub-unit
+    assert GuidanceGroup.objects.count() >= 2 and all(g.units.exists() for g in GuidanceGroup.objects.all())
+
+
+def test_demo_accounts_log_in_with_their_roles(demo):
+    for username in ["office", "leader", "guide", "unitlead", "staff", "staff2"]:
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["staff", "staff2", "guide"])}
+    staff_units = scope_for(users["staff"]).edit_unit_ids
+    assert staff_units and staff_units.isdisjoint(scope_for(users["staff2"]).edit_unit_ids)
+    assert staff_units <= scope_for(users["guide"]).read_unit_ids
+
+
+def test_demo_progress_looks_alive(demo):
+    statuses = Counter(Task.objects.values_list("status", flat=True))
+    for status in ("todo", "in_progress", "submitted", "returned", "done"):
+        assert statuses[status] > 0, status
+    assert Entry.objects.exists()
+    from django.utils import timezone
+
+    assert Task.objects.filter(due_on__lt=timezone.localdate()).exclude(status="done").exists()  # some overdue
+    for task in Task.objects.filter(entry_count__gt=0)[:50]:
+        assert task.entries.count() == task.entry_count
+
+
+def test_second_run_changes_nothing(demo, django_capture_on_commit_callbacks):
+    before = (Unit.objects.count(), Task.objects.count(), Entry.objects.count())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", verbosity=0)
+        call_command("seed_campaign", verbosity=0)
+    assert (Unit.objects.count(), Task.objects.count(), Entry.objects.count()) == before

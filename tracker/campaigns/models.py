@@ -1,0 +1,161 @@
+"""The campaign, its measures and the required actions (规定动作) defined once per campaign."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tracker.core.models import Bilingual, TimeStamped, pick_language
+from tracker.orgs.models import UnitCategory
+
+
+class SourceCitation(models.Model):
+    """Where in the source speeches (seeds/sources/) a requirement comes from."""
+
+    source_file = models.CharField(_("source file"), max_length=100, blank=True)
+    source_line = models.PositiveIntegerField(_("source line"), null=True, blank=True)
+    source_quote = models.CharField(_("quoted words"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def citation(self) -> str:
+        return f"{self.source_file}:{self.source_line}" if self.source_file else ""
+
+
+class Campaign(Bilingual, SourceCitation, TimeStamped):
+    """One campaign run (主题教育 / 批次): its dates, general requirement and light thresholds."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    general_requirement = models.CharField(_("general requirement"), max_length=200, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    is_active = models.BooleanField(_("active"), default=True)
+    yellow_due_workdays = models.PositiveSmallIntegerField(_("yellow when due within (working days)"), default=3)
+    stale_days = models.PositiveSmallIntegerField(_("yellow after days without an entry"), default=14)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(name="campaign_dates_ordered", condition=Q(ends_on__gte=models.F("starts_on")))
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def total_days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
+
+    def days_elapsed(self, today: date) -> int:
+        return max(0, min(self.total_days, (today - self.starts_on).days + 1))
+
+
+class Measure(Bilingual, SourceCitation):
+    """One of the five key measures (重点措施) or organisation work (组织实施)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DueAnchor(models.TextChoices):
+    START = "start", _("after the campaign starts")
+    END = "end", _("before/after the campaign ends")
+
+
+class Recurrence(models.TextChoices):
+    NONE = "none", _("once")
+    MONTHLY = "monthly", _("every month")
+
+
+@dataclass(frozen=True)
+class Period:
+    index: int
+    starts_on: date | None
+    ends_on: date | None
+    due_on: date
+
+
+class TaskTemplate(SourceCitation, TimeStamped):
+    """A required action (规定动作), defined once and instantiated as a task per unit and period."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="templates", verbose_name=_("campaign")
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="templates", verbose_name=_("measure"))
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description = models.TextField(_("what to do"), blank=True)
+    done_criteria = models.TextField(_("what counts as done"), blank=True)
+    evidence_expected = models.TextField(_("evidence expected"), blank=True)
+    due_anchor = models.CharField(
+        _("due relative to"), max_length=10, choices=DueAnchor.choices, default=DueAnchor.START
+    )
+    due_offset_days = models.IntegerField(_("due offset (days)"), default=30)
+    recurrence = models.CharField(_("recurrence"), max_length=10, choices=Recurrence.choices, default=Recurrence.NONE)
+    categories = models.ManyToManyField(
+        UnitCategory,
+        blank=True,
+        related_name="templates",
+        verbose_name=_("unit categories"),
+        help_text=_("Leave empty to apply to every category."),
+    )
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    target_count = models.PositiveSmallIntegerField(_("records needed"), default=1)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["measure__order", "order", "code"]
+        verbose_name = _("task template")
+        verbose_name_plural = _("task templates")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="template_code_unique_per_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return pick_language(self.title_zh, self.title_en)
+
+    def periods(self) -> list[Period]:
+        """The periods this template asks for: one, or one per calendar month of the campaign."""
+        campaign = self.campaign
+        if self.recurrence == Recurrence.MONTHLY:
+            periods = []
+            first = campaign.starts_on.replace(day=1)
+            index = 0
+            while first <= campaign.ends_on:
+                last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+                start = max(first, campaign.starts_on)
+                end = min(last, campaign.ends_on)
+                periods.append(Period(index=index, starts_on=start, ends_on=end, due_on=end))
+                first = last + timedelta(days=1)
+                index += 1
+            return periods
+        anchor = campaign.starts_on if self.due_anchor == DueAnchor.START else campaign.ends_on
+        due = anchor + timedelta(days=self.due_offset_days)
+        due = min(max(due, campaign.starts_on), campaign.ends_on)
+        return [Period(index=0, starts_on=None, ends_on=None, due_on=due)]

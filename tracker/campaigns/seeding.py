@@ -1,0 +1,144 @@
+"""Load the campaign definition (seeds/campaign.yaml) into the database, idempotently.
+
+Rows are matched by their codes and updated in place, so loading twice gives the same data
+and a corrected wording reaches an existing campaign. Every citation is checked against the
+speech files in seeds/sources/: a quote that is not on the cited line stops the load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tracker.campaigns.models import Campaign, Measure, TaskTemplate
+from tracker.orgs.models import UnitCategory
+
+SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
+DEFAULT_DEFINITION = SEEDS_DIR / "campaign.yaml"
+DEFAULT_LENGTH_DAYS = 120
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    campaign: Campaign
+    categories: int
+    measures: int
+    templates: int
+
+
+def _source_lines(sources_dir: Path) -> dict[str, list[str]]:
+    return {path.name: path.read_text(encoding="utf-8").splitlines() for path in sources_dir.glob("*.txt")}
+
+
+def _citation(where: str, source: dict | None, lines: dict[str, list[str]]) -> dict:
+    if not source:
+        return {"source_file": "", "source_line": None, "source_quote": ""}
+    file, line, quote = source.get("file"), source.get("line"), source.get("quote", "")
+    if file not in lines:
+        raise ValidationError(f"{where}: source file {file!r} is not in seeds/sources/")
+    if not isinstance(line, int) or not 1 <= line <= len(lines[file]):
+        raise ValidationError(f"{where}: {file} has no line {line!r}")
+    if quote and quote not in lines[file][line - 1]:
+        raise ValidationError(f"{where}: the quote {quote!r} is not on {file} line {line}")
+    return {"source_file": file, "source_line": line, "source_quote": quote}
+
+
+@transaction.atomic
+def campaign_seed(
+    *,
+    path: Path = DEFAULT_DEFINITION,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> SeedResult:
+    """Create or update the campaign, categories, measures and templates from a YAML file.
+
+    Dates are set when the campaign is first created (default: today for 120 days) and changed
+    later only when given, so re-running the seed never moves a running campaign.
+    """
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    lines = _source_lines(path.parent / "sources")
+
+    categories = {}
+    for order, row in enumerate(data["categories"]):
+        categories[row["code"]], _ = UnitCategory.objects.update_or_create(
+            code=row["code"], defaults={"name_zh": row["name_zh"], "name_en": row.get("name_en", ""), "order": order}
+        )
+
+    measures = {}
+    for row in data["measures"]:
+        measures[row["code"]], _ = Measure.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name_zh": row["name_zh"],
+                "name_en": row.get("name_en", ""),
+                "order": row.get("order", 0),
+                **_citation(f"measure {row['code']}", row.get("source"), lines),
+            },
+        )
+
+    spec = data["campaign"]
+    campaign = Campaign.objects.filter(code=spec["code"]).first()
+    if campaign is None:
+        start = starts_on or timezone.localdate()
+        campaign = Campaign(
+            code=spec["code"], starts_on=start, ends_on=ends_on or start + timedelta(days=DEFAULT_LENGTH_DAYS)
+        )
+    else:
+        campaign.starts_on = starts_on or campaign.starts_on
+        campaign.ends_on = ends_on or campaign.ends_on
+    campaign.name_zh = spec["name_zh"]
+    campaign.name_en = spec.get("name_en", "")
+    campaign.general_requirement = spec.get("general_requirement", "")
+    campaign.yellow_due_workdays = spec.get("yellow_due_workdays", settings.TRACKER_DEFAULT_YELLOW_DUE_WORKDAYS)
+    campaign.stale_days = spec.get("stale_days", settings.TRACKER_DEFAULT_STALE_DAYS)
+    for field, value in _citation("campaign", spec.get("source"), lines).items():
+        setattr(campaign, field, value)
+    campaign.full_clean()
+    campaign.save()
+
+    seen_codes = set()
+    for order, row in enumerate(data["templates"]):
+        code = row["code"]
+        where = f"template {code}"
+        if code in seen_codes:
+            raise ValidationError(f"{where}: duplicate code")
+        seen_codes.add(code)
+        if row["measure"] not in measures:
+            raise ValidationError(f"{where}: unknown measure {row['measure']!r}")
+        unknown = set(row.get("categories") or []) - categories.keys()
+        if unknown:
+            raise ValidationError(f"{where}: unknown categories {sorted(unknown)}")
+        due = row.get("due") or {}
+        template, _ = TaskTemplate.objects.update_or_create(
+            campaign=campaign,
+            code=code,
+            defaults={
+                "measure": measures[row["measure"]],
+                "title_zh": row["title_zh"],
+                "title_en": row.get("title_en", ""),
+                "description": row.get("description_zh", ""),
+                "done_criteria": row.get("done_criteria_zh", ""),
+                "evidence_expected": row.get("evidence_zh", ""),
+                "due_anchor": due.get("anchor", "start"),
+                "due_offset_days": due.get("offset_days", 30),
+                "recurrence": row.get("recurrence", "none"),
+                "weight": row.get("weight", 1),
+                "target_count": row.get("target_count", 1),
+                "order": order,
+                **_citation(where, row.get("source"), lines),
+            },
+        )
+        template.full_clean()
+        template.categories.set([categories[c] for c in row.get("categories") or []])
+
+    from tracker.work.instantiation import tasks_generate
+
+    transaction.on_commit(lambda: tasks_generate(campaign=campaign))
+    return SeedResult(campaign=campaign, categories=len(categories), measures=len(measures), templates=len(seen_codes))

@@ -1,0 +1,215 @@
+"""A fictional demo city (清河市) with units, people and believable progress, relative to today.
+
+The tree, the people and the tasks go through the same services as real data; only the
+historical entries are inserted in bulk, because they describe the past and would take
+minutes to replay one by one.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from tracker.campaigns.models import Campaign
+from tracker.campaigns.seeding import campaign_seed
+from tracker.orgs.models import GuidanceGroup, Role, Unit, UnitCategory, UnitLevel
+from tracker.orgs.services import role_grant, unit_create
+from tracker.work.instantiation import tasks_generate
+from tracker.work.models import Entry, EventKind, Task, TaskEvent, TaskStatus
+
+DEMO_PASSWORD = "campaign-demo"
+CITY_CODE = "demo-city"
+
+# (code suffix, name, category) of the units every district has; townships get villages below.
+DISTRICT_UNITS = [
+    ("cpc-office", "区委办公室", "organ"),
+    ("edu-bureau", "区教育局", "organ"),
+    ("hospital", "区人民医院", "hospital"),
+    ("school", "区实验中学", "school"),
+    ("archives", "区档案馆", "institution"),
+    ("water-group", "区水务集团", "soe"),
+    ("chamber", "区工商联所属商会", "private"),
+    ("street-a", "城关街道", "township"),
+    ("town-b", "新桥镇", "township"),
+]
+DISTRICTS = [("dongcheng", "东城区"), ("xihu", "西湖区"), ("nanshan", "南山区"), ("beitang", "北塘县")]
+CITY_UNITS = [
+    ("org-dept", "市委组织部", "organ"),
+    ("university", "清河大学", "university"),
+    ("first-hospital", "市第一人民医院", "hospital"),
+    ("invest-group", "市城投集团", "soe"),
+    ("library", "市图书馆", "institution"),
+]
+VILLAGES = ["{}第一社区", "{}第二村"]
+
+ENTRY_TEXTS = [
+    "召开专题会议研究部署，形成会议纪要。",
+    "组织集中学习，班子成员逐一交流发言。",
+    "深入基层走访座谈，收集意见建议{}条。",
+    "制定工作方案并报送领导小组办公室。",
+    "完成阶段性任务，整理佐证材料归档。",
+    "对照清单逐项推进，已完成主要环节。",
+]
+RETURN_REASONS = [
+    "佐证材料不全，请补充会议签到表和会议纪要。",
+    "成效描述过于笼统，请补充具体数据和群众评价。",
+]
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    units: int
+    tasks: int
+    entries: int
+
+
+def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
+    """Build the demo city once; a second call finds it and changes nothing."""
+    today = today or timezone.localdate()
+    if Unit.objects.filter(code=CITY_CODE).exists():
+        return DemoResult(False, Unit.objects.count(), Task.objects.count(), Entry.objects.count())
+    rng = random.Random(seed)
+    with transaction.atomic():
+        campaign_seed(starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=60))
+    campaign = Campaign.objects.get(is_active=True)
+    with transaction.atomic():
+        units, people = _build_tree_and_people()
+    tasks_generate(campaign=campaign)
+    entries = _simulate_progress(campaign, units, people, rng, today)
+    return DemoResult(True, len(units), Task.objects.filter(campaign=campaign).count(), entries)
+
+
+def _user(username: str, full_name: str, *, login: bool):
+    User = get_user_model()
+    user = User(username=username, first_name=full_name, email=f"{username}@demo.invalid")
+    if login:
+        user.set_password(DEMO_PASSWORD)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def _build_tree_and_people():
+    cats = {c.code: c for c in UnitCategory.objects.all()}
+    city = unit_create(name="清河市", code=CITY_CODE, level=UnitLevel.CITY, participates=False, instantiate=False)
+    units: list[Unit] = []
+
+    def add(code, name, category, parent, level=UnitLevel.UNIT):
+        unit = unit_create(name=name, code=code, level=level, parent=parent, category=cats[category], instantiate=False)
+        units.append(unit)
+        return unit
+
+    for suffix, name, cat in CITY_UNITS:
+        add(f"city-{suffix}", name, cat, city)
+    districts = []
+    for dcode, dname in DISTRICTS:
+        district = unit_create(
+            name=dname, code=dcode, level=UnitLevel.DISTRICT, parent=city, participates=False, instantiate=False
+        )
+        districts.append(district)
+        for suffix, name, cat in DISTRICT_UNITS:
+            short = name[1:] if name.startswith("区") else name
+            unit = add(f"{dcode}-{suffix}", f"{dname}{short}", cat, district)
+            if cat == "township":
+                for i, pattern in enumerate(VILLAGES):
+                    add(f"{dcode}-{suffix}-v{i + 1}", pattern.format(name[:2]), "village", unit, UnitLevel.SUBUNIT)
+
+    # Guidance groups: one per pair of districts, plus the city units for the first.
+    group1 = GuidanceGroup.objects.create(name="第一巡回指导组")
+    group2 = GuidanceGroup.objects.create(name="第二巡回指导组")
+    for unit in units:
+        in_first = unit.path.startswith(districts[0].path) or unit.path.startswith(districts[1].path)
+        (group1 if in_first or unit.parent_id == city.pk else group2).units.add(unit)
+
+    people: dict[int, list] = {}
+    home = Unit.objects.get(code="dongcheng-cpc-office")
+    other = Unit.objects.get(code="nanshan-edu-bureau")
+    staff = _user("staff", "张晓敏", login=True)
+    staff2 = _user("staff2", "李建国", login=True)
+    unitlead = _user("unitlead", "王振华", login=True)
+    role_grant(user=staff, role=Role.STAFF, unit=home)
+    role_grant(user=unitlead, role=Role.UNIT_LEADER, unit=home)
+    role_grant(user=staff2, role=Role.STAFF, unit=other)
+    role_grant(user=_user("office", "赵丽（领导小组办公室）", login=True), role=Role.OFFICE, unit=city)
+    role_grant(user=_user("leader", "陈国强（领导小组）", login=True), role=Role.LEADERSHIP, unit=city)
+    role_grant(user=_user("guide", "刘志远（第一巡回指导组）", login=True), role=Role.GUIDE, group=group1)
+    people[home.pk] = [staff, unitlead]
+    people[other.pk] = [staff2]
+    for unit in units:
+        if unit.pk not in people:
+            clerk = _user(f"clerk-{unit.code}", f"{unit.name}联络员", login=False)
+            role_grant(user=clerk, role=Role.STAFF, unit=unit)
+            people[unit.pk] = [clerk]
+    return units, people
+
+
+def _simulate_progress(campaign, units, people, rng: random.Random, today: date) -> int:
+    office = get_user_model().objects.get(username="office")
+    tasks = list(Task.objects.filter(campaign=campaign).select_related("template"))
+    entries: list[Entry] = []
+    events: list[TaskEvent] = []
+    start = campaign.starts_on
+    for task in tasks:
+        owners = people[task.unit_id]
+        task.owner = rng.choice(owners)
+        task.last_activity_on = start
+        window_end = min(today, task.due_on)
+        overdue = task.due_on < today
+        roll = rng.random()
+        if overdue:
+            outcome = (
+                "done"
+                if roll < 0.68
+                else "submitted"
+                if roll < 0.76
+                else "returned"
+                if roll < 0.8
+                else ("in_progress" if roll < 0.9 else "todo")
+            )
+        elif task.due_on <= today + timedelta(days=20):
+            outcome = "in_progress" if roll < 0.55 else "done" if roll < 0.7 else "todo"
+        else:
+            outcome = "in_progress" if roll < 0.25 else "todo"
+        if outcome == "todo":
+            continue
+        count = rng.randint(1, 3)
+        days_span = max(0, (window_end - start).days)
+        dates = sorted(start + timedelta(days=rng.randint(0, days_span)) for _ in range(count))
+        for i, day in enumerate(dates):
+            percent = (
+                100 if outcome in ("done", "submitted", "returned") and i == count - 1 else rng.choice([20, 40, 60, 80])
+            )
+            entries.append(
+                Entry(
+                    task=task,
+                    author=task.owner,
+                    occurred_on=day,
+                    text=rng.choice(ENTRY_TEXTS).format(rng.randint(5, 40)),
+                    percent=percent,
+                )
+            )
+        task.entry_count = count
+        task.last_activity_on = dates[-1]
+        task.progress = entries[-1].percent
+        task.status = outcome
+        if outcome == "done":
+            events.append(TaskEvent(task=task, kind=EventKind.ACCEPTED, actor=office))
+        elif outcome == "returned":
+            events.append(TaskEvent(task=task, kind=EventKind.RETURNED, actor=office, note=rng.choice(RETURN_REASONS)))
+    with transaction.atomic():
+        Task.objects.bulk_update(
+            tasks, ["owner", "last_activity_on", "entry_count", "progress", "status"], batch_size=1000
+        )
+        Entry.objects.bulk_create(entries, batch_size=1000)
+        TaskEvent.objects.bulk_create(events, batch_size=1000)
+    return len(entries)
+
+
+__all__ = ["DEMO_PASSWORD", "TaskStatus", "demo_build"]

@@ -1,0 +1,154 @@
+"""The one access rule: which units a user may read, edit and review.
+
+Every view, export and mail builder reads rows through `<Model>.objects.for_user(user)`, which
+filters by `scope_for(user).unit_q(...)`. Anything outside the scope is simply not found.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from tracker.orgs.models import SUBTREE_ROLES, GuidanceGroup, Role, RoleAssignment, Unit
+
+log = logging.getLogger("tracker.access")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see and do, resolved once per request."""
+
+    is_superuser: bool = False
+    # Units seen one by one: a staff member's or unit leader's own unit, a guide's units.
+    read_unit_ids: frozenset[int] = frozenset()
+    # Subtrees seen whole: office and leadership.
+    read_paths: tuple[str, ...] = ()
+    edit_unit_ids: frozenset[int] = frozenset()
+    review_unit_ids: frozenset[int] = frozenset()
+    review_paths: tuple[str, ...] = ()
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    def unit_q(self, prefix: str = "") -> Q:
+        """A filter on a unit relation (`prefix` like "unit__") that keeps what is in scope."""
+        if self.is_superuser:
+            return Q()
+        return _units_q(prefix, self.read_unit_ids, self.read_paths)
+
+    def review_q(self, prefix: str = "") -> Q:
+        """A filter keeping the units whose submissions this user may accept or return."""
+        if self.is_superuser:
+            return Q()
+        return _units_q(prefix, self.review_unit_ids, self.review_paths)
+
+    @property
+    def reviews_anything(self) -> bool:
+        return self.is_superuser or bool(self.review_unit_ids or self.review_paths)
+
+    @property
+    def sees_many_units(self) -> bool:
+        return self.is_superuser or bool(self.read_paths) or len(self.read_unit_ids) > 1
+
+    def can_read(self, unit: Unit) -> bool:
+        return self.is_superuser or unit.id in self.read_unit_ids or _under(unit, self.read_paths)
+
+    def can_edit(self, unit: Unit) -> bool:
+        """Staff and unit leaders log progress for their own unit."""
+        return unit.id in self.edit_unit_ids
+
+    def can_review(self, unit: Unit) -> bool:
+        """The office (its subtree) and guides (their units) accept or return submissions."""
+        return self.is_superuser or unit.id in self.review_unit_ids or _under(unit, self.review_paths)
+
+    def can_lead(self, unit: Unit) -> bool:
+        return unit.id in self.edit_unit_ids and Role.UNIT_LEADER in self.roles
+
+
+def _units_q(prefix: str, unit_ids: frozenset[int], paths: tuple[str, ...]) -> Q:
+    q = Q(**{f"{prefix}id__in": sorted(unit_ids)}) if unit_ids else Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{prefix}path__startswith": path})
+    return q
+
+
+def _under(unit: Unit, paths: tuple[str, ...]) -> bool:
+    return any(unit.path.startswith(path) for path in paths)
+
+
+EMPTY = Scope()
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, cached on the user object for the length of the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return EMPTY
+    cached = getattr(user, "_tracker_scope", None)
+    if cached is not None:
+        return cached
+    scope = _build_scope(user)
+    user._tracker_scope = scope
+    return scope
+
+
+def _build_scope(user) -> Scope:
+    if user.is_superuser:
+        return Scope(is_superuser=True, roles=frozenset({"superuser"}))
+    read_ids: set[int] = set()
+    edit_ids: set[int] = set()
+    review_ids: set[int] = set()
+    read_paths: list[str] = []
+    review_paths: list[str] = []
+    group_ids: list[int] = []
+    roles: set[str] = set()
+    for role, unit_id, path, group_id in RoleAssignment.objects.filter(user=user).values_list(
+        "role", "unit_id", "unit__path", "guidance_group_id"
+    ):
+        roles.add(role)
+        if role in (Role.STAFF, Role.UNIT_LEADER):
+            read_ids.add(unit_id)
+            edit_ids.add(unit_id)
+        elif role in SUBTREE_ROLES:
+            read_paths.append(path)
+            if role == Role.OFFICE:
+                review_paths.append(path)
+        elif role == Role.GUIDE:
+            group_ids.append(group_id)
+    if group_ids:
+        guided = set(
+            GuidanceGroup.units.through.objects.filter(guidancegroup_id__in=group_ids).values_list("unit_id", flat=True)
+        )
+        read_ids |= guided
+        review_ids |= guided
+    return Scope(
+        read_unit_ids=frozenset(read_ids),
+        read_paths=_outermost(read_paths),
+        edit_unit_ids=frozenset(edit_ids),
+        review_unit_ids=frozenset(review_ids),
+        review_paths=_outermost(review_paths),
+        roles=frozenset(roles),
+    )
+
+
+def _outermost(paths: list[str]) -> tuple[str, ...]:
+    """Drop paths nested in another one, so the SQL filter has no redundant branches."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=lambda p: (len(p), p)):
+        if not any(path.startswith(outer) for outer in kept):
+            kept.append(path)
+    return tuple(kept)
+
+
+def get_for_user_or_404(queryset: QuerySet, user, **lookup):
+    """Fetch one row through the user's scope; a miss is a 404 and is logged as a probe."""
+    try:
+        return queryset.for_user(user).get(**lookup)
+    except queryset.model.DoesNotExist:
+        log.warning(
+            "out-of-scope or missing %s %s requested by user %s",
+            queryset.model._meta.label,
+            lookup,
+            getattr(user, "pk", None),
+        )
+        raise Http404 from None

@@ -1,0 +1,48 @@
+"""Writes to the unit tree. Every unit created here gets its campaign tasks on commit."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitCategory, UnitLevel
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    name: str,
+    code: str,
+    level: str,
+    parent: Unit | None = None,
+    category: UnitCategory | None = None,
+    participates: bool = True,
+    instantiate: bool = True,
+) -> Unit:
+    unit = Unit(name=name, code=code, level=level, parent=parent, category=category, participates=participates)
+    unit.path = "/"  # placeholder until the primary key exists
+    unit.full_clean(exclude=["path"])
+    unit.save()
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.depth = parent.depth + 1 if parent else 0
+    Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
+    if instantiate and participates and category is not None:
+        from tracker.work.instantiation import tasks_generate
+
+        transaction.on_commit(lambda: tasks_generate(units=[unit]))
+    return unit
+
+
+def role_grant(
+    *, user: AbstractBaseUser, role: str, unit: Unit | None = None, group: GuidanceGroup | None = None
+) -> RoleAssignment:
+    assignment, _ = RoleAssignment.objects.get_or_create(
+        user=user,
+        role=role,
+        unit=unit if role != Role.GUIDE else None,
+        guidance_group=group if role == Role.GUIDE else None,
+    )
+    return assignment
+
+
+__all__ = ["UnitLevel", "role_grant", "unit_create"]

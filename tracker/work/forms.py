@@ -1,0 +1,88 @@
+"""Forms of the unit workflow. They parse input; the services decide and write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tracker.campaigns.models import Measure
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several evidence files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class EntryForm(forms.Form):
+    text = forms.CharField(
+        label=_("What was done"),
+        max_length=4000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("e.g. Held the central study group session; 14 attended.")}
+        ),
+    )
+    occurred_on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
+    percent = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100, required=False)
+    files = MultipleFileField(label=_("Evidence files"), required=False)
+
+
+class VersionedForm(forms.Form):
+    """Carries the task version the page was showing, so stale saves are detected."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class OwnerForm(VersionedForm):
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("(nobody)"))
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people
+        self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+
+class SubmitForm(VersionedForm):
+    note = forms.CharField(
+        label=_("Note to the reviewer"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReviewForm(VersionedForm):
+    ACCEPT = "accept"
+    RETURN = "return"
+    decision = forms.ChoiceField(choices=[(ACCEPT, _("Accept")), (RETURN, _("Return"))], widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason or comment"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.RETURN and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the task is returned, so the unit knows what to fix."))
+        return data
+
+
+class SelfChosenTaskForm(forms.Form):
+    measure = forms.ModelChoiceField(label=_("Measure"), queryset=Measure.objects.all())
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    due_on = forms.DateField(label=_("Due date"), widget=DateInput)

@@ -1,0 +1,224 @@
+"""A unit's tasks, the entries logged against them, their evidence and their review trail."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from tracker.campaigns.models import Campaign, Measure, TaskTemplate
+from tracker.core.models import TimeStamped
+from tracker.orgs.models import Unit
+
+
+class TaskStatus(models.TextChoices):
+    TODO = "todo", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Awaiting review")
+    RETURNED = "returned", _("Returned")
+    DONE = "done", _("Done")
+
+
+# The unit can still work on a task in these states; submitted and done tasks wait or are closed.
+OPEN_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED)
+
+
+class TaskQuerySet(models.QuerySet):
+    def for_user(self, user) -> TaskQuerySet:
+        from tracker.orgs.scope import scope_for
+
+        return self.filter(scope_for(user).unit_q("unit__"))
+
+    def with_light(self, rule) -> TaskQuerySet:
+        """Annotate `light` by the campaign's traffic-light rule (tracker.work.lights)."""
+        return self.annotate(light=rule.expression())
+
+
+class Task(TimeStamped):
+    """One thing a unit must do: a template's instance for one period, or a self-chosen task (自选动作)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("campaign"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("unit"))
+    template = models.ForeignKey(
+        TaskTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("template")
+    )
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("measure"))
+    period_index = models.PositiveSmallIntegerField(default=0)
+    period_starts_on = models.DateField(_("period start"), null=True, blank=True)
+    period_ends_on = models.DateField(_("period end"), null=True, blank=True)
+    # Only self-chosen tasks carry their own words; template tasks show the template's.
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_tasks",
+        verbose_name=_("owner"),
+    )
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.TODO)
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    # Kept by the entry service so lights and lists need no aggregate over entries.
+    last_activity_on = models.DateField(_("last activity"), default=timezone.localdate)
+    entry_count = models.PositiveIntegerField(_("entries"), default=0)
+    is_featured = models.BooleanField(_("featured as a model case"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Optimistic lock: a save from a page showing an older version is refused, not merged.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TaskQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["measure__order", "due_on", "id"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "template", "period_index"],
+                condition=Q(template__isnull=False),
+                name="task_one_per_template_period",
+            ),
+            models.CheckConstraint(
+                name="task_self_chosen_has_title", condition=Q(template__isnull=False) | ~Q(title="")
+            ),
+            models.CheckConstraint(name="task_progress_0_100", condition=Q(progress__gte=0, progress__lte=100)),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "campaign", "due_on"], name="task_unit_due"),
+            models.Index(fields=["status", "due_on"], name="task_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def is_self_chosen(self) -> bool:
+        return self.template_id is None
+
+    @property
+    def display_title(self) -> str:
+        if self.template_id is None:
+            return self.title
+        title = self.template.title
+        if self.period_starts_on and self.template.recurrence != "none":
+            title = f"{title}（{date_format(self.period_starts_on, 'YEAR_MONTH_FORMAT')}）"
+        return title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class EntryQuerySet(models.QuerySet):
+    def for_user(self, user) -> EntryQuerySet:
+        from tracker.orgs.scope import scope_for
+
+        return self.filter(scope_for(user).unit_q("task__unit__"))
+
+
+class Entry(models.Model):
+    """One dated line in a task's log: what was done, optionally how far along, with evidence."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="entries", verbose_name=_("task"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="entries", verbose_name=_("author")
+    )
+    occurred_on = models.DateField(_("date"))
+    text = models.TextField(_("what was done"), max_length=4000)
+    percent = models.PositiveSmallIntegerField(
+        _("progress (%)"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = EntryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        constraints = [
+            models.CheckConstraint(
+                name="entry_percent_0_100", condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.text[:40]}"
+
+
+def evidence_upload_to(instance: Evidence, filename: str) -> str:
+    # The stored name never comes from the user: a random name keeps the extension only.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def for_user(self, user) -> EvidenceQuerySet:
+        from tracker.orgs.scope import scope_for
+
+        return self.filter(scope_for(user).unit_q("entry__task__unit__"))
+
+
+class Evidence(models.Model):
+    """A file (minutes, photos, sign-in sheet, report) attached to an entry (佐证材料)."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("entry"))
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(max_length=100, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("created")
+    OWNER_CHANGED = "owner", _("owner changed")
+    SUBMITTED = "submitted", _("submitted for review")
+    ACCEPTED = "accepted", _("accepted")
+    RETURNED = "returned", _("returned")
+
+
+class TaskEvent(models.Model):
+    """A step in a task's workflow (submitted, returned with a reason, accepted …), shown on its page."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events", verbose_name=_("task"))
+    kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("task event")
+        verbose_name_plural = _("task events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.task_id}"

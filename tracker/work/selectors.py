@@ -1,0 +1,153 @@
+"""Reads for the unit workflow pages. Each returns scoped querysets or plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import groupby
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+
+from tracker.campaigns.models import Campaign, Measure
+from tracker.orgs.models import Role, Unit
+from tracker.orgs.scope import scope_for
+from tracker.work.lights import LightRule
+from tracker.work.models import Task, TaskEvent, TaskStatus
+
+
+def current_campaign() -> Campaign | None:
+    return Campaign.objects.filter(is_active=True).order_by("-starts_on").first()
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    status: str = ""
+    measure: str = ""
+    overdue: bool = False
+
+    @classmethod
+    def from_query(cls, params) -> TaskFilters:
+        status = params.get("status", "")
+        return cls(
+            status=status if status in TaskStatus.values else "",
+            measure=params.get("measure", "")[:40],
+            overdue=params.get("overdue") in {"1", "on", "true"},
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.status or self.measure or self.overdue)
+
+
+def task_list(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
+    """Tasks the user may see, ready for a list: light annotated, relations joined."""
+    return (
+        Task.objects.for_user(user)
+        .filter(campaign=campaign)
+        .with_light(rule)
+        .select_related("template", "measure", "owner")
+    )
+
+
+def unit_tasks(*, user, unit: Unit, campaign: Campaign, rule: LightRule, filters: TaskFilters) -> QuerySet[Task]:
+    tasks = task_list(user=user, campaign=campaign, rule=rule).filter(unit=unit)
+    if filters.status:
+        tasks = tasks.filter(status=filters.status)
+    if filters.measure:
+        tasks = tasks.filter(measure__code=filters.measure)
+    if filters.overdue:
+        tasks = tasks.filter(rule.red_q())
+    return tasks.order_by("measure__order", "due_on", "id")
+
+
+@dataclass(frozen=True)
+class MeasureGroup:
+    measure: Measure
+    tasks: list[Task]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for task in self.tasks if task.status == TaskStatus.DONE)
+
+
+def group_by_measure(tasks: QuerySet[Task]) -> list[MeasureGroup]:
+    return [
+        MeasureGroup(measure=measure, tasks=list(items)) for measure, items in groupby(tasks, key=lambda t: t.measure)
+    ]
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    total: int = 0
+    done: int = 0
+    submitted: int = 0
+    red: int = 0
+    yellow: int = 0
+    green: int = 0
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def task_counts(*, tasks: QuerySet[Task], rule: LightRule) -> TaskCounts:
+    """Counts by status and light in one aggregate query."""
+    row = tasks.order_by().aggregate(
+        total=Count("id"),
+        done=Count("id", filter=Q(status=TaskStatus.DONE)),
+        submitted=Count("id", filter=Q(status=TaskStatus.SUBMITTED)),
+        red=Count("id", filter=rule.red_q()),
+        yellow=Count("id", filter=rule.yellow_q()),
+    )
+    row["green"] = row["total"] - row["red"] - row["yellow"]
+    return TaskCounts(**row)
+
+
+def units_with_counts(*, user, campaign: Campaign, rule: LightRule, search: str = "") -> QuerySet[Unit]:
+    """Units in scope with their task counts, computed by conditional aggregation in SQL."""
+    in_campaign = Q(tasks__campaign=campaign)
+    units = Unit.objects.for_user(user).select_related("category", "parent")
+    if search:
+        units = units.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    return units.annotate(
+        task_total=Count("tasks", filter=in_campaign),
+        task_done=Count("tasks", filter=in_campaign & Q(tasks__status=TaskStatus.DONE)),
+        task_red=Count("tasks", filter=in_campaign & rule.red_q("tasks__")),
+        task_yellow=Count("tasks", filter=in_campaign & rule.yellow_q("tasks__")),
+    ).order_by("path")
+
+
+def review_queue(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
+    """Submitted tasks this user may accept or return, oldest first."""
+    return (
+        task_list(user=user, campaign=campaign, rule=rule)
+        .filter(scope_for(user).review_q("unit__"), status=TaskStatus.SUBMITTED)
+        .select_related("unit")
+        .order_by("updated_at", "id")
+    )
+
+
+def task_timeline(*, task: Task) -> tuple[QuerySet, QuerySet]:
+    entries = task.entries.select_related("author").prefetch_related("evidence")
+    events = TaskEvent.objects.filter(task=task).select_related("actor")
+    return entries, events
+
+
+def last_return_reason(*, task: Task) -> TaskEvent | None:
+    if task.status != TaskStatus.RETURNED:
+        return None
+    return TaskEvent.objects.filter(task=task, kind="returned").select_related("actor").first()
+
+
+def unit_people(*, unit: Unit) -> QuerySet:
+    """Who can own a task of the unit: its staff and leaders."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            role_assignments__unit=unit,
+            role_assignments__role__in=[Role.STAFF, Role.UNIT_LEADER],
+        )
+        .distinct()
+        .order_by("username")
+    )

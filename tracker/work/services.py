@@ -1,0 +1,217 @@
+"""Writes of the unit's task workflow. Views, admin and commands all come through here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tracker.campaigns.models import Campaign, Measure
+from tracker.orgs.models import Unit
+from tracker.orgs.scope import scope_for
+from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
+from tracker.work.uploads import validate_evidence
+
+MAX_FILES_PER_ENTRY = 10
+
+
+class ConflictError(Exception):
+    """The task changed since the user loaded it; their save would overwrite someone else's."""
+
+    def __init__(self, task: Task):
+        super().__init__("stale task version")
+        self.task = task
+
+
+def _require_edit(user: AbstractBaseUser, unit: Unit) -> None:
+    if not scope_for(user).can_edit(unit):
+        raise PermissionDenied(_("Only the unit's own staff can change its tasks."))
+
+
+def _require_review(user: AbstractBaseUser, unit: Unit) -> None:
+    if not scope_for(user).can_review(unit):
+        raise PermissionDenied(_("Only the office or the unit's guidance group can review its tasks."))
+
+
+def _lock(task: Task, expected_version: int | None) -> Task:
+    """Re-read the task under a row lock and refuse a save from an outdated page."""
+    # select_for_update needs the surrounding transaction.atomic of the caller.
+    locked = Task.objects.select_for_update().get(pk=task.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(locked)
+    return locked
+
+
+def _event(task: Task, kind: str, by: AbstractBaseUser, note: str = "") -> TaskEvent:
+    return TaskEvent.objects.create(task=task, kind=kind, actor=by, note=note)
+
+
+def entry_add(
+    *,
+    task: Task,
+    by: AbstractBaseUser,
+    text: str,
+    occurred_on: date | None = None,
+    percent: int | None = None,
+    files: Sequence[UploadedFile] = (),
+) -> Entry:
+    """Log what was done against a task, with optional progress and evidence files."""
+    _require_edit(by, task.unit)
+    today = timezone.localdate()
+    occurred_on = occurred_on or today
+    errors: dict[str, list[str]] = {}
+    text = (text or "").strip()
+    if not text:
+        errors.setdefault("text", []).append(_("Say what was done."))
+    if occurred_on > today:
+        errors.setdefault("occurred_on", []).append(_("The date cannot be in the future."))
+    elif occurred_on < task.campaign.starts_on:
+        errors.setdefault("occurred_on", []).append(_("The date is before the campaign started."))
+    if percent is not None and not 0 <= percent <= 100:
+        errors.setdefault("percent", []).append(_("Progress must be between 0 and 100."))
+    if len(files) > MAX_FILES_PER_ENTRY:
+        errors.setdefault("files", []).append(_("At most %(n)d files per entry.") % {"n": MAX_FILES_PER_ENTRY})
+    for upload in files:
+        try:
+            validate_evidence(upload)
+        except ValidationError as exc:
+            errors.setdefault("files", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+    stored: list[Evidence] = []
+    try:
+        with transaction.atomic():
+            locked = _lock(task, None)
+            if locked.status not in OPEN_STATUSES:
+                raise ValidationError(_("This task is closed for entries while it is awaiting review or done."))
+            entry = Entry.objects.create(task=locked, author=by, occurred_on=occurred_on, text=text, percent=percent)
+            for upload in files:
+                evidence = Evidence(
+                    entry=entry,
+                    original_name=upload.name[:255],
+                    size=upload.size,
+                    content_type=(getattr(upload, "content_type", "") or "")[:100],
+                )
+                evidence.file.save(upload.name, upload, save=False)
+                stored.append(evidence)
+                evidence.save()
+            locked.entry_count += 1  # safe: the row is locked
+            locked.last_activity_on = max(locked.last_activity_on, occurred_on)
+            if percent is not None:
+                locked.progress = percent
+            if locked.status == TaskStatus.TODO:
+                locked.status = TaskStatus.IN_PROGRESS
+            locked.save()
+    except Exception:
+        # The rows rolled back; remove the files so a failed upload leaves nothing behind.
+        for evidence in stored:
+            evidence.file.storage.delete(evidence.file.name)
+        raise
+    return entry
+
+
+@transaction.atomic
+def task_change_owner(
+    *, task: Task, by: AbstractBaseUser, owner: AbstractBaseUser | None, expected_version: int
+) -> Task:
+    _require_edit(by, task.unit)
+    locked = _lock(task, expected_version)
+    locked.owner = owner
+    locked.version += 1
+    locked.save()
+    _event(locked, EventKind.OWNER_CHANGED, by, owner.get_full_name() or owner.get_username() if owner else "")
+    return locked
+
+
+@transaction.atomic
+def task_submit(*, task: Task, by: AbstractBaseUser, expected_version: int, note: str = "") -> Task:
+    """The unit says the task is done; the office or guidance group then reviews it."""
+    _require_edit(by, task.unit)
+    locked = _lock(task, expected_version)
+    if locked.status not in OPEN_STATUSES:
+        raise ValidationError(_("Only a task that is open can be submitted."))
+    if locked.entry_count == 0:
+        raise ValidationError(_("Add at least one entry describing what was done before submitting."))
+    locked.status = TaskStatus.SUBMITTED
+    locked.version += 1
+    locked.save()
+    _event(locked, EventKind.SUBMITTED, by, note.strip())
+    return locked
+
+
+@transaction.atomic
+def task_accept(*, task: Task, by: AbstractBaseUser, expected_version: int, note: str = "") -> Task:
+    _require_review(by, task.unit)
+    locked = _lock(task, expected_version)
+    if locked.status != TaskStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted task can be accepted."))
+    locked.status = TaskStatus.DONE
+    locked.progress = 100
+    locked.version += 1
+    locked.save()
+    _event(locked, EventKind.ACCEPTED, by, note.strip())
+    return locked
+
+
+@transaction.atomic
+def task_return(*, task: Task, by: AbstractBaseUser, reason: str, expected_version: int) -> Task:
+    """Send a submitted task back to the unit; the reason is shown on the task page."""
+    _require_review(by, task.unit)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the task is returned, so the unit knows what to fix.")]})
+    locked = _lock(task, expected_version)
+    if locked.status != TaskStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted task can be returned."))
+    locked.status = TaskStatus.RETURNED
+    locked.version += 1
+    locked.save()
+    _event(locked, EventKind.RETURNED, by, reason)
+    return locked
+
+
+@transaction.atomic
+def task_create_self_chosen(
+    *,
+    campaign: Campaign,
+    unit: Unit,
+    by: AbstractBaseUser,
+    measure: Measure,
+    title: str,
+    due_on: date,
+    description: str = "",
+    owner: AbstractBaseUser | None = None,
+) -> Task:
+    """A unit adds its own task (自选动作), under one of the measures."""
+    _require_edit(by, unit)
+    title = (title or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = [_("Give the task a title.")]
+    if not campaign.starts_on <= due_on <= campaign.ends_on:
+        errors["due_on"] = [
+            _("The due date must fall within the campaign (%(start)s – %(end)s).")
+            % {"start": campaign.starts_on, "end": campaign.ends_on}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    task = Task.objects.create(
+        campaign=campaign,
+        unit=unit,
+        measure=measure,
+        title=title,
+        description=description.strip(),
+        due_on=due_on,
+        owner=owner,
+        created_by=by,
+        last_activity_on=timezone.localdate(),
+    )
+    _event(task, EventKind.CREATED, by)
+    return task

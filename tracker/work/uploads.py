@@ -1,0 +1,65 @@
+"""Checks on evidence files before anything is written (PRODUCT §8: a bad upload leaves nothing)."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls/.ppt
+ZIP = b"PK\x03\x04"  # .docx/.xlsx/.pptx
+
+# Extension → accepted leading bytes. Text formats have no signature; they are checked below.
+SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),
+    ".doc": (OLE,),
+    ".xls": (OLE,),
+    ".ppt": (OLE,),
+    ".docx": (ZIP,),
+    ".xlsx": (ZIP,),
+    ".pptx": (ZIP,),
+    ".txt": (),
+    ".csv": (),
+}
+
+
+def validate_evidence(upload: UploadedFile) -> None:
+    """Raise ValidationError (in the user's language) unless the file is an allowed, honest type."""
+    name = upload.name or ""
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in SIGNATURES:
+        raise ValidationError(
+            _("%(name)s: this file type is not accepted. Allowed: %(allowed)s.")
+            % {"name": name, "allowed": ", ".join(sorted(s.lstrip(".") for s in SIGNATURES))}
+        )
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            _("%(name)s is too large (%(size)s); the limit is %(limit)s.")
+            % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
+        )
+    if upload.size == 0:
+        raise ValidationError(_("%(name)s is empty.") % {"name": name})
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    signatures = SIGNATURES[suffix]
+    if signatures:
+        ok = any(head.startswith(sig) for sig in signatures)
+        if suffix == ".webp":
+            ok = ok and head[8:12] == b"WEBP"
+    else:
+        ok = b"\x00" not in head
+    if not ok:
+        raise ValidationError(
+            _("%(name)s does not look like a %(kind)s file; it may be damaged or renamed.")
+            % {"name": name, "kind": suffix.lstrip(".").upper()}
+        )

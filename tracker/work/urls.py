@@ -1,0 +1,17 @@
+from django.urls import path
+
+from tracker.work import views
+
+app_name = "work"
+
+urlpatterns = [
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/tasks/new/", views.unit_task_create, name="unit_task_create"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/entries/", views.task_entry_add, name="task_entry_add"),
+    path("tasks/<int:pk>/owner/", views.task_owner, name="task_owner"),
+    path("tasks/<int:pk>/submit/", views.task_submit, name="task_submit"),
+    path("tasks/<int:pk>/review/", views.task_review, name="task_review"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+]

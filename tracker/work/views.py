@@ -1,0 +1,244 @@
+"""Pages of the unit workflow: my unit, task page, entries, submit/review, self-chosen tasks."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tracker.campaigns.models import Measure
+from tracker.orgs.models import Unit
+from tracker.orgs.scope import get_for_user_or_404, scope_for
+from tracker.work import selectors, services
+from tracker.work.forms import EntryForm, OwnerForm, ReviewForm, SelfChosenTaskForm, SubmitForm
+from tracker.work.lights import LightRule
+from tracker.work.models import Evidence, Task
+
+TASK_PAGE = "work/task_detail.html"
+UNIT_PAGE = "work/unit_detail.html"
+
+
+def _campaign_and_rule():
+    campaign = selectors.current_campaign()
+    if campaign is None:
+        raise Http404("no active campaign")
+    return campaign, LightRule.for_campaign(campaign)
+
+
+@require_GET
+@login_required
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit's task ledger ("my unit"): tasks grouped by measure, with filters."""
+    unit = get_for_user_or_404(Unit.objects.select_related("category", "parent"), request.user, pk=pk)
+    campaign, rule = _campaign_and_rule()
+    filters = selectors.TaskFilters.from_query(request.GET)
+    tasks = selectors.unit_tasks(user=request.user, unit=unit, campaign=campaign, rule=rule, filters=filters)
+    context = {
+        "unit": unit,
+        "campaign": campaign,
+        "filters": filters,
+        "groups": selectors.group_by_measure(tasks),
+        "can_edit": scope_for(request.user).can_edit(unit),
+    }
+    if request.htmx:
+        return render(request, f"{UNIT_PAGE}#task-list", context)
+    all_tasks = selectors.task_list(user=request.user, campaign=campaign, rule=rule).filter(unit=unit)
+    context["counts"] = selectors.task_counts(tasks=all_tasks, rule=rule)
+    context["measures"] = Measure.objects.all()
+    context["statuses"] = Task._meta.get_field("status").choices
+    return render(request, UNIT_PAGE, context)
+
+
+def _load_task(request: HttpRequest, pk: int) -> tuple[Task, LightRule]:
+    _campaign, rule = _campaign_and_rule()
+    base = Task.objects.select_related("template", "measure", "owner", "unit", "campaign").with_light(rule)
+    return get_for_user_or_404(base, request.user, pk=pk), rule
+
+
+def _task_context(request: HttpRequest, task: Task, **forms) -> dict:
+    scope = scope_for(request.user)
+    can_edit = scope.can_edit(task.unit) and task.is_open
+    can_review = scope.can_review(task.unit) and task.status == "submitted"
+    entries, events = selectors.task_timeline(task=task)
+    people = selectors.unit_people(unit=task.unit)
+    version = {"version": task.version}
+    return {
+        "task": task,
+        "entries": entries,
+        "events": events,
+        "return_event": selectors.last_return_reason(task=task),
+        "can_edit": can_edit,
+        "can_review": can_review,
+        "entry_form": forms.get("entry_form") or (EntryForm() if can_edit else None),
+        "owner_form": forms.get("owner_form")
+        or (OwnerForm(initial={**version, "owner": task.owner_id}, people=people) if can_edit else None),
+        "submit_form": forms.get("submit_form") or (SubmitForm(initial=version) if can_edit else None),
+        "review_form": forms.get("review_form") or (ReviewForm(initial=version) if can_review else None),
+        "conflict": forms.get("conflict"),
+    }
+
+
+def _render_task(request: HttpRequest, task: Task, *, status: int = 200, **forms) -> HttpResponse:
+    template = f"{TASK_PAGE}#task-body" if request.htmx else TASK_PAGE
+    return render(request, template, _task_context(request, task, **forms), status=status)
+
+
+@require_GET
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task, _rule = _load_task(request, pk)
+    return _render_task(request, task)
+
+
+def _after_write(request: HttpRequest, pk: int, message: str) -> HttpResponse:
+    """Re-read the task (its light may have changed) and show it; PRG for plain browsers."""
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("work:task_detail", pk=pk)
+    task, _rule = _load_task(request, pk)
+    response = _render_task(request, task)
+    response["HX-Trigger"] = "taskChanged"
+    return response
+
+
+def _conflict(request: HttpRequest, pk: int) -> HttpResponse:
+    task, _rule = _load_task(request, pk)
+    latest = task.history.select_related("history_user").first()
+    return _render_task(request, task, status=409, conflict=latest)
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@require_POST
+@login_required
+def task_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
+    task, _rule = _load_task(request, pk)
+    form = EntryForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.entry_add(
+                task=task,
+                by=request.user,
+                text=data["text"],
+                occurred_on=data["occurred_on"],
+                percent=data["percent"],
+                files=data["files"],
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            return _after_write(request, pk, _("Entry added."))
+    return _render_task(request, task, status=422, entry_form=form)
+
+
+@require_POST
+@login_required
+def task_owner(request: HttpRequest, pk: int) -> HttpResponse:
+    task, _rule = _load_task(request, pk)
+    form = OwnerForm(request.POST, people=selectors.unit_people(unit=task.unit))
+    if not form.is_valid():
+        return _render_task(request, task, status=422, owner_form=form)
+    try:
+        services.task_change_owner(
+            task=task, by=request.user, owner=form.cleaned_data["owner"], expected_version=form.cleaned_data["version"]
+        )
+    except services.ConflictError:
+        return _conflict(request, pk)
+    return _after_write(request, pk, _("Owner changed."))
+
+
+@require_POST
+@login_required
+def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    task, _rule = _load_task(request, pk)
+    form = SubmitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.task_submit(
+                task=task,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+            )
+        except services.ConflictError:
+            return _conflict(request, pk)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            return _after_write(request, pk, _("Submitted for review."))
+    return _render_task(request, task, status=422, submit_form=form)
+
+
+@require_POST
+@login_required
+def task_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept or return a submitted task (office, or the unit's guidance group)."""
+    task, _rule = _load_task(request, pk)
+    if not scope_for(request.user).can_review(task.unit):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == ReviewForm.ACCEPT:
+                services.task_accept(task=task, by=request.user, expected_version=data["version"], note=data["reason"])
+                message = _("Task accepted.")
+            else:
+                services.task_return(
+                    task=task, by=request.user, expected_version=data["version"], reason=data["reason"]
+                )
+                message = _("Task returned to the unit.")
+        except services.ConflictError:
+            return _conflict(request, pk)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            return _after_write(request, pk, message)
+    return _render_task(request, task, status=422, review_form=form)
+
+
+@login_required
+def unit_task_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a self-chosen task (自选动作) to the unit."""
+    unit = get_for_user_or_404(Unit.objects.all(), request.user, pk=pk)
+    if not scope_for(request.user).can_edit(unit):
+        raise PermissionDenied
+    campaign, _rule = _campaign_and_rule()
+    form = SelfChosenTaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.task_create_self_chosen(campaign=campaign, unit=unit, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Self-chosen task added."))
+            return redirect("work:task_detail", pk=task.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "work/task_form.html", {"unit": unit, "campaign": campaign, "form": form}, status=status)
+
+
+@require_GET
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    campaign, rule = _campaign_and_rule()
+    tasks = selectors.review_queue(user=request.user, campaign=campaign, rule=rule)
+    return render(request, "work/review_queue.html", {"tasks": tasks[:200], "campaign": campaign})
+
+
+@require_GET
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Evidence is only ever served here, after the scope check, as a download."""
+    evidence = get_for_user_or_404(Evidence.objects.all(), request.user, pk=pk)
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
