@@ -117,3 +117,11 @@ def pdf():
 def login(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Expose each phase's report on the test item, so fixtures can screenshot failures."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

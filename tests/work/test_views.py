@@ -70,9 +70,14 @@ def test_staff_adds_an_entry_with_a_file_and_sees_it_at_once(client, city, pdf):
     assert response.status_code == 200
     assert "<html" not in html and html.strip().startswith('<div id="task-body">')
     assert "召开专题学习会" in html and "签到表.pdf" in html
-    assert response["HX-Trigger"] == "taskChanged"
     task.refresh_from_db()
     assert (task.entry_count, task.progress, task.status) == (1, 50, "in_progress")
+
+
+def test_entry_form_offers_todays_date_to_the_native_picker(client, city):
+    login(client, city.staff_a)
+    html = client.get(reverse("work:task_detail", args=[city.task_a().pk])).content.decode()
+    assert f'type="date" name="occurred_on" value="{timezone.localdate().isoformat()}"' in html
 
 
 def test_entry_without_htmx_redirects_back_to_the_task(client, city):

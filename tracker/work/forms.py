@@ -27,7 +27,12 @@ class MultipleFileField(forms.FileField):
 
 
 class DateInput(forms.DateInput):
+    """A native date picker; it only accepts ISO dates, whatever the UI language."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class EntryForm(forms.Form):

@@ -100,9 +100,7 @@ def _after_write(request: HttpRequest, pk: int, message: str) -> HttpResponse:
         messages.success(request, message)
         return redirect("work:task_detail", pk=pk)
     task, _rule = _load_task(request, pk)
-    response = _render_task(request, task)
-    response["HX-Trigger"] = "taskChanged"
-    return response
+    return _render_task(request, task)
 
 
 def _conflict(request: HttpRequest, pk: int) -> HttpResponse:
