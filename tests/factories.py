@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from tracker.campaigns.models import Campaign, Measure, TaskTemplate
-from tracker.orgs.models import GuidanceGroup, Role, UnitCategory, UnitLevel
+from tracker.orgs.models import GuidanceGroup, UnitCategory, UnitLevel
 from tracker.orgs.services import role_grant, unit_create
 from tracker.work.models import Task
 
@@ -104,6 +104,3 @@ class TaskFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"自选动作{n}")
     due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=20))
     last_activity_on = factory.LazyFunction(timezone.localdate)
-
-
-__all__ = ["Role", "UnitLevel", "make_unit", "make_user"]

@@ -5,12 +5,12 @@ from tracker.work.models import Task
 
 
 def test_unit_paths_form_a_tree(city):
-    assert city.city.path == f"/{city.city.pk}/"
-    assert city.unit_a.path == f"/{city.city.pk}/{city.east.pk}/{city.unit_a.pk}/"
+    assert city.city.path == f"/{city.city.pk:08d}/"
+    assert city.unit_a.path == f"/{city.city.pk:08d}/{city.east.pk:08d}/{city.unit_a.pk:08d}/"
     assert city.unit_a.depth == 2
     sub = make_unit("Sub", parent=city.unit_a, level=UnitLevel.SUBUNIT)
     assert set(Unit.objects.subtree(city.east)) == {city.east, city.unit_a, sub}
-    assert sub.is_within(city.east) and not sub.is_within(city.west)
+    assert not Unit.objects.subtree(city.west).filter(pk=sub.pk).exists()
 
 
 def test_staff_sees_only_their_unit(city):

@@ -299,6 +299,3 @@ def test_unit_page_htmx_fragment_queries(client, city, django_assert_num_queries
     grow(city, extra_units=0, tasks_per_unit=20)
     with django_assert_num_queries(6):  # session, user, scope, unit, campaign, tasks
         client.get(reverse("work:unit_detail", args=[city.unit_a.pk]), {"measure": "organisation"}, **HX)
-
-
-__all__ = ["Role"]

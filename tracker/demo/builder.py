@@ -20,7 +20,7 @@ from tracker.campaigns.seeding import campaign_seed
 from tracker.orgs.models import GuidanceGroup, Role, Unit, UnitCategory, UnitLevel
 from tracker.orgs.services import role_grant, unit_create
 from tracker.work.instantiation import tasks_generate
-from tracker.work.models import Entry, EventKind, Task, TaskEvent, TaskStatus
+from tracker.work.models import Entry, EventKind, Task, TaskEvent
 
 DEMO_PASSWORD = "campaign-demo"
 CITY_CODE = "demo-city"
@@ -210,6 +210,3 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
         Entry.objects.bulk_create(entries, batch_size=1000)
         TaskEvent.objects.bulk_create(events, batch_size=1000)
     return len(entries)
-
-
-__all__ = ["DEMO_PASSWORD", "TaskStatus", "demo_build"]

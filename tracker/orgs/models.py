@@ -42,8 +42,9 @@ class UnitQuerySet(models.QuerySet):
 class Unit(TimeStamped):
     """An organisation taking part in the campaign, placed in the city → district → unit tree.
 
-    `path` is a materialised path of primary keys ("/1/7/42/"), so a whole subtree is one
-    indexed prefix match instead of a recursive query.
+    `path` is a materialised path of zero-padded primary keys ("/00000001/00000007/"), so a
+    whole subtree is one indexed prefix match instead of a recursive query, and ordering by
+    path lists a parent before its children.
     """
 
     name = models.CharField(_("name"), max_length=200)
@@ -85,12 +86,6 @@ class Unit(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
-
-    def ancestor_ids(self) -> list[int]:
-        return [int(part) for part in self.path.strip("/").split("/") if part]
-
-    def is_within(self, other: Unit) -> bool:
-        return self.path.startswith(other.path)
 
 
 class GuidanceGroup(TimeStamped):

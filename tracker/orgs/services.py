@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitCategory, UnitLevel
+from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitCategory
+
+# Fixed-width keys make the path's text order the tree order (parent, then children by id).
+PATH_DIGITS = 8
 
 
 @transaction.atomic
@@ -23,7 +26,7 @@ def unit_create(
     unit.path = "/"  # placeholder until the primary key exists
     unit.full_clean(exclude=["path"])
     unit.save()
-    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.path = f"{parent.path if parent else '/'}{unit.pk:0{PATH_DIGITS}d}/"
     unit.depth = parent.depth + 1 if parent else 0
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
     if instantiate and participates and category is not None:
@@ -43,6 +46,3 @@ def role_grant(
         guidance_group=group if role == Role.GUIDE else None,
     )
     return assignment
-
-
-__all__ = ["UnitLevel", "role_grant", "unit_create"]

@@ -43,6 +43,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filters": filters,
         "groups": selectors.group_by_measure(tasks),
         "can_edit": scope_for(request.user).can_edit(unit),
+        "days_elapsed": campaign.days_elapsed(rule.today),
     }
     if request.htmx:
         return render(request, f"{UNIT_PAGE}#task-list", context)
