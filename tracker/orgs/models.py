@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tracker.core.models import Bilingual, TimeStamped
+from tracker.orgs.querysets import ScopedQuerySet
 
 
 class UnitCategory(Bilingual):
@@ -29,11 +30,8 @@ class UnitLevel(models.TextChoices):
     SUBUNIT = "subunit", _("Sub-unit")
 
 
-class UnitQuerySet(models.QuerySet):
-    def for_user(self, user) -> UnitQuerySet:
-        from tracker.orgs.scope import scope_for
-
-        return self.filter(scope_for(user).unit_q())
+class UnitQuerySet(ScopedQuerySet):
+    unit_path = ""
 
     def subtree(self, unit: Unit) -> UnitQuerySet:
         return self.filter(path__startswith=unit.path)

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from tracker.campaigns.models import Campaign, Measure, TaskTemplate
 from tracker.core.models import TimeStamped
 from tracker.orgs.models import Unit
+from tracker.orgs.querysets import ScopedQuerySet
 
 
 class TaskStatus(models.TextChoices):
@@ -31,11 +32,8 @@ class TaskStatus(models.TextChoices):
 OPEN_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED)
 
 
-class TaskQuerySet(models.QuerySet):
-    def for_user(self, user) -> TaskQuerySet:
-        from tracker.orgs.scope import scope_for
-
-        return self.filter(scope_for(user).unit_q("unit__"))
+class TaskQuerySet(ScopedQuerySet):
+    unit_path = "unit__"
 
     def with_light(self, rule) -> TaskQuerySet:
         """Annotate `light` by the campaign's traffic-light rule (tracker.work.lights)."""
@@ -124,11 +122,8 @@ class Task(TimeStamped):
         return self.status in OPEN_STATUSES
 
 
-class EntryQuerySet(models.QuerySet):
-    def for_user(self, user) -> EntryQuerySet:
-        from tracker.orgs.scope import scope_for
-
-        return self.filter(scope_for(user).unit_q("task__unit__"))
+class EntryQuerySet(ScopedQuerySet):
+    unit_path = "task__unit__"
 
 
 class Entry(models.Model):
@@ -168,11 +163,8 @@ def evidence_upload_to(instance: Evidence, filename: str) -> str:
     return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class EvidenceQuerySet(models.QuerySet):
-    def for_user(self, user) -> EvidenceQuerySet:
-        from tracker.orgs.scope import scope_for
-
-        return self.filter(scope_for(user).unit_q("entry__task__unit__"))
+class EvidenceQuerySet(ScopedQuerySet):
+    unit_path = "entry__task__unit__"
 
 
 class Evidence(models.Model):
