@@ -80,3 +80,18 @@ def test_reseeding_keeps_campaign_dates_unless_given():
     campaign_seed()
     campaign = Campaign.objects.get()
     assert (campaign.starts_on, campaign.ends_on) == (date(2026, 9, 1), date(2026, 12, 31))
+
+
+def test_task_page_names_the_cited_speech(client, city):
+    from django.urls import reverse
+
+    from tracker.campaigns.models import TaskTemplate
+
+    TaskTemplate.objects.filter(code="reading").update(
+        source_file="002_b0298918a1faa53a.txt", source_line=18, source_quote="以举办读书班、理论中心组学习等形式"
+    )
+    client.force_login(city.staff_a)
+    task = city.unit_a.tasks.get(template__code="reading")
+    html = client.get(reverse("work:task_detail", args=[task.pk])).content.decode()
+    assert "《上级领导在主题教育动员部署会上的指导讲话》" in html
+    assert "以举办读书班、理论中心组学习等形式" in html and "第 18 行" in html
