@@ -263,7 +263,7 @@ def count_queries(client, django_assert_max_num_queries, url, **extra):
 
 UNIT_PAGE_QUERIES = 8  # session, user, scope, unit, campaign, tasks, counts, measures
 UNIT_LIST_QUERIES = 6  # session, user, scope, campaign, count, page
-REVIEW_QUEUE_QUERIES = 5  # session, user, scope, campaign, tasks
+REVIEW_QUEUE_QUERIES = 6  # session, user, scope, campaign, count, page of tasks
 TASK_PAGE_QUERIES = 8  # session, user, scope, campaign, task, entries, evidence, events (submitted: no forms)
 
 
@@ -299,3 +299,13 @@ def test_unit_page_htmx_fragment_queries(client, city, django_assert_num_queries
     grow(city, extra_units=0, tasks_per_unit=20)
     with django_assert_num_queries(6):  # session, user, scope, unit, campaign, tasks
         client.get(reverse("work:unit_detail", args=[city.unit_a.pk]), {"measure": "organisation"}, **HX)
+
+
+def test_unit_list_paginates(client, city):
+    for i in range(55):
+        make_unit(f"Many{i:02d}", code=f"many-{i}", parent=city.west, category=city.unit_a.category)
+    login(client, city.office_city)
+    first = client.get(reverse("orgs:unit_list")).content.decode()
+    second = client.get(reverse("orgs:unit_list"), {"page": 2}).content.decode()
+    assert first.count("<tr class=") == 50 and second.count("<tr class=") == 10
+    assert "page=2" in first and "page=1" in second

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker.campaigns.models import Measure
 from tracker.orgs.models import Unit
@@ -19,6 +20,7 @@ from tracker.work.lights import LightRule
 from tracker.work.models import Evidence, Task
 
 TASK_PAGE = "work/task_detail.html"
+REVIEW_PAGE_SIZE = 50
 UNIT_PAGE = "work/unit_detail.html"
 
 
@@ -207,6 +209,7 @@ def task_review(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_task(request, task, status=422, review_form=form)
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def unit_task_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a self-chosen task (自选动作) to the unit."""
@@ -232,7 +235,8 @@ def unit_task_create(request: HttpRequest, pk: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     campaign, rule = _campaign_and_rule()
     tasks = selectors.review_queue(user=request.user, campaign=campaign, rule=rule)
-    return render(request, "work/review_queue.html", {"tasks": tasks[:200], "campaign": campaign})
+    page = Paginator(tasks, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "work/review_queue.html", {"page": page, "campaign": campaign})
 
 
 @require_GET
