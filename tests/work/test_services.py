@@ -124,6 +124,22 @@ def test_stale_version_is_a_conflict_not_an_overwrite(city):
     assert (task.owner, task.version) == (city.leader_a, 2)
 
 
+def test_owner_must_be_one_of_the_units_people(city):
+    task = city.task_a()
+    with pytest.raises(ValidationError) as exc:
+        services.task_change_owner(task=task, by=city.staff_a, owner=city.staff_b, expected_version=1)
+    assert "owner" in exc.value.message_dict
+    task.refresh_from_db()
+    assert task.owner is None and task.version == 1
+
+
+def test_overlong_entry_is_refused(city):
+    with pytest.raises(ValidationError) as exc:
+        services.entry_add(task=city.task_a(), by=city.staff_a, text="字" * (services.MAX_ENTRY_CHARS + 1))
+    assert "text" in exc.value.message_dict
+    assert not Entry.objects.exists()
+
+
 def test_self_chosen_task(city):
     due = city.campaign.ends_on
     task = services.task_create_self_chosen(

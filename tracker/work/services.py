@@ -16,9 +16,11 @@ from tracker.campaigns.models import Campaign, Measure
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import scope_for
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
+from tracker.work.selectors import unit_people
 from tracker.work.uploads import validate_evidence
 
 MAX_FILES_PER_ENTRY = 10
+MAX_ENTRY_CHARS = 4000
 
 
 class ConflictError(Exception):
@@ -69,6 +71,10 @@ def entry_add(
     text = (text or "").strip()
     if not text:
         errors.setdefault("text", []).append(_("Say what was done."))
+    elif len(text) > MAX_ENTRY_CHARS:
+        errors.setdefault("text", []).append(
+            _("Keep it under %(n)d characters; attach longer documents as files.") % {"n": MAX_ENTRY_CHARS}
+        )
     if occurred_on > today:
         errors.setdefault("occurred_on", []).append(_("The date cannot be in the future."))
     elif occurred_on < task.campaign.starts_on:
@@ -122,6 +128,8 @@ def task_change_owner(
     *, task: Task, by: AbstractBaseUser, owner: AbstractBaseUser | None, expected_version: int
 ) -> Task:
     _require_edit(by, task.unit)
+    if owner is not None and not unit_people(unit=task.unit).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": [_("The owner must be one of the unit's staff or leaders.")]})
     locked = _lock(task, expected_version)
     locked.owner = owner
     locked.version += 1

@@ -156,6 +156,9 @@ def task_owner(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except services.ConflictError:
         return _conflict(request, pk)
+    except ValidationError as exc:
+        _attach_errors(form, exc)
+        return _render_task(request, task, status=422, owner_form=form)
     return _after_write(request, pk, _("Owner changed."))
 
 
