@@ -252,15 +252,6 @@ def grow(city, extra_units: int, tasks_per_unit: int, entries_per_task: int = 2)
     return task
 
 
-def count_queries(client, django_assert_max_num_queries, url, **extra):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url, **extra).status_code == 200
-    return len(ctx.captured_queries)
-
-
 UNIT_PAGE_QUERIES = 8  # session, user, scope, unit, campaign, tasks, counts, measures
 UNIT_LIST_QUERIES = 6  # session, user, scope, campaign, count, page
 REVIEW_QUEUE_QUERIES = 6  # session, user, scope, campaign, count, page of tasks

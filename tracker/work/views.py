@@ -45,12 +45,12 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filters": filters,
         "groups": selectors.group_by_measure(tasks),
         "can_edit": scope_for(request.user).can_edit(unit),
-        "days_elapsed": campaign.days_elapsed(rule.today),
     }
     if request.htmx:
         return render(request, f"{UNIT_PAGE}#task-list", context)
     all_tasks = selectors.task_list(user=request.user, campaign=campaign, rule=rule).filter(unit=unit)
     context["counts"] = selectors.task_counts(tasks=all_tasks, rule=rule)
+    context["days_elapsed"] = campaign.days_elapsed(rule.today)
     context["measures"] = Measure.objects.all()
     context["statuses"] = Task._meta.get_field("status").choices
     return render(request, UNIT_PAGE, context)
