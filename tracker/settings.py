@@ -172,6 +172,45 @@ CONTENT_SECURITY_POLICY = {
 TRACKER_DEFAULT_YELLOW_DUE_WORKDAYS = 3
 TRACKER_DEFAULT_STALE_DAYS = 14
 
+# --- Reminders (issue 4): Celery, beat, outbox mail, working-day overrides -----------------
+INSTALLED_APPS += ["django_celery_beat", "tracker.reminders"]
+# Absolute links in e-mails point here (no request to build them from in a worker).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/celery, so
+# `make run` sends reminders on one machine with no broker server (the embedded default).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+CELERY_FILESYSTEM_FOLDER = Path(os.environ.get("CELERY_FILESYSTEM_FOLDER") or BASE_DIR / "var" / "celery")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_FILESYSTEM_FOLDER / "queue"),
+        "data_folder_out": str(CELERY_FILESYSTEM_FOLDER / "queue"),
+        "control_folder": str(CELERY_FILESYSTEM_FOLDER / "control"),
+        "processed_folder": str(CELERY_FILESYSTEM_FOLDER / "processed"),
+    }
+else:
+    # Longer than any retry countdown, so Redis does not redeliver a message a worker still holds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+# A job is acknowledged only when it finished: a worker that dies mid-job leaves it to be redelivered.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "600"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "660"))
+# A web request that enqueues must not hang when the broker is down: fail fast, the outbox keeps the job.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Outbox relay: attempts per mail, and the first retry delay (doubled each time, capped).
+REMINDERS_MAX_ATTEMPTS = int(os.environ.get("REMINDERS_MAX_ATTEMPTS", "6"))
+REMINDERS_RETRY_BASE_SECONDS = float(os.environ.get("REMINDERS_RETRY_BASE_SECONDS", "60"))
+REMINDERS_RETRY_MAX_SECONDS = float(os.environ.get("REMINDERS_RETRY_MAX_SECONDS", "3600"))
+# Mail held on a non-working day goes out at this local time on the next working day.
+REMINDERS_SEND_HOUR = int(os.environ.get("REMINDERS_SEND_HOUR", "8"))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# --- end reminders ---------------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
