@@ -30,8 +30,18 @@ class SourceCitation(models.Model):
         return f"{self.source_file}:{self.source_line}" if self.source_file else ""
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
 class Campaign(Bilingual, SourceCitation, TimeStamped):
-    """One campaign run (主题教育 / 批次): its dates, general requirement and light thresholds."""
+    """One campaign run (主题教育 / 批次): its dates, general requirement, light thresholds and reminder ladder."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     general_requirement = models.CharField(_("general requirement"), max_length=200, blank=True)
@@ -40,6 +50,18 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
     is_active = models.BooleanField(_("active"), default=True)
     yellow_due_workdays = models.PositiveSmallIntegerField(_("yellow when due within (working days)"), default=3)
     stale_days = models.PositiveSmallIntegerField(_("yellow after days without an entry"), default=14)
+    # The reminder ladder (PRODUCT §5). "Due soon" is the yellow threshold above, so a reminder
+    # says "due soon" exactly when the light turns yellow for its due date.
+    reminders_enabled = models.BooleanField(_("send reminders"), default=True)
+    overdue_repeat_workdays = models.PositiveSmallIntegerField(
+        _("repeat overdue reminders every (working days)"), default=3, validators=[MinValueValidator(1)]
+    )
+    escalate_after_days = models.PositiveSmallIntegerField(
+        _("escalate to unit leader and office after (days overdue)"), default=7, validators=[MinValueValidator(1)]
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("weekly digest on"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
 
     class Meta:
         ordering = ["-starts_on"]

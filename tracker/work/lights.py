@@ -60,6 +60,11 @@ class LightRule:
         stale = Q(**{f"{prefix}last_activity_on__lt": self.stale_before})
         return ~self.closed_q(prefix) & ~self.red_q(prefix) & (due_soon | stale)
 
+    def due_soon_q(self, prefix: str = "") -> Q:
+        """Open and due today or within N working days: the due-date half of yellow (the "due soon" reminder)."""
+        window = Q(**{f"{prefix}due_on__gte": self.today, f"{prefix}due_on__lte": self.yellow_due_by})
+        return ~self.closed_q(prefix) & window
+
     def expression(self, prefix: str = "") -> Case:
         """The light of each row as a SQL CASE; the Q methods above are its branches."""
         return Case(
