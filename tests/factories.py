@@ -104,3 +104,36 @@ class TaskFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"自选动作{n}")
     due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=20))
     last_activity_on = factory.LazyFunction(timezone.localdate)
+
+
+def make_outbox_mail(*, unit, recipient, status: str = "failed", error: str = "SMTPDataError: (451, 'busy')"):
+    """A mail in the outbox about `unit` (its reminder row is what scopes the mail to offices)."""
+    import uuid
+
+    from tracker.reminders.models import Kind, Notification, OutboxMail
+    from tracker.work.selectors import current_campaign
+
+    batch = uuid.uuid4()
+    mail = OutboxMail.objects.create(
+        recipient=recipient,
+        to_email=recipient.email,
+        language="zh-hans",
+        subject="提醒",
+        body_text="…",
+        body_html="<p>…</p>",
+        batch=batch,
+        status=status,
+        attempts=3 if status == "failed" else 1,
+        last_error=error if status == "failed" else "",
+    )
+    Notification.objects.create(
+        recipient=recipient,
+        kind=Kind.OVERDUE,
+        key=f"unit:{unit.pk}:{batch}",
+        on_date=timezone.localdate(),
+        campaign=current_campaign(),
+        unit=unit,
+        batch=batch,
+        outbox=mail,
+    )
+    return mail

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.conftest import PDF_BYTES, login
-from tests.factories import make_user
+from tests.factories import make_outbox_mail, make_user
 from tracker.orgs.models import Role
 from tracker.work import services
 
@@ -29,6 +29,7 @@ ROLES = [
 READERS_OF_A = {"staff_a", "leader_a", "guide", "office_east", "office_city", "leadership"}
 EDITORS_OF_A = {"staff_a", "leader_a"}
 REVIEWERS_OF_A = {"guide", "office_east", "office_city"}
+OFFICES = {"office_east", "office_city", "office_west"}
 
 
 def prepare(city):
@@ -88,6 +89,30 @@ MATRIX = {
         REVIEWERS_OF_A,
         READERS_OF_A - REVIEWERS_OF_A,
     ),
+    # Reminders (issue 4): 催办 is for reviewers (office, guidance group); the outbox for offices.
+    "reminders:task_urge": (
+        "post",
+        lambda c, o: [o["task"].pk],
+        lambda c, o: {"note": "请本周内完成"},
+        REVIEWERS_OF_A,
+        READERS_OF_A - REVIEWERS_OF_A,
+    ),
+    "reminders:unit_urge": (
+        "post",
+        lambda c, o: [c.unit_a.pk],
+        lambda c, o: {"note": ""},
+        REVIEWERS_OF_A,
+        READERS_OF_A - REVIEWERS_OF_A,
+    ),
+    "reminders:outbox": ("get", lambda c, o: [], None, OFFICES, set(ROLES) - {"anonymous"} - OFFICES),
+    "reminders:outbox_retry": (
+        "post",
+        lambda c, o: [make_outbox_mail(unit=c.unit_a, recipient=c.staff_a).pk],
+        lambda c, o: {},
+        {"office_east", "office_city"},
+        set(ROLES) - {"anonymous"} - OFFICES,
+    ),
+    "reminders:preferences": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
 }
 
 # Routes outside the matrix on purpose: Django's own auth, admin and language switch.
