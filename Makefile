@@ -25,9 +25,10 @@ seed: migrate
 	$(BIN)/python manage.py seed_campaign
 	$(BIN)/python manage.py seed_demo
 
+# Web, Celery worker and one Celery beat (Procfile); without REDIS_URL they talk through var/celery.
 run: $(STAMP) $(MO) seed
 	@echo "Campaign Tracker on http://127.0.0.1:$(PORT)/  (demo accounts: office, leader, guide, unitlead, staff, staff2; password campaign-demo)"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
