@@ -134,6 +134,5 @@ def make_outbox_mail(*, unit, recipient, status: str = "failed", error: str = "S
         campaign=current_campaign(),
         unit=unit,
         batch=batch,
-        outbox=mail,
     )
     return mail

@@ -42,7 +42,7 @@ def test_one_mail_per_recipient_listing_all_their_items(ladder):
     assert kinds_of("office_east") == [Kind.DIGEST]  # unit B is not in East's subtree
     assert kinds_of("guide") == [] and kinds_of("leadership") == []
     mail = OutboxMail.objects.get(recipient__username="staff_a")
-    assert Notification.objects.filter(outbox=mail).count() == 2
+    assert mail.reminders().count() == 2
     for task in (ladder.due_soon, ladder.overdue):
         assert f"http://127.0.0.1:8000/tasks/{task.pk}/" in mail.body_text
         assert f'href="http://127.0.0.1:8000/tasks/{task.pk}/"' in mail.body_html

@@ -17,10 +17,10 @@ class OutboxMailAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     """Read-only: a decided reminder is a fact; deleting one would let it be sent again."""
 
-    list_display = ["created_at", "recipient", "kind", "key", "on_date", "outbox"]
+    list_display = ["created_at", "recipient", "kind", "key", "on_date"]
     list_filter = ["kind", "on_date"]
     search_fields = ["key", "recipient__username"]
-    list_select_related = ["recipient", "outbox"]
+    list_select_related = ["recipient"]
 
     def has_add_permission(self, request):
         return False

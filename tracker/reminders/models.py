@@ -41,8 +41,8 @@ class OutboxQuerySet(models.QuerySet):
         """Mails that concern at least one unit in the user's scope (a mail can list several units)."""
         from tracker.orgs.scope import scope_for
 
-        in_scope = Notification.objects.filter(outbox=OuterRef("pk")).filter(scope_for(user).unit_q("unit__"))
-        return self.filter(Exists(in_scope))
+        carried = Notification.objects.filter(batch=OuterRef("batch"), recipient=OuterRef("recipient"))
+        return self.filter(Exists(carried.filter(scope_for(user).unit_q("unit__"))))
 
 
 class OutboxMail(models.Model):
@@ -88,6 +88,10 @@ class OutboxMail(models.Model):
     def __str__(self) -> str:
         return f"{self.to_email} · {self.subject}"
 
+    def reminders(self) -> models.QuerySet[Notification]:
+        """The reminders this mail carries: its recipient's rows of the same batch."""
+        return Notification.objects.filter(batch=self.batch, recipient_id=self.recipient_id)
+
 
 class NotificationQuerySet(ScopedQuerySet):
     unit_path = "unit__"
@@ -101,26 +105,32 @@ class Notification(models.Model):
     the escalation day, the digest's week), so a re-run on a later day of the same step adds nothing.
     """
 
+    # Written once and never updated; indexes kept to what the sweep and the outbox read, so that a
+    # sweep inserting tens of thousands of rows stays quick (recipient leads the unique index).
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     key = models.CharField(_("about"), max_length=80)
     on_date = models.DateField(_("ladder step"))
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campaign"))
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campaign"), db_index=False
+    )
     task = models.ForeignKey(
         Task, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("task")
     )
     # The unit the reminder is about (the task's unit, the digest's unit or the office's own unit): scopes the outbox.
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"), db_index=False)
     note = models.TextField(_("note"), blank=True, max_length=1000)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
-    batch = models.UUIDField(db_index=True)
-    outbox = models.ForeignKey(
-        OutboxMail, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
-    )
+    # The mail that carries this reminder is the OutboxMail of the same batch and recipient.
+    batch = models.UUIDField()
     created_at = models.DateTimeField(_("decided at"), auto_now_add=True)
 
     objects = NotificationQuerySet.as_manager()
@@ -132,6 +142,7 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recipient", "kind", "key", "on_date"], name="notification_once"),
         ]
+        indexes = [models.Index(fields=["batch", "recipient"], name="notification_batch")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.key} · {self.on_date}"

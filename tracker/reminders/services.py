@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import islice
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,7 +21,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,21 +28,17 @@ from tracker.campaigns.models import Campaign
 from tracker.core import workdays
 from tracker.orgs.models import Role, RoleAssignment, Unit
 from tracker.orgs.scope import scope_for
-from tracker.reminders.digest import office_digest, unit_digests
+from tracker.reminders.compose import MailPlan, mails_queue
 from tracker.reminders.ladder import People, Planned, ladder_plan
-from tracker.reminders.mail import MailParts, mail_render
 from tracker.reminders.models import Kind, MailStatus, Notification, OutboxMail, ReminderPreference
-from tracker.work.lights import LightRule
 from tracker.work.models import Task
 from tracker.work.selectors import current_campaign
 
 log = logging.getLogger("tracker.reminders")
 
 NOTE_MAX_CHARS = 500
-
-
-def display_name(user) -> str:
-    return user.get_full_name() or user.get_username()
+# Notification rows inserted per statement by the sweep.
+INSERT_CHUNK = 2000
 
 
 # --- queueing ---------------------------------------------------------------------------------
@@ -68,105 +63,7 @@ def _kick_relay() -> None:
         log.warning("could not enqueue the outbox relay; the periodic relay will send the mail", exc_info=True)
 
 
-def _queue_mails(*, batch: uuid.UUID, today: date, send_at: datetime) -> list[OutboxMail]:
-    """One mail per recipient for everything `batch` decided, linked to its reminders."""
-    notes = list(
-        Notification.objects.filter(batch=batch)
-        .select_related("task__template", "task__unit", "unit", "campaign", "created_by")
-        .order_by("recipient_id", "pk")
-    )
-    if not notes:
-        return []
-    users = {
-        user.pk: user
-        for user in get_user_model()
-        .objects.filter(pk__in={n.recipient_id for n in notes})
-        .select_related("reminder_preference")
-    }
-    rules: dict[int, LightRule] = {}
-
-    def rule_for(campaign: Campaign) -> LightRule:
-        if campaign.pk not in rules:
-            rules[campaign.pk] = LightRule.for_campaign(campaign, today)
-        return rules[campaign.pk]
-
-    leader_units: dict[Campaign, list[int]] = defaultdict(list)
-    for note in notes:
-        if note.kind == Kind.DIGEST and ":digest:unit:" in note.key:
-            leader_units[note.campaign].append(note.unit_id)
-    unit_digest = {
-        (campaign.pk, unit_id): digest
-        for campaign, ids in leader_units.items()
-        for unit_id, digest in unit_digests(campaign=campaign, rule=rule_for(campaign), unit_ids=ids).items()
-    }
-    office_digest_memo: dict[tuple[int, int], object] = {}
-
-    parts: dict[int, MailParts] = defaultdict(MailParts)
-    for note in notes:
-        mine = parts[note.recipient_id]
-        if note.kind == Kind.DUE_SOON:
-            mine.due_soon.append(note.task)
-        elif note.kind == Kind.OVERDUE:
-            mine.overdue.append(note.task)
-        elif note.kind == Kind.ESCALATION:
-            mine.escalated.append(note.task)
-        elif note.kind == Kind.URGE:
-            mine.urges.append((note, _urged_tasks(note, rule_for(note.campaign))))
-        elif ":digest:unit:" in note.key:
-            mine.unit_digests.append(unit_digest[(note.campaign_id, note.unit_id)])
-        else:
-            memo_key = (note.campaign_id, note.unit_id)
-            if memo_key not in office_digest_memo:
-                office_digest_memo[memo_key] = office_digest(
-                    campaign=note.campaign, rule=rule_for(note.campaign), unit=note.unit
-                )
-            mine.office_digests.append(office_digest_memo[memo_key])
-
-    mails = []
-    for user_id, mine in parts.items():
-        user = users[user_id]
-        # A leader who also owns a task is both reminded and escalated to: list the task once, as 督办.
-        escalated = {task.pk for task in mine.escalated}
-        mine.overdue = [task for task in mine.overdue if task.pk not in escalated]
-        rendered = mail_render(user=user, parts=mine, today=today, display_name=display_name)
-        mails.append(
-            OutboxMail(
-                recipient=user,
-                to_email=user.email,
-                language=rendered.language,
-                subject=rendered.subject,
-                body_text=rendered.text,
-                body_html=rendered.html,
-                batch=batch,
-                next_attempt_at=send_at,
-            )
-        )
-    OutboxMail.objects.bulk_create(mails, batch_size=500)
-    mail_of_recipient = OutboxMail.objects.filter(batch=batch, recipient=OuterRef("recipient")).values("pk")[:1]
-    Notification.objects.filter(batch=batch).update(outbox=Subquery(mail_of_recipient))
-    return mails
-
-
-def _urged_tasks(note: Notification, rule: LightRule) -> list[Task]:
-    """A task urge lists that task; a unit urge lists the unit's red and due-soon tasks."""
-    if note.task_id:
-        return [note.task]
-    return list(
-        Task.objects.filter(unit_id=note.unit_id, campaign=note.campaign)
-        .filter(rule.red_q() | rule.due_soon_q())
-        .select_related("template", "unit")
-        .order_by("due_on", "pk")
-    )
-
-
 # --- the sweep --------------------------------------------------------------------------------
-
-
-@dataclass
-class MailPlan:
-    username: str
-    email: str
-    kinds: dict[str, int]
 
 
 @dataclass
@@ -206,33 +103,33 @@ def _sweep(result: SweepResult) -> None:
     for campaign in Campaign.objects.filter(is_active=True, reminders_enabled=True):
         planned.extend(ladder_plan(campaign=campaign, today=result.today, people=people))
     result.planned = len(planned)
-    # ON CONFLICT DO NOTHING: what an earlier run (or a concurrent one) recorded stays out of this batch.
-    Notification.objects.bulk_create(
-        (
-            Notification(
-                recipient_id=p.recipient_id,
-                kind=p.kind,
-                key=p.key,
-                on_date=p.on_date,
-                campaign_id=p.campaign_id,
-                unit_id=p.unit_id,
-                task_id=p.task_id,
-                batch=batch,
-            )
-            for p in planned
-        ),
-        batch_size=2000,
-        ignore_conflicts=True,
+    # Skip what earlier runs recorded (most of the plan on most days), then insert the rest with
+    # ON CONFLICT DO NOTHING, which settles a race with a concurrent run: it stays out of this batch.
+    recorded = set(
+        Notification.objects.filter(on_date__in={p.on_date for p in planned}, kind__in={p.kind for p in planned})
+        .order_by()
+        .values_list("recipient_id", "kind", "key", "on_date")
+        .iterator(chunk_size=10000)
     )
-    mails = _queue_mails(batch=batch, today=result.today, send_at=timezone.now())
-    result.decided = Notification.objects.filter(batch=batch).count()
-    kinds: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for recipient_id, kind in Notification.objects.filter(batch=batch).values_list("recipient_id", "kind"):
-        kinds[recipient_id][kind] += 1
-    result.mails = [
-        MailPlan(username=m.recipient.get_username(), email=m.to_email, kinds=dict(kinds[m.recipient_id]))
-        for m in mails
-    ]
+    new = (
+        Notification(
+            recipient_id=p.recipient_id,
+            kind=p.kind,
+            key=p.key,
+            on_date=p.on_date,
+            campaign_id=p.campaign_id,
+            unit_id=p.unit_id,
+            task_id=p.task_id,
+            batch=batch,
+        )
+        for p in planned
+        if p.identity not in recorded
+    )
+    # In slices: bulk_create would hold every row object of a big first sweep at once.
+    while rows := list(islice(new, INSERT_CHUNK)):
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    result.mails = mails_queue(batch=batch, today=result.today, send_at=timezone.now())
+    result.decided = sum(n for mail in result.mails for n in mail.kinds.values())
 
 
 # --- manual urge (催办) --------------------------------------------------------------------------
@@ -278,7 +175,7 @@ def _urge(*, unit: Unit, task: Task | None, by: AbstractBaseUser, note: str, rec
                     )
             except IntegrityError:
                 already += 1
-        mails = _queue_mails(batch=batch, today=today, send_at=send_time())
+        mails = mails_queue(batch=batch, today=today, send_at=send_time())
         if mails:
             transaction.on_commit(_kick_relay)
     return UrgeResult(mails=len(mails), already=already)
@@ -309,6 +206,8 @@ class RelayResult:
     failed: int = 0
     # Seconds until the earliest mail still waiting for a retry, when this run tried something.
     next_in: float | None = None
+    # The run stopped at its limit with more mail due: relay again at once.
+    more: bool = False
 
 
 def retry_delay(attempts: int) -> float:
@@ -324,8 +223,10 @@ def outbox_relay(*, ids: list[int] | None = None, limit: int = 500) -> RelayResu
     if ids is not None:
         due = due.filter(pk__in=ids)
     connection = get_connection(fail_silently=False)
+    due_ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    result.more = len(due_ids) == limit
     try:
-        for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
+        for pk in due_ids:
             with transaction.atomic():
                 mail = (
                     OutboxMail.objects.select_for_update(skip_locked=True)

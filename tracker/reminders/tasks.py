@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import date
 
 from celery import shared_task
@@ -22,7 +21,7 @@ def send_reminders(day: str | None = None) -> dict:
     return {"day": result.today.isoformat(), "workday": result.workday, "mails": len(result.mails)}
 
 
-@shared_task(autoretry_for=(DatabaseError, smtplib.SMTPServerDisconnected), retry_backoff=10, max_retries=5)
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=10, max_retries=5)
 def relay_outbox(ids: list[int] | None = None) -> dict:
     """Send what the outbox holds (beat, every minute; also enqueued after each commit that queues mail).
 
@@ -30,7 +29,9 @@ def relay_outbox(ids: list[int] | None = None) -> dict:
     itself for then, so retries keep their backoff even without beat.
     """
     result = services.outbox_relay(ids=ids)
-    if result.next_in is not None:
+    if result.more:
+        relay_outbox.apply_async()
+    elif result.next_in is not None:
         # Capped well under the broker's visibility timeout; the periodic relay covers longer waits.
         relay_outbox.apply_async(countdown=min(result.next_in, 600))
     return {"sent": result.sent, "retrying": result.retrying, "failed": result.failed}
