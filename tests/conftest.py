@@ -244,7 +244,7 @@ def celery_worker_process(transactional_db, tmp_path):
 
     processes = []
 
-    def start(**env):
+    def start(pool: str = "solo", concurrency: int = 1, **env):
         log = tmp_path / f"worker-{len(processes)}.log"
         environment = {
             **os.environ,
@@ -255,7 +255,8 @@ def celery_worker_process(transactional_db, tmp_path):
             **{k: str(v) for k, v in env.items()},
         }
         celery = Path(sys.executable).with_name("celery")
-        command = [str(celery), "-A", "tracker", "worker", "--pool=solo", "--loglevel=INFO", "--purge"]
+        command = [str(celery), "-A", "tracker", "worker", f"--pool={pool}", f"--concurrency={concurrency}"]
+        command += ["--loglevel=INFO", "--purge"]
         command += ["--without-mingle", "--without-gossip", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"]
         handle = log.open("w")
         process = subprocess.Popen(

@@ -34,7 +34,8 @@ def sent_mails() -> int:
 def test_sweep_twice_on_a_real_worker_delivers_one_mail_per_recipient(city, smtp_sink, celery_worker_process):
     require_worker_services()
     make_ladder(city)
-    worker = celery_worker_process(EMAIL_HOST="127.0.0.1", EMAIL_PORT=smtp_sink.port)
+    # Two threads: the two sweeps may run at the same time, as two beats firing together would.
+    worker = celery_worker_process(pool="threads", concurrency=2, EMAIL_HOST="127.0.0.1", EMAIL_PORT=smtp_sink.port)
     send_reminders.delay(LADDER_DAY.isoformat())
     send_reminders.delay(LADDER_DAY.isoformat())
     wait_for(lambda: worker.log.read_text().count("send_reminders") >= 4, what="both sweeps to finish")
