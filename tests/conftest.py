@@ -229,7 +229,17 @@ def require_worker_services() -> None:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
+def today_is_a_workday(db):
+    """The relay sends nothing on a day off; a worker test on a real weekend declares today a working day."""
+    from django.utils import timezone
+
+    from tracker.core.models import WorkdayOverride
+
+    WorkdayOverride.objects.get_or_create(date=timezone.localdate(), defaults={"is_workday": True, "note": "test"})
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, today_is_a_workday, tmp_path):
     """Start `celery -A tracker worker` against the test database; returns a starter taking extra env.
 
     The worker is a real process on the real broker (Redis from REDIS_URL unless the env says

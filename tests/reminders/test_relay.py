@@ -10,9 +10,12 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import LADDER_DAY, login
+from tests.conftest import login
 from tracker.reminders.models import MailStatus, OutboxMail
 from tracker.reminders.services import outbox_relay, reminders_sweep, retry_delay
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WEDNESDAY = datetime(2026, 11, 25, 10, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
@@ -35,7 +38,7 @@ def test_backoff_doubles_and_is_capped(settings):
 def test_a_mail_is_retried_after_its_backoff_and_then_given_up_visibly(client, ladder, smtp_settings):
     sink = smtp_settings
     sink.refuse = 100  # the mail server keeps answering 451
-    with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False) as clock:
+    with time_machine.travel(WEDNESDAY, tick=False) as clock:
         reminders_sweep()
         mail = OutboxMail.objects.get(recipient=ladder.city.staff_a)
         outbox_relay(ids=[mail.pk])
@@ -75,8 +78,20 @@ def test_a_mail_is_retried_after_its_backoff_and_then_given_up_visibly(client, l
 def test_one_connection_carries_the_batch_and_a_failure_does_not_stop_the_others(ladder, smtp_settings):
     sink = smtp_settings
     sink.refuse = 1
-    reminders_sweep(today=LADDER_DAY)
-    result = outbox_relay()
+    with time_machine.travel(WEDNESDAY, tick=False):
+        reminders_sweep()
+        result = outbox_relay()
     assert (result.sent, result.retrying) == (4, 1)
     assert len(sink.messages) == 4
     assert result.next_in is not None and 0 < result.next_in <= 60
+
+
+@pytest.mark.django_db
+def test_nothing_is_relayed_on_a_day_off(ladder, smtp_settings):
+    with time_machine.travel(datetime(2026, 11, 27, 17, tzinfo=SHANGHAI), tick=False):  # Friday
+        reminders_sweep()
+    with time_machine.travel(datetime(2026, 11, 28, 10, tzinfo=SHANGHAI), tick=False):  # Saturday
+        assert outbox_relay().sent == 0
+    with time_machine.travel(datetime(2026, 11, 30, 9, tzinfo=SHANGHAI), tick=False):  # Monday
+        assert outbox_relay().sent == 5
+    assert len(smtp_settings.messages) == 5

@@ -216,9 +216,14 @@ def retry_delay(attempts: int) -> float:
 
 
 def outbox_relay(*, ids: list[int] | None = None, limit: int = 500) -> RelayResult:
-    """Send queued mails that are due, each under a row lock so two relays never send one twice."""
+    """Send queued mails that are due, each under a row lock so two relays never send one twice.
+
+    On a day off nothing is sent, not even a retry: it waits for the next working day.
+    """
     result = RelayResult()
     now = timezone.now()
+    if not workdays.is_workday(timezone.localdate(now)):
+        return result
     due = OutboxMail.objects.filter(status=MailStatus.QUEUED, next_attempt_at__lte=now)
     if ids is not None:
         due = due.filter(pk__in=ids)
