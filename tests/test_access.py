@@ -90,6 +90,125 @@ MATRIX = {
     ),
 }
 
+
+# ---------------------------------------------------------------------------- ledgers (issue 5)
+
+
+def ledger_objects(city):
+    """Rows of unit A's ledgers, made once per test: an item with evidence, a long-term item with a
+    staged target, an item awaiting close-out, and a rule with its document."""
+    if not hasattr(city, "_ledger_objects"):
+        from tests.factories import make_ledger_row
+        from tracker.ledgers import services as ledger_services
+
+        pdf = lambda: SimpleUploadedFile("a.pdf", PDF_BYTES)  # noqa: E731
+        item = make_ledger_row("rectification", unit=city.unit_a, by=city.staff_a, files=[pdf()])
+        long_item = make_ledger_row(
+            "rectification", unit=city.unit_a, by=city.staff_a, kind="long_term", problem="长期问题"
+        )
+        milestone = ledger_services.milestone_add(
+            item=long_item, by=city.staff_a, title="第一阶段", due_on=timezone.localdate()
+        )
+        requested = make_ledger_row("rectification", unit=city.unit_a, by=city.staff_a, files=[pdf()])
+        requested = ledger_services.rectification_request_close(
+            item=requested, by=city.staff_a, expected_version=requested.version, note="已整改"
+        )
+        institution = make_ledger_row("institutions", unit=city.unit_a, by=city.staff_a, document=pdf())
+        city._ledger_objects = {
+            "item": item,
+            "long": long_item,
+            "milestone": milestone,
+            "requested": requested,
+            "institution": institution,
+            "evidence": item.files.get(),
+        }
+    return city._ledger_objects
+
+
+def _lo(key):
+    return lambda c, o: [ledger_objects(c)[key].pk]
+
+
+MATRIX.update(
+    {
+        "ledgers:book": ("get", lambda c, o: [c.unit_a.pk], None, READERS_OF_A, set()),
+        "ledgers:book_export": ("get", lambda c, o: [c.unit_a.pk], None, READERS_OF_A, set()),
+        "ledgers:ledger_export": ("get", lambda c, o: [c.unit_a.pk, "study"], None, READERS_OF_A, set()),
+        "ledgers:row_create": (
+            "get",
+            lambda c, o: [c.unit_a.pk, "study"],
+            None,
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:rectification_raise": (
+            "get",
+            lambda c, o: [c.unit_a.pk],
+            None,
+            REVIEWERS_OF_A,
+            READERS_OF_A - REVIEWERS_OF_A,
+        ),
+        "ledgers:row_detail": (
+            "get",
+            lambda c, o: ["rectification", ledger_objects(c)["item"].pk],
+            None,
+            READERS_OF_A,
+            set(),
+        ),
+        "ledgers:row_edit": (
+            "get",
+            lambda c, o: ["rectification", ledger_objects(c)["item"].pk],
+            None,
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:row_delete": (
+            "post",
+            lambda c, o: ["rectification", ledger_objects(c)["item"].pk],
+            lambda c, o: {"version": ledger_objects(c)["item"].version},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:milestone_add": (
+            "post",
+            _lo("long"),
+            lambda c, o: {"title": "第二阶段", "due_on": timezone.localdate().isoformat()},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:milestone_reach": (
+            "post",
+            _lo("milestone"),
+            lambda c, o: {},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:close_request": (
+            "post",
+            _lo("item"),
+            lambda c, o: {"version": ledger_objects(c)["item"].version, "note": "已整改到位"},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:close_review": (
+            "post",
+            _lo("requested"),
+            lambda c, o: {"version": ledger_objects(c)["requested"].version, "decision": "verify"},
+            REVIEWERS_OF_A,
+            READERS_OF_A - REVIEWERS_OF_A,
+        ),
+        "ledgers:evidence_download": ("get", _lo("evidence"), None, READERS_OF_A, set()),
+        "ledgers:document_download": ("get", _lo("institution"), None, READERS_OF_A, set()),
+        "ledgers:crowding": (
+            "get",
+            lambda c, o: [],
+            None,
+            {"guide", "office_east", "office_city", "office_west", "leadership"},
+            {"staff_a", "leader_a", "staff_b"},
+        ),
+    }
+)
+
 # Routes outside the matrix on purpose: Django's own auth, admin and language switch.
 EXEMPT_PREFIXES = ("admin:", "login", "logout", "set_language")
 

@@ -172,6 +172,10 @@ CONTENT_SECURITY_POLICY = {
 TRACKER_DEFAULT_YELLOW_DUE_WORKDAYS = 3
 TRACKER_DEFAULT_STALE_DAYS = 14
 
+# Ledgers (issue 5): the app, and the default crowded-research window (扎堆调研) of a new campaign.
+INSTALLED_APPS += ["tracker.ledgers"]
+TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS = 30
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
