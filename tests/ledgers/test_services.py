@@ -132,6 +132,29 @@ def test_an_institution_links_only_the_units_own_problems(city):
     assert Institution.all_objects.count() == 1
 
 
+def test_editing_a_rule_without_a_new_upload_keeps_its_document(city, settings):
+    from pathlib import Path
+
+    rule = make_ledger_row("institutions", unit=city.unit_a, by=city.staff_a, document=pdf("办法.pdf"))
+    files_before = sorted(Path(settings.MEDIA_ROOT).rglob("*.pdf"))
+    data = {
+        **ledger_defaults("institutions"),
+        "title": "新名称",
+        "document": rule.document,
+    }  # as the form hands it back
+    rule = services.ledger_row_update(row=rule, by=city.staff_a, data=data, expected_version=1)
+    assert (rule.title, rule.document_name) == ("新名称", "办法.pdf")
+    assert sorted(Path(settings.MEDIA_ROOT).rglob("*.pdf")) == files_before
+
+
+@pytest.mark.parametrize("field", ["unit", "created_by", "version", "deleted_at", "status", "closed_by", "site_key"])
+def test_bookkeeping_and_workflow_fields_are_not_input(city, field):
+    ledger = "visits" if field == "site_key" else "rectification"
+    data = {**ledger_defaults(ledger), field: None}
+    with pytest.raises(ValueError):
+        services.ledger_row_create(ledger=ledger, campaign=city.campaign, unit=city.unit_a, by=city.staff_a, data=data)
+
+
 def test_a_bad_document_leaves_nothing(city):
     with pytest.raises(ValidationError):
         make_ledger_row("institutions", unit=city.unit_a, by=city.staff_a, document=SimpleUploadedFile("x.pdf", b"MZ"))

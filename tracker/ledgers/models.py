@@ -77,6 +77,8 @@ class LedgerRow(TimeStamped):
     # The ledger this model keeps, and the date that places a row in a monthly task's period.
     LEDGER: ClassVar[str]
     DATE_FIELD: ClassVar[str] = ""
+    # Fields only the workflow services change (close-out), never a form.
+    WORKFLOW_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True
@@ -215,6 +217,7 @@ class RectificationItem(LedgerRow):
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     LEDGER = Ledger.RECTIFICATION
+    WORKFLOW_FIELDS = ("status", "closed_on", "closed_by", "raised_by")
 
     class Meta:
         ordering = ["deadline", "id"]

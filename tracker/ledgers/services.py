@@ -108,15 +108,22 @@ def _store_evidence(item: RectificationItem, files: Sequence[UploadedFile], by, 
         evidence.save()
 
 
+_NOT_DATA = {"id", "campaign", "unit", "created_by", "version", "deleted_at", "created_at", "updated_at"}
+
+
 def _apply(row: LedgerRow, data: Mapping[str, Any], stored: list) -> dict[str, Any]:
     """Set the row's fields from `data`; returns the many-to-many values to set after saving."""
     many = {}
     for name, value in data.items():
         field = row._meta.get_field(name)
+        if name in _NOT_DATA or name in row.WORKFLOW_FIELDS or not field.editable:
+            # Who, where, when and the workflow state are set by the services, never by input.
+            raise ValueError(f"{name} is not set from a ledger form")
         if field.many_to_many:
             many[name] = value
         elif isinstance(field, models.FileField):
-            if value:  # an empty upload keeps the document already there
+            # A form showing the current document hands it back unchanged: only a new upload replaces it.
+            if isinstance(value, UploadedFile):
                 _check_files([value], field=name)
                 getattr(row, name).save(value.name, value, save=False)
                 stored.append(getattr(row, name))
@@ -155,8 +162,6 @@ def ledger_row_create(
     def write(stored: list) -> LedgerRow:
         row = spec.model(campaign=campaign, unit=unit, created_by=by)
         many = _apply(row, data, stored)
-        if isinstance(row, RectificationItem):
-            row.status = RectificationStatus.OPEN
         row.full_clean()
         _check_crowding(row, by, confirm_crowding)
         row._change_reason = "created"
