@@ -425,3 +425,16 @@ def test_detail_queries_are_pinned_and_do_not_grow(client, city, django_assert_n
             services.ledger_row_update(row=row, by=city.staff_a, data=data, expected_version=row.version)
     with django_assert_num_queries(DETAIL_QUERIES[ledger]):
         assert client.get(row.get_absolute_url()).status_code == 200
+
+
+def test_crowding_page_shows_the_busiest_and_counts_the_rest(client, city, monkeypatch):
+    from tracker.ledgers import views
+
+    monkeypatch.setattr(views, "CROWDING_SHOWN", 1)
+    for site, leaders in (("甲村", ("一", "二", "三")), ("乙村", ("一", "二"))):
+        for leader in leaders:
+            make_ledger_row("visits", unit=city.unit_a, by=city.staff_a, site=site, leader_name=leader)
+    login(client, city.office_city)
+    html = client.get(reverse("ledgers:crowding")).content.decode()
+    assert "甲村" in html and "乙村" not in html  # three visitors beat two
+    assert "仅显示 2 个扎堆调研点位中最集中的 1 个" in html

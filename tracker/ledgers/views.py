@@ -444,11 +444,19 @@ def book_export(request: HttpRequest, pk: int) -> FileResponse:
 # ------------------------------------------------------------------------------ crowding
 
 
+# A city office may see hundreds of crowded sites; the busiest and latest come first, the rest are counted.
+CROWDING_SHOWN = 50
+
+
 def crowding_context(*, user, campaign) -> dict:
     """What the crowding partial needs; the overview dashboard can include `ledgers/crowding.html#crowding`."""
+    sites = selectors.crowded_sites(user=user, campaign=campaign)
+    topics = selectors.duplicated_topics(user=user, campaign=campaign)
     return {
-        "crowded_sites": selectors.crowded_sites(user=user, campaign=campaign),
-        "duplicated_topics": selectors.duplicated_topics(user=user, campaign=campaign),
+        "crowded_sites": sites[:CROWDING_SHOWN],
+        "crowded_total": len(sites),
+        "duplicated_topics": topics[:CROWDING_SHOWN],
+        "duplicated_total": len(topics),
         "window_days": campaign.research_window_days,
     }
 
