@@ -7,7 +7,7 @@ sees on screen is what it downloads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
@@ -67,7 +67,6 @@ class LedgerSpec:
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
     status_field: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -240,7 +239,3 @@ LEDGERS: dict[str, LedgerSpec] = {
         ),
     ]
 }
-
-
-def get_spec(slug: str) -> LedgerSpec:
-    return LEDGERS[slug]
