@@ -276,3 +276,15 @@ def test_writes_are_never_get(client, city):
     login(client, city.staff_a)
     for route in ("work:task_entry_add", "work:task_owner", "work:task_submit", "work:task_review"):
         assert client.get(reverse(route, args=[city.task_a().pk])).status_code == 405
+
+
+@pytest.mark.parametrize("role", sorted(set(ROLES) - EDITORS_OF_A))
+def test_self_chosen_task_post_is_refused_like_its_get(client, city, role):
+    """unit_task_create serves GET and POST; MATRIX requests the GET, this the write."""
+    if role != "anonymous":
+        login(client, user_for(city, role))
+    before = table_counts()
+    url = reverse("work:unit_task_create", args=[city.unit_a.pk])
+    response = client.post(url, {"measure": city.study.pk, "title": "x", "due_on": timezone.localdate().isoformat()})
+    expected = 302 if role == "anonymous" else 403 if role in READERS_OF_A else 404
+    assert response.status_code == expected and table_counts() == before

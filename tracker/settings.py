@@ -250,7 +250,11 @@ BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json")
 LOGGING["filters"] = {"request_id": {"()": "tracker.ops.logs.RequestIdFilter"}}
 LOGGING["formatters"]["json"] = {"()": "tracker.ops.logs.JsonFormatter"}
-LOGGING["formatters"]["plain"]["format"] = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+LOGGING["formatters"]["plain"] = {
+    "()": "logging.Formatter",
+    "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+    "defaults": {"request_id": "-"},  # for handlers added without the request-id filter
+}
 LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])
 LOGGING["loggers"].update(
     {

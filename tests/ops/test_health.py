@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.urls import reverse
 
 from tracker.ops.health import heartbeat_age
@@ -68,20 +68,19 @@ def test_no_secrets_in_the_answer(client, db):
             assert secret not in text
 
 
-@pytest.mark.django_db(transaction=True)
-def test_database_down_is_503(client):
-    """A real connection failure: the default connection pointed at a closed port / missing folder."""
-    saved = dict(connection.settings_dict)
-    connection.close()
-    if connection.vendor == "postgresql":
-        connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+def test_database_down_is_503(client, db):
+    """A real connection failure: the default connection swapped for one to a closed port / missing folder."""
+    original = connections[DEFAULT_DB_ALIAS]
+    broken = dict(original.settings_dict)
+    if original.vendor == "postgresql":
+        broken.update(HOST="127.0.0.1", PORT="1")
     else:
-        connection.settings_dict["NAME"] = "/nonexistent-dir/for-healthz/db.sqlite3"
+        broken["NAME"] = "/nonexistent-dir/for-healthz/db.sqlite3"
+    connections[DEFAULT_DB_ALIAS] = original.__class__(broken, DEFAULT_DB_ALIAS)
     try:
         response = client.get(reverse("healthz"))
     finally:
-        connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
+        connections[DEFAULT_DB_ALIAS].close()
+        connections[DEFAULT_DB_ALIAS] = original
     assert response.status_code == 503
     assert response.json()["database"] == "error" and response.json()["status"] == "down"
