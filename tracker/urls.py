@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("tracker.orgs.urls")),
     path("", include("tracker.work.urls")),
     path("", include("tracker.imports.urls")),
+    path("", include("tracker.ops.urls")),
 ]

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from tracker.core.models import Bilingual, TimeStamped, pick_language
 from tracker.orgs.models import UnitCategory
@@ -41,6 +42,8 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
     yellow_due_workdays = models.PositiveSmallIntegerField(_("yellow when due within (working days)"), default=3)
     stale_days = models.PositiveSmallIntegerField(_("yellow after days without an entry"), default=14)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["-starts_on"]
         verbose_name = _("campaign")
@@ -65,6 +68,8 @@ class Measure(Bilingual, SourceCitation):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "code"]
@@ -124,6 +129,8 @@ class TaskTemplate(SourceCitation, TimeStamped):
     target_count = models.PositiveSmallIntegerField(_("records needed"), default=1)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["measure__order", "order", "code"]

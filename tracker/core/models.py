@@ -54,3 +54,46 @@ class UserPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.language or '-'}"
+
+
+class SoftDeleteQuerySet(models.QuerySet):
+    def alive(self) -> SoftDeleteQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self) -> SoftDeleteQuerySet:
+        return self.filter(deleted_at__isnull=False)
+
+
+class AliveManager(models.Manager):
+    """The default manager of a SoftDeletable model: deleted rows are out of every list and count."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class SoftDeletable(models.Model):
+    """A row that users delete and may get back: deleting stamps who and when, nothing is removed.
+
+    Give the model `objects = AliveManager.from_queryset(YourQuerySet)()` first (the default
+    manager, so related managers, lists and counts skip deleted rows) and
+    `all_objects = models.Manager.from_queryset(YourQuerySet)()` for restore and audits.
+    Backups use `_base_manager`/SQL, so deleted rows are kept there too.
+    """
+
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("deleted by"),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.seeding import campaign_seed
@@ -204,9 +205,14 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
         elif outcome == "returned":
             events.append(TaskEvent(task=task, kind=EventKind.RETURNED, actor=office, note=rng.choice(RETURN_REASONS)))
     with transaction.atomic():
-        Task.objects.bulk_update(
-            tasks, ["owner", "last_activity_on", "entry_count", "progress", "status"], batch_size=1000
+        # The bulk paths write history too, so even seeded progress is on every task's record.
+        bulk_update_with_history(
+            tasks,
+            Task,
+            ["owner", "last_activity_on", "entry_count", "progress", "status"],
+            batch_size=1000,
+            default_change_reason="demo",
         )
-        Entry.objects.bulk_create(entries, batch_size=1000)
+        bulk_create_with_history(entries, Entry, batch_size=1000, default_change_reason="demo")
         TaskEvent.objects.bulk_create(events, batch_size=1000)
     return len(entries)

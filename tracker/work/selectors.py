@@ -9,10 +9,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from tracker.campaigns.models import Campaign, Measure
+from tracker.core.history import HistoryRow, history_rows
 from tracker.orgs.models import Role, Unit
 from tracker.orgs.scope import scope_for
 from tracker.work.lights import LightRule
-from tracker.work.models import Task, TaskEvent, TaskStatus
+from tracker.work.models import Entry, Task, TaskEvent, TaskStatus
 
 
 def current_campaign() -> Campaign | None:
@@ -151,3 +152,32 @@ def unit_people(*, unit: Unit) -> QuerySet:
         .distinct()
         .order_by("username")
     )
+
+
+# Counters the entry service keeps on the task; the entry rows themselves say what happened.
+TASK_HISTORY_HIDDEN = {"entry_count", "last_activity_on"}
+
+
+def _task_or_entry(record) -> str:
+    if record.instance_type is Entry:
+        return f"{Entry._meta.verbose_name} · {record.occurred_on:%Y-%m-%d}"
+    return str(Task._meta.verbose_name)
+
+
+def task_history(*, task: Task, limit: int = 50) -> list[HistoryRow]:
+    """Changes to the task and to its entries (added, deleted, restored), newest first."""
+    task_records = task.history.select_related("history_user")
+    entry_records = Entry.history.filter(task_id=task.pk).select_related("history_user")
+    rows = history_rows([*task_records, *entry_records], subject=_task_or_entry, hidden=TASK_HISTORY_HIDDEN)
+    return rows[:limit]
+
+
+def task_changes_since(*, task: Task, version: int) -> list[HistoryRow]:
+    """What others changed after the page showing `version` was loaded (for the 409 notice)."""
+    records = task.history.filter(version__gte=version).select_related("history_user")
+    rows = history_rows(records, subject=_task_or_entry, hidden=TASK_HISTORY_HIDDEN)
+    return [row for row in rows if row.record.version > version]
+
+
+def deleted_entries(*, task: Task):
+    return Entry.all_objects.deleted().filter(task=task).select_related("author", "deleted_by")
