@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("tracker.orgs.urls")),
     path("", include("tracker.work.urls")),
+    path("", include("tracker.dashboards.urls")),
 ]

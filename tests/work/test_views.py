@@ -26,9 +26,10 @@ def entry_post(client, task, *, files=(), **data):
 def test_home_sends_each_role_to_its_work(client, city):
     for user, target in [
         (city.staff_a, reverse("work:unit_detail", args=[city.unit_a.pk])),
-        (city.office_city, reverse("work:review_queue")),
-        (city.guide, reverse("work:review_queue")),
-        (city.leadership, reverse("orgs:unit_list")),
+        (city.leader_a, reverse("work:unit_detail", args=[city.unit_a.pk])),
+        (city.office_city, reverse("dashboards:overview")),
+        (city.guide, reverse("dashboards:overview")),
+        (city.leadership, reverse("dashboards:overview")),
     ]:
         login(client, user)
         assert client.get("/").url == target

@@ -13,7 +13,10 @@ from tracker.orgs.scope import scope_for
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if len(scope.edit_unit_ids) == 1:
+        # Unit staff and unit leaders work on their unit's tasks; the leader's summary is one click away.
         return redirect("work:unit_detail", pk=next(iter(scope.edit_unit_ids)))
+    if scope.sees_dashboards:
+        return redirect("dashboards:overview")
     if scope.review_paths or scope.review_unit_ids or scope.is_superuser:
         return redirect("work:review_queue")
     if scope.read_paths or scope.read_unit_ids:
