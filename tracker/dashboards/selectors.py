@@ -366,21 +366,19 @@ def stale_units(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
     """Units with open tasks and no entry for `campaign.stale_days` days, longest silent first.
 
     `last_entry_on` is the date of the unit's latest entry (None: none yet); a unit that has not
-    logged anything since the campaign started counts from the start date.
+    logged anything since the campaign started counts from the start date. One grouped pass over
+    units, tasks and entries (no per-row subquery).
     """
-    last_entry = (
-        Entry.objects.filter(task__unit=OuterRef("pk"), task__campaign=campaign)
-        .order_by()
-        .values("task__unit")
-        .annotate(last=Max("occurred_on"))
-        .values("last")
-    )
+    open_task = Q(tasks__status__in=OPEN_STATUSES)
     return (
         Unit.objects.for_user(user)
-        .filter(tasks__campaign=campaign, tasks__status__in=OPEN_STATUSES)
-        .annotate(open_tasks=Count("tasks"), last_entry_on=Subquery(last_entry, output_field=DateField()))
+        .filter(tasks__campaign=campaign)
+        .annotate(
+            open_tasks=Count("tasks", filter=open_task, distinct=True),
+            last_entry_on=Max("tasks__entries__occurred_on"),
+        )
         .annotate(quiet_since=Coalesce("last_entry_on", Value(campaign.starts_on), output_field=DateField()))
-        .filter(quiet_since__lt=rule.stale_before)
+        .filter(open_tasks__gt=0, quiet_since__lt=rule.stale_before)
         .select_related("parent")
         .order_by(F("last_entry_on").asc(nulls_first=True), "path")
     )
