@@ -263,3 +263,20 @@ def test_scope_names_say_what_the_dashboard_covers(city):
     assert selectors.scope_names(user=city.guide) == ["Group 1"]
     GuidanceGroup.objects.create(name="Group 2")
     assert selectors.scope_names(user=city.leader_a) == ["UnitA"]
+
+
+def test_areas_for_a_superuser_and_for_an_office_of_two_subtrees(city, rule):
+    from tests.factories import make_user
+    from tracker.orgs.models import Role
+    from tracker.orgs.services import role_grant
+
+    mixed_city(city)
+    root = make_user(is_superuser=True, is_staff=True)
+    areas = selectors.area_rollups(user=root, campaign=city.campaign, rule=rule)
+    assert [a.unit for a in areas] == [city.city] and areas[0].counts.total == Task.objects.count()
+    # An office holding two districts: each district's children are its areas.
+    two = make_user(Role.OFFICE, unit=city.east)
+    role_grant(user=two, role=Role.OFFICE, unit=city.west)
+    areas = selectors.area_rollups(user=two, campaign=city.campaign, rule=rule)
+    assert [a.unit for a in areas] == [city.unit_a, city.unit_b]
+    assert [a.counts.total for a in areas] == [Task.objects.filter(unit=u).count() for u in (city.unit_a, city.unit_b)]

@@ -81,7 +81,7 @@ class UnitFilters:
         key = sort.removeprefix("-")
         return cls(
             category=params.get("category", "")[:40],
-            under=int(under) if under.isdigit() else None,
+            under=int(under) if under.isdigit() and len(under) < 12 else None,
             light=light if light in Light.values else "",
             sort=sort if key in UNIT_SORTS or key.startswith("m-") else DEFAULT_SORT,
         )
@@ -240,13 +240,16 @@ def area_rollups(*, user, campaign: Campaign, rule: LightRule) -> list[AreaRollu
     read single units, not subtrees, so they get no areas.
     """
     scope = scope_for(user)
-    roots = ("",) if scope.is_superuser else scope.read_paths
+    # Every path starts with "/", so a superuser's root "/" has the top-level units as its areas.
+    roots = ("/",) if scope.is_superuser else scope.read_paths
     if not roots:
         return []
-    whens = [(root, Substr("unit__path", 1, len(root) + PATH_STEP)) for root in roots]
-    area = whens[0][1]
-    if len(whens) > 1:
-        area = Case(*(When(unit__path__startswith=root, then=expr) for root, expr in whens), output_field=CharField())
+    prefixes = [(root, Substr("unit__path", 1, len(root) + PATH_STEP)) for root in roots]
+    area = prefixes[0][1]
+    if len(prefixes) > 1:
+        area = Case(
+            *(When(unit__path__startswith=root, then=prefix) for root, prefix in prefixes), output_field=CharField()
+        )
     rows = (
         Task.objects.for_user(user)
         .filter(campaign=campaign)
