@@ -96,8 +96,29 @@ MATRIX = {
     "dashboards:ledger_export": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
 }
 
-# Routes outside the matrix on purpose: Django's own auth, admin and language switch.
-EXEMPT_PREFIXES = ("admin:", "login", "logout", "set_language")
+# Imports (issue 8): only offices; a job is its uploader's, another office gets 404.
+OFFICES = {"office_east", "office_city", "office_west"}
+NOT_OFFICES = set(ROLES) - OFFICES - {"anonymous"}
+
+
+def _import_job(city):
+    from tracker.imports.models import ImportJob
+
+    return ImportJob.objects.create(kind="units", status="ready", created_by=city.office_city, file_name="u.xlsx")
+
+
+MATRIX.update(
+    {
+        "imports:start": ("get", lambda c, o: [], None, OFFICES, NOT_OFFICES),
+        "imports:template": ("get", lambda c, o: ["units", "xlsx"], None, OFFICES, NOT_OFFICES),
+        "imports:job_detail": ("get", lambda c, o: [_import_job(c).pk], None, {"office_city"}, NOT_OFFICES),
+        "imports:job_run": ("post", lambda c, o: [_import_job(c).pk], lambda c, o: {}, {"office_city"}, NOT_OFFICES),
+    }
+)
+
+# Routes outside the matrix on purpose: Django's own auth, admin, language switch and the
+# set-password link (public by design: the token is the credential).
+EXEMPT_PREFIXES = ("admin:", "login", "logout", "set_language", "password_reset")
 
 
 def all_route_names(resolver=None, namespace=""):

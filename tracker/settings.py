@@ -184,3 +184,9 @@ LOGGING = {
         "tracker": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     },
 }
+
+# Imports (issue 8): units and users from .xlsx/.csv templates. New accounts get no password but a
+# one-time set-password link the office hands over, valid this many days (no e-mail needed).
+INSTALLED_APPS += ["tracker.imports"]
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("SET_PASSWORD_LINK_DAYS", "14")) * 24 * 3600
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))

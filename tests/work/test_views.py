@@ -23,21 +23,6 @@ def entry_post(client, task, *, files=(), **data):
     return client.post(reverse("work:task_entry_add", args=[task.pk]), payload, **HX)
 
 
-def test_home_sends_each_role_to_its_work(client, city):
-    for user, target in [
-        (city.staff_a, reverse("work:unit_detail", args=[city.unit_a.pk])),
-        (city.leader_a, reverse("work:unit_detail", args=[city.unit_a.pk])),
-        (city.office_city, reverse("dashboards:overview")),
-        (city.guide, reverse("dashboards:overview")),
-        (city.leadership, reverse("dashboards:overview")),
-    ]:
-        login(client, user)
-        assert client.get("/").url == target
-    login(client, make_user())
-    assert "no_role" not in client.get("/").content.decode()  # a page, not a redirect loop
-    assert client.get("/").status_code == 200
-
-
 def test_unit_page_groups_tasks_by_measure(client, city):
     login(client, city.staff_a)
     response = client.get(reverse("work:unit_detail", args=[city.unit_a.pk]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -37,3 +38,19 @@ def pick_language(zh: str, en: str) -> str:
     if en and (get_language() or "").startswith("en"):
         return en
     return zh
+
+
+class UserPreference(models.Model):
+    """What a person chose for themselves; for now the UI language they see after logging in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference", verbose_name=_("user")
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language or '-'}"
