@@ -36,6 +36,8 @@ ROLES = [
 READERS_OF_A = {"staff_a", "leader_a", "guide", "office_east", "office_city", "leadership"}
 EDITORS_OF_A = {"staff_a", "leader_a"}
 REVIEWERS_OF_A = {"guide", "office_east", "office_city"}
+# Dashboards and exports: every role but unit staff, each scoped to what it reads; staff get 404.
+DASHBOARD_ROLES = set(ROLES) - {"anonymous", "staff_a", "staff_b"}
 
 
 def prepare(city):
@@ -97,6 +99,10 @@ MATRIX = {
         REVIEWERS_OF_A,
         READERS_OF_A - REVIEWERS_OF_A,
     ),
+    "dashboards:overview": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+    "dashboards:matrix": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+    "dashboards:matrix_export": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+    "dashboards:ledger_export": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
 }
 
 # Imports (issue 8): only offices; a job is its uploader's, another office gets 404.

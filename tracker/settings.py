@@ -170,6 +170,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Dashboards (issue 3): overview, units × measures matrix, Excel exports.
+INSTALLED_APPS += ["tracker.dashboards"]
+
 # Traffic-light defaults; each campaign may override them (PRODUCT §5).
 TRACKER_DEFAULT_YELLOW_DUE_WORKDAYS = 3
 TRACKER_DEFAULT_STALE_DAYS = 14

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("tracker.work.urls")),
     path("", include("tracker.imports.urls")),
     path("", include("tracker.ops.urls")),
+    path("", include("tracker.dashboards.urls")),
 ]

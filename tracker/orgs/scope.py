@@ -16,6 +16,9 @@ from tracker.orgs.models import SUBTREE_ROLES, GuidanceGroup, Role, RoleAssignme
 
 log = logging.getLogger("tracker.access")
 
+# Who sees the dashboards (PRODUCT §6; a unit leader sees their own unit's summary).
+DASHBOARD_ROLES = frozenset({Role.UNIT_LEADER.value, Role.GUIDE.value, Role.OFFICE.value, Role.LEADERSHIP.value})
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -52,6 +55,11 @@ class Scope:
     @property
     def sees_many_units(self) -> bool:
         return self.is_superuser or bool(self.read_paths) or len(self.read_unit_ids) > 1
+
+    @property
+    def sees_dashboards(self) -> bool:
+        """Dashboards and exports are for unit leaders, guides, the office and leadership, not staff."""
+        return self.is_superuser or bool(self.roles & DASHBOARD_ROLES)
 
     def can_read(self, unit: Unit) -> bool:
         return self.is_superuser or unit.id in self.read_unit_ids or _under(unit, self.read_paths)
