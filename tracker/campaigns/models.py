@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from tracker.core.models import Bilingual, TimeStamped, pick_language
 from tracker.orgs.models import UnitCategory
@@ -50,6 +51,8 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
         help_text=_("Visits to the same site by other units or leaders within this many days raise a warning."),
     )
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["-starts_on"]
         verbose_name = _("campaign")
@@ -74,6 +77,8 @@ class Measure(Bilingual, SourceCitation):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "code"]
@@ -173,6 +178,8 @@ class TaskTemplate(SourceCitation, TimeStamped):
         blank=True,
         help_text=_('Only rows with these field values count, e.g. {"kind": "central_group"}; a list means any of.'),
     )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["measure__order", "order", "code"]

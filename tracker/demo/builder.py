@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.seeding import campaign_seed
@@ -156,7 +157,7 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
     office = get_user_model().objects.get(username="office")
     tasks = list(Task.objects.filter(campaign=campaign).select_related("template"))
     entries: list[Entry] = []
-    events: list[TaskEvent] = []
+    events: list[tuple[TaskEvent, date]] = []
     start = campaign.starts_on
     for task in tasks:
         owners = people[task.unit_id]
@@ -201,16 +202,31 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
         task.last_activity_on = dates[-1]
         task.progress = entries[-1].percent
         task.status = outcome
+        # The review trail is dated like the entries, so the dashboards' trend has a real history.
+        submitted_on = dates[-1]
+        reviewed_on = min(today, submitted_on + timedelta(days=rng.randint(0, 4)))
+        if outcome in ("done", "submitted", "returned"):
+            events.append((TaskEvent(task=task, kind=EventKind.SUBMITTED, actor=task.owner), submitted_on))
         if outcome == "done":
-            events.append(TaskEvent(task=task, kind=EventKind.ACCEPTED, actor=office))
+            events.append((TaskEvent(task=task, kind=EventKind.ACCEPTED, actor=office), reviewed_on))
         elif outcome == "returned":
-            events.append(TaskEvent(task=task, kind=EventKind.RETURNED, actor=office, note=rng.choice(RETURN_REASONS)))
+            returned = TaskEvent(task=task, kind=EventKind.RETURNED, actor=office, note=rng.choice(RETURN_REASONS))
+            events.append((returned, reviewed_on))
     with transaction.atomic():
-        Task.objects.bulk_update(
-            tasks, ["owner", "last_activity_on", "entry_count", "progress", "status"], batch_size=1000
+        # The bulk paths write history too, so even seeded progress is on every task's record.
+        bulk_update_with_history(
+            tasks,
+            Task,
+            ["owner", "last_activity_on", "entry_count", "progress", "status"],
+            batch_size=1000,
+            default_change_reason="demo",
         )
-        Entry.objects.bulk_create(entries, batch_size=1000)
-        TaskEvent.objects.bulk_create(events, batch_size=1000)
+        bulk_create_with_history(entries, Entry, batch_size=1000, default_change_reason="demo")
+        TaskEvent.objects.bulk_create([event for event, _day in events], batch_size=1000)
+        # created_at is auto_now_add, which bulk_create overrides with now; bulk_update does not.
+        for event, day in events:
+            event.created_at = timezone.make_aware(datetime.combine(day, time(10 + rng.randint(0, 7))))
+        TaskEvent.objects.bulk_update([event for event, _day in events], ["created_at"], batch_size=1000)
     return len(entries)
 
 

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from tracker.campaigns.models import Campaign, Ledger
-from tracker.core.models import TimeStamped
+from tracker.core.models import AliveManager, SoftDeletable, TimeStamped
 from tracker.ledgers.text import no_control_characters, normalise_key, split_names
 from tracker.orgs.models import Unit
 from tracker.orgs.querysets import ScopedQuerySet
@@ -48,14 +48,7 @@ class LedgerQuerySet(ScopedQuerySet):
     unit_path = "unit__"
 
 
-class LiveManager(models.Manager.from_queryset(LedgerQuerySet)):
-    """Rows not deleted: what every page, export and count sees."""
-
-    def get_queryset(self):
-        return super().get_queryset().filter(deleted_at__isnull=True)
-
-
-class LedgerRow(TimeStamped):
+class LedgerRow(SoftDeletable, TimeStamped):
     """What every ledger row has: its unit and campaign, who recorded it, a version and a soft delete."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campaign"))
@@ -69,9 +62,9 @@ class LedgerRow(TimeStamped):
         verbose_name=_("recorded by"),
     )
     version = models.PositiveIntegerField(default=1)
-    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
-    objects = LiveManager()
+    # Rows not deleted are what every page, export and count sees.
+    objects = AliveManager.from_queryset(LedgerQuerySet)()
     all_objects = LedgerQuerySet.as_manager()
 
     # The ledger this model keeps, and the date that places a row in a monthly task's period.
@@ -91,10 +84,6 @@ class LedgerRow(TimeStamped):
 
     def get_absolute_url(self) -> str:
         return reverse("ledgers:row_detail", args=[self.LEDGER, self.pk])
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
 
     @property
     def is_editable(self) -> bool:

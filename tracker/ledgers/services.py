@@ -108,7 +108,7 @@ def _store_evidence(item: RectificationItem, files: Sequence[UploadedFile], by, 
         evidence.save()
 
 
-_NOT_DATA = {"id", "campaign", "unit", "created_by", "version", "deleted_at", "created_at", "updated_at"}
+_NOT_DATA = {"id", "campaign", "unit", "created_by", "version", "deleted_at", "deleted_by", "created_at", "updated_at"}
 
 
 def _apply(row: LedgerRow, data: Mapping[str, Any], stored: list) -> dict[str, Any]:
@@ -247,6 +247,7 @@ def ledger_row_delete(*, row: Row, by: AbstractBaseUser, expected_version: int) 
     if not locked.is_editable:
         raise ValidationError(_("This row is closed and can no longer be changed."))
     locked.deleted_at = timezone.now()
+    locked.deleted_by = by
     locked.version += 1
     locked._change_reason = "deleted"
     locked._history_user = by
