@@ -6,7 +6,7 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 MO     := locale/zh_Hans/LC_MESSAGES/django.mo
 
-.PHONY: run test lint format check messages migrate seed clean
+.PHONY: run test lint format check messages migrate seed clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,3 +49,11 @@ messages: $(STAMP)
 
 clean:
 	rm -rf var db.sqlite3 .pytest_cache
+
+# Database and evidence files in one archive (var/backups/ unless FILE=...); restore asks before replacing.
+backup: $(STAMP)
+	$(BIN)/python manage.py backup $(if $(FILE),--output $(FILE))
+
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/tracker-<time>.tar.gz"; exit 2; }
+	$(BIN)/python manage.py restore $(FILE)

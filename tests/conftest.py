@@ -328,3 +328,88 @@ def make_ladder(city: City, today: date = LADDER_DAY) -> Ladder:
 @pytest.fixture
 def ladder(city) -> Ladder:
     return make_ladder(city)
+
+
+def table_counts() -> dict[str, int]:
+    """Rows in every table of the project's apps (history tables included): a refused write changes none.
+
+    One UNION query, so property-based tests can take a snapshot per example cheaply.
+    """
+    from django.apps import apps
+    from django.db import connection
+
+    tables = sorted(
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model.__module__.startswith("tracker.") or model._meta.app_label in {"accounts", "auth"}
+    )
+    quote = connection.ops.quote_name
+    sql = " UNION ALL ".join(f"SELECT '{table}', COUNT(*) FROM {quote(table)}" for table in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(cursor.fetchall())
+
+
+def grow_city(city, units: int, *, seed: int = 3) -> list:
+    """Add `units` units under the city's two districts in bulk, with tasks in every status.
+
+    Bulk inserts instead of services: the dashboards' query-count tests need hundreds of units
+    in seconds. Paths follow tracker.orgs.services.unit_create's format.
+    """
+    import random
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from tracker.orgs.models import Unit
+    from tracker.work.models import Entry, EventKind, TaskEvent
+
+    rng = random.Random(seed)
+    category = city.unit_a.category
+    parents = [city.east, city.west]
+    new = Unit.objects.bulk_create(
+        [
+            Unit(
+                name=f"Bulk{i:04d}",
+                code=f"bulk-{i}",
+                level=UnitLevel.UNIT,
+                parent=parents[i % 2],
+                category=category,
+                path="/",
+            )
+            for i in range(units)
+        ]
+    )
+    for unit in new:
+        unit.path = f"{unit.parent.path}{unit.pk:08d}/"
+        unit.depth = unit.parent.depth + 1
+    Unit.objects.bulk_update(new, ["path", "depth"], batch_size=1000)
+    tasks_generate(campaign=city.campaign, units=new)
+    tasks = list(Task.objects.filter(unit__in=new))
+    today = timezone.localdate()
+    entries, events = [], []
+    for task in tasks:
+        task.status = rng.choice(["todo", "in_progress", "submitted", "done", "returned"])
+        if task.status == "todo":
+            continue
+        day = today - timedelta(days=rng.randint(0, 30))
+        task.entry_count, task.last_activity_on = 1, day
+        entries.append(Entry(task=task, author=city.office_city, occurred_on=day, text="bulk"))
+        if task.status in ("submitted", "done"):
+            events.append(TaskEvent(task=task, kind=EventKind.SUBMITTED, actor=city.office_city))
+        if task.status == "done":
+            events.append(TaskEvent(task=task, kind=EventKind.ACCEPTED, actor=city.office_city))
+    Task.objects.bulk_update(tasks, ["status", "entry_count", "last_activity_on"], batch_size=1000)
+    Entry.objects.bulk_create(entries, batch_size=1000)
+    TaskEvent.objects.bulk_create(events, batch_size=1000)
+    for event in events:
+        event.created_at = timezone.make_aware(datetime.combine(today - timedelta(days=rng.randint(0, 20)), time(12)))
+    TaskEvent.objects.bulk_update(events, ["created_at"], batch_size=1000)
+    return new
+
+
+@pytest.fixture
+def big_city(city):
+    """The small city grown to about 500 units (a thousand tasks) for query-count tests."""
+    grow_city(city, 500)
+    return city

@@ -10,7 +10,7 @@ import time_machine
 
 from tests.conftest import LADDER_DAY, make_ladder
 from tests.factories import make_user
-from tracker.core.models import WorkdayOverride
+from tracker.core.models import UserPreference, WorkdayOverride
 from tracker.orgs.models import Role
 from tracker.reminders.ladder import digest_week
 from tracker.reminders.models import Kind, MailStatus, Notification, OutboxMail, ReminderPreference
@@ -153,7 +153,7 @@ def test_people_can_switch_off_the_digest_but_not_escalations(ladder):
 
 @pytest.mark.django_db
 def test_mail_is_in_the_recipients_language(ladder):
-    ReminderPreference.objects.create(user=ladder.city.staff_a, language="en")
+    UserPreference.objects.create(user=ladder.city.staff_a, language="en")
     reminders_sweep(today=LADDER_DAY)
     english = OutboxMail.objects.get(recipient=ladder.city.staff_a)
     assert english.language == "en"
@@ -187,7 +187,7 @@ def test_a_campaign_with_reminders_off_sends_nothing(ladder):
 
 @pytest.mark.django_db
 def test_digests_show_the_units_numbers(ladder):
-    ReminderPreference.objects.create(user=ladder.city.leader_a, language="en")
+    UserPreference.objects.create(user=ladder.city.leader_a, language="en")
     reminders_sweep(today=LADDER_DAY)
     leader = OutboxMail.objects.get(recipient=ladder.city.leader_a).body_text
     # Unit A: the due-soon, the overdue and the school-only-free template tasks, one of them red.

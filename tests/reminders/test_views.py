@@ -125,7 +125,8 @@ def test_preferences_switch_off_digests_and_choose_the_mail_language(client, cit
     assert page.status_code == 200 and 'name="receive_digests"' in page.content.decode()
     assert client.post(url, {"language": "en"}).status_code == 302  # checkbox left unticked
     preference = ReminderPreference.objects.get(user=city.leader_a)
-    assert (preference.language, preference.receive_digests) == ("en", False)
+    # One language per person: the mail's and, from the next login, the UI's.
+    assert (city.leader_a.preference.language, preference.receive_digests) == ("en", False)
     assert client.post(url, {"language": "fr", "receive_digests": "on"}).status_code == 422
     assert preference.history.count() == 1
 

@@ -6,10 +6,13 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from tracker.core.models import Bilingual, TimeStamped, pick_language
 from tracker.orgs.models import UnitCategory
@@ -62,6 +65,15 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
     digest_weekday = models.PositiveSmallIntegerField(
         _("weekly digest on"), choices=Weekday.choices, default=Weekday.MONDAY
     )
+    # Ledgers (issue 5): two visits to one site closer than this are crowding (扎堆调研).
+    research_window_days = models.PositiveSmallIntegerField(
+        _("crowded-research window (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Visits to the same site by other units or leaders within this many days raise a warning."),
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-starts_on"]
@@ -88,6 +100,8 @@ class Measure(Bilingual, SourceCitation):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["order", "code"]
         verbose_name = _("measure")
@@ -105,6 +119,32 @@ class DueAnchor(models.TextChoices):
 class Recurrence(models.TextChoices):
     NONE = "none", _("once")
     MONTHLY = "monthly", _("every month")
+
+
+class Ledger(models.TextChoices):
+    """The ledgers (台账) a template's progress may be counted from; see tracker/ledgers."""
+
+    STUDY = "study", _("Study sessions")
+    RECTIFICATION = "rectification", _("Rectification items")
+    TOPICS = "topics", _("Research topics")
+    VISITS = "visits", _("Research visits")
+    REPORTS = "reports", _("Research reports")
+    CONVERSION = "conversion", _("Research conversion list")
+    DEEDS = "deeds", _("Practical deeds")
+    INSTITUTIONS = "institutions", _("Institutions")
+
+
+# The model behind each ledger, named by label so this app does not import the ledgers app.
+LEDGER_MODELS = {
+    Ledger.STUDY: "ledgers.StudySession",
+    Ledger.RECTIFICATION: "ledgers.RectificationItem",
+    Ledger.TOPICS: "ledgers.ResearchTopic",
+    Ledger.VISITS: "ledgers.ResearchVisit",
+    Ledger.REPORTS: "ledgers.ResearchReport",
+    Ledger.CONVERSION: "ledgers.ConversionItem",
+    Ledger.DEEDS: "ledgers.PracticalDeed",
+    Ledger.INSTITUTIONS: "ledgers.Institution",
+}
 
 
 @dataclass(frozen=True)
@@ -146,6 +186,22 @@ class TaskTemplate(SourceCitation, TimeStamped):
     target_count = models.PositiveSmallIntegerField(_("records needed"), default=1)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # 一表通: rows of this ledger (matching the filter) count towards the task's progress.
+    ledger = models.CharField(
+        _("counted from ledger"),
+        max_length=20,
+        choices=Ledger.choices,
+        blank=True,
+        help_text=_("Each matching ledger row the unit records counts as one of the records needed."),
+    )
+    ledger_filter = models.JSONField(
+        _("ledger filter"),
+        default=dict,
+        blank=True,
+        help_text=_('Only rows with these field values count, e.g. {"kind": "central_group"}; a list means any of.'),
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["measure__order", "order", "code"]
@@ -161,6 +217,29 @@ class TaskTemplate(SourceCitation, TimeStamped):
     @property
     def title(self) -> str:
         return pick_language(self.title_zh, self.title_en)
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.ledger_filter, dict):
+            raise ValidationError({"ledger_filter": _("The ledger filter must be a mapping of field to value.")})
+        if self.ledger_filter and not self.ledger:
+            raise ValidationError({"ledger_filter": _("A ledger filter needs a ledger.")})
+        if not self.ledger:
+            return
+        model = apps.get_model(LEDGER_MODELS[self.ledger])
+        for name, value in self.ledger_filter.items():
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                raise ValidationError(
+                    {"ledger_filter": _("The ledger has no field %(name)s.") % {"name": name}}
+                ) from None
+            allowed = {str(choice) for choice, _label in field.choices or []}
+            for item in value if isinstance(value, list) else [value]:
+                if allowed and str(item) not in allowed:
+                    raise ValidationError(
+                        {"ledger_filter": _("%(value)s is not a value of %(name)s.") % {"value": item, "name": name}}
+                    )
 
     def periods(self) -> list[Period]:
         """The periods this template asks for: one, or one per calendar month of the campaign."""

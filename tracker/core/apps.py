@@ -17,3 +17,4 @@ class CoreConfig(AppConfig):
 
         post_save.connect(forget, sender=WorkdayOverride, weak=False, dispatch_uid="workday-override-saved")
         post_delete.connect(forget, sender=WorkdayOverride, weak=False, dispatch_uid="workday-override-deleted")
+        from tracker.core import signals  # noqa: F401  (connects the login receiver)

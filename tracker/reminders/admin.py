@@ -31,6 +31,6 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(ReminderPreference)
 class ReminderPreferenceAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "language", "receive_digests"]
-    list_filter = ["language", "receive_digests"]
+    list_display = ["user", "receive_digests"]
+    list_filter = ["receive_digests"]
     raw_id_fields = ["user"]

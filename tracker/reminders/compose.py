@@ -116,7 +116,7 @@ def _queue_slice(state: _Batch, recipient_ids: list[int]) -> list[MailPlan]:
     rare = [row for row in rows if row[1] in (Kind.DIGEST, Kind.URGE)]
     units = Unit.objects.in_bulk({row[4] for row in rare})
     authors = get_user_model().objects.in_bulk({row[7] for row in rare if row[7]})
-    users = get_user_model().objects.filter(pk__in=recipient_ids).select_related("reminder_preference").in_bulk()
+    users = get_user_model().objects.filter(pk__in=recipient_ids).select_related("preference").in_bulk()
 
     leader_units: dict[int, list[int]] = defaultdict(list)
     for _recipient, kind, key, _task, unit_id, campaign_id, _note, _by in rare:

@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from tracker.core.models import UserPreference
 from tracker.orgs.models import Unit
 from tracker.reminders.digest import OfficeDigest, UnitDigest
-from tracker.reminders.models import Kind, ReminderPreference
+from tracker.reminders.models import Kind
 from tracker.work.models import Task
 
 # A mail lists at most this many tasks per section; the rest are one click away.
@@ -31,9 +32,10 @@ def absolute_url(name: str, *args) -> str:
 
 
 def mail_language(user) -> str:
+    """The person's one language (the UI's after login too); Chinese when they never chose."""
     try:
-        return user.reminder_preference.language
-    except ReminderPreference.DoesNotExist:
+        return user.preference.language or settings.LANGUAGE_CODE
+    except UserPreference.DoesNotExist:
         return settings.LANGUAGE_CODE
 
 

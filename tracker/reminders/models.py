@@ -149,16 +149,13 @@ class Notification(models.Model):
 
 
 class ReminderPreference(TimeStamped):
-    """How one person wants their reminder mail: its language, and whether to get the weekly digest.
+    """Whether one person gets the weekly digest (mail language is their core.UserPreference).
 
     Digests can be switched off; due, overdue, 督办 and 催办 mails cannot.
     """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference", verbose_name=_("user")
-    )
-    language = models.CharField(
-        _("mail language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     receive_digests = models.BooleanField(_("receive the weekly digest"), default=True)
     history = HistoricalRecords()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
+from tracker.core.models import UserPreference
 from tracker.orgs.models import Role
 from tracker.orgs.scope import scope_for
 from tracker.reminders.models import MailStatus, OutboxMail, ReminderPreference
@@ -29,8 +32,14 @@ def outbox_counts(*, user) -> dict[str, int]:
     )
 
 
-def preference_for(*, user) -> ReminderPreference:
-    """The user's saved preference, or the defaults (Chinese, digests on) when they never chose."""
-    return ReminderPreference.objects.filter(user=user).first() or ReminderPreference(
-        user=user, language=settings.LANGUAGE_CODE, receive_digests=True
-    )
+@dataclass(frozen=True)
+class MailPreference:
+    language: str
+    receive_digests: bool
+
+
+def preference_for(*, user) -> MailPreference:
+    """The user's language and digest choice, or the defaults (Chinese, digests on) when they never chose."""
+    language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    digests = ReminderPreference.objects.filter(user=user).values_list("receive_digests", flat=True).first()
+    return MailPreference(language=language or settings.LANGUAGE_CODE, receive_digests=digests is not False)

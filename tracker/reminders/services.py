@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign
 from tracker.core import workdays
+from tracker.core.models import UserPreference
 from tracker.orgs.models import Role, RoleAssignment, Unit
 from tracker.orgs.scope import scope_for
 from tracker.reminders.compose import MailPlan, mails_queue
@@ -312,7 +313,9 @@ def outbox_retry(*, mail: OutboxMail, by: AbstractBaseUser) -> OutboxMail:
 def preference_update(*, user: AbstractBaseUser, language: str, receive_digests: bool) -> ReminderPreference:
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": [_("Choose one of the offered languages.")]})
+    # One language per person: the same choice drives mail and, from the next login, the UI.
+    UserPreference.objects.update_or_create(user=user, defaults={"language": language})
     preference, _created = ReminderPreference.objects.update_or_create(
-        user=user, defaults={"language": language, "receive_digests": receive_digests}
+        user=user, defaults={"receive_digests": receive_digests}
     )
     return preference
