@@ -268,6 +268,37 @@ MATRIX.update(
     }
 )
 
+# Briefings (issue 8): the office and the leadership group; a briefing is its requester's
+# (another office gets 404); guides and unit leaders have dashboards but no briefings (403).
+BRIEFERS = OFFICES | {"leadership"}
+NOT_BRIEFERS = {"guide", "leader_a"}
+
+
+def _briefing(city):
+    from django.core.files.base import ContentFile
+
+    from tracker.briefings.models import BriefingJob
+
+    job = BriefingJob.objects.create(
+        created_by=city.office_city,
+        campaign=city.campaign,
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+        status="done",
+        progress=100,
+    )
+    job.file.save(job.file_name, ContentFile(b"PK docx"))
+    return job
+
+
+MATRIX.update(
+    {
+        "briefings:start": ("get", lambda c, o: [], None, BRIEFERS, NOT_BRIEFERS),
+        "briefings:job_detail": ("get", lambda c, o: [_briefing(c).pk], None, {"office_city"}, NOT_BRIEFERS),
+        "briefings:download": ("get", lambda c, o: [_briefing(c).pk], None, {"office_city"}, NOT_BRIEFERS),
+    }
+)
+
 # The set-password link is public by design (the token is the credential); a bad token gets the
 # "link invalid" page, for everyone alike.
 MATRIX.update(

@@ -232,6 +232,9 @@ LOGGING = {
 # Imports (issue 8): units and users from .xlsx/.csv templates. New accounts get no password but a
 # one-time set-password link the office hands over, valid this many days (no e-mail needed).
 INSTALLED_APPS += ["tracker.imports"]
+
+# Briefings (issue 8): the weekly Word briefing, built by a Celery worker.
+INSTALLED_APPS += ["tracker.briefings"]
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("SET_PASSWORD_LINK_DAYS", "14")) * 24 * 3600
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 # --- Security and reliability (issue 6): login lockout, sessions, production headers, logs, health ---

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("tracker.reminders.urls")),
     path("", include("tracker.ledgers.urls")),
     path("", include("tracker.imports.urls")),
+    path("", include("tracker.briefings.urls")),
     path("", include("tracker.ops.urls")),
     path("", include("tracker.dashboards.urls")),
 ]
