@@ -107,9 +107,9 @@ def test_libreoffice_converts_the_briefing_to_pdf(city, tmp_path):
     _activity(city)
     source = tmp_path / "briefing.docx"
     _build(city, city.office_city).save(source)
+    profile = f"-env:UserInstallation=file://{tmp_path}/lo-profile"  # never the user's own profile
     result = subprocess.run(
-        [binary, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to", "pdf"]
-        + ["--outdir", str(tmp_path), str(source)],
+        [binary, profile, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
         capture_output=True,
         text=True,
         timeout=180,
