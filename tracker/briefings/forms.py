@@ -10,8 +10,9 @@ MAX_DAYS = 366
 
 
 class BriefingForm(forms.Form):
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A native date picker reads and writes ISO dates only, whatever the page's language.
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     @classmethod
     def last_week(cls) -> dict:
