@@ -6,7 +6,7 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 MO     := locale/zh_Hans/LC_MESSAGES/django.mo
 
-.PHONY: run test lint format check messages migrate seed clean backup restore
+.PHONY: run test lint format check messages migrate seed clean backup restore screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,3 +57,7 @@ backup: $(STAMP)
 restore: $(STAMP)
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/tracker-<time>.tar.gz"; exit 2; }
 	$(BIN)/python manage.py restore $(FILE)
+
+# README screenshots of the main pages on the demo city (a browser test; needs Chromium), into docs/screenshots/.
+screenshots: $(STAMP) $(MO)
+	SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/browser/test_screenshots.py -q
