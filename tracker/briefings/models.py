@@ -7,13 +7,14 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tracker.campaigns.models import Campaign
 from tracker.core.models import TimeStamped
 
 
 class BriefingStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
+    QUEUED = "queued", pgettext_lazy("job status", "Queued")
     RUNNING = "running", _("Being written")
     DONE = "done", _("Ready")
     FAILED = "failed", _("Failed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tracker.core.models import TimeStamped
 
@@ -17,7 +18,7 @@ class ImportKind(models.TextChoices):
 class ImportStatus(models.TextChoices):
     INVALID = "invalid", _("Has errors, nothing written")
     READY = "ready", _("Checked, waiting for confirmation")
-    QUEUED = "queued", _("Queued")
+    QUEUED = "queued", pgettext_lazy("job status", "Queued")
     RUNNING = "running", _("Importing")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Failed, nothing written")
