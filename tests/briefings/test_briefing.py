@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from docx import Document
 from docx.oxml.ns import qn
 
-from tests.conftest import login, require_service, require_worker_services, wait_for
+from tests.conftest import grow_city, login, require_service, require_worker_services, wait_for
 from tests.factories import TaskFactory, make_ledger_row
 from tracker.briefings import document, services
 from tracker.briefings.models import BriefingJob, BriefingStatus
@@ -23,6 +23,8 @@ from tracker.briefings.selectors import briefing_data
 from tracker.dashboards import selectors as dashboards
 from tracker.work import services as work
 from tracker.work.lights import LightRule
+
+QUERIES = 22  # briefing_data: the overview's queries plus ranking, red list, model cases and ledgers
 
 
 def _week():
@@ -206,3 +208,25 @@ def test_a_real_worker_builds_the_briefing(city, celery_worker_process, client):
     doc = Document(io.BytesIO(b"".join(download.streaming_content)))
     o = dashboards.overview(user=city.office_city, campaign=city.campaign, rule=LightRule.for_campaign(city.campaign))
     assert _cells(doc.tables[0])[1][0] == str(o.counts.total)
+
+
+def test_ranking_tables_are_the_dashboards_ranking(city):
+    grow_city(city, 12)
+    doc = _build(city, city.office_city)
+    rule = LightRule.for_campaign(city.campaign)
+    ranked = [
+        [str(u.rank), u.name] for u in dashboards.ranking(user=city.office_city, campaign=city.campaign, rule=rule)
+    ]
+    top, bottom = doc.tables[2], doc.tables[3]
+    assert [row[:2] for row in _cells(top)[1:]] == ranked[:5]
+    assert [row[:2] for row in _cells(bottom)[1:]] == ranked[-5:]
+
+
+@pytest.mark.parametrize("grown", [6, 40])  # past the ranking's top five, so the bottom is read too
+def test_briefing_data_query_count_is_constant(city, django_assert_num_queries, grown):
+    _activity(city)
+    grow_city(city, grown)
+    user = type(city.office_city).objects.get(pk=city.office_city.pk)  # its scope not yet cached
+    starts_on, ends_on = _week()
+    with django_assert_num_queries(QUERIES):
+        briefing_data(user=user, campaign=city.campaign, starts_on=starts_on, ends_on=ends_on)

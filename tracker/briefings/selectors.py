@@ -71,8 +71,8 @@ def _ranking(*, user, campaign: Campaign, rule: LightRule) -> tuple[list[Unit], 
     ranked = dashboards.ranking(user=user, campaign=campaign, rule=rule)
     total = ranked.count()
     top = list(ranked[:RANKING_SIZE])
-    # The bottom of the same ordered list, so ties read as on the matrix (rank, then tree order).
-    bottom = list(ranked[max(total - RANKING_SIZE, RANKING_SIZE if total > RANKING_SIZE else 0) : total])
+    # The tail of the same ordered list (ties read as on the matrix), never repeating the top.
+    bottom = list(ranked[max(total - RANKING_SIZE, RANKING_SIZE) : total]) if total > RANKING_SIZE else []
     return top, bottom, total
 
 
