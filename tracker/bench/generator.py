@@ -154,8 +154,8 @@ def _campaign(today: date) -> Campaign:
 
 def _analyze() -> None:
     """Fresh planner statistics and visibility map, as autovacuum would give a live system later."""
-    if connection.vendor != "postgresql":
-        return
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return  # VACUUM cannot run inside a transaction (a test's, say)
     models = [Unit, get_user_model(), RoleAssignment, Task, Task.history.model, Entry, Entry.history.model, TaskEvent]
     with connection.cursor() as cursor:
         for model in models:
@@ -383,12 +383,15 @@ class _Builder:
             if spec.level in (UnitLevel.CITY, UnitLevel.DISTRICT):
                 n = 2 if spec.parent is None else 1
                 for _ in range(n):
-                    self._grant(self._user("office", f"{spec.name}办公室{self._person_name()}"), Role.OFFICE, spec.id)
-                    self._grant(self._user("lead", f"{spec.name}领导小组{self._person_name()}"), Role.LEADERSHIP, spec.id)
+                    office = self._user("office", f"{spec.name}办公室{self._person_name()}")
+                    self._grant(office, Role.OFFICE, spec.id)
+                    member = self._user("lead", f"{spec.name}领导小组{self._person_name()}")
+                    self._grant(member, Role.LEADERSHIP, spec.id)
                 continue
             leader = self._user("leader", self._person_name())
             self._grant(leader, Role.UNIT_LEADER, spec.id)
-            staff = [self._user("staff", self._person_name()) for _ in range(1 if spec.level == UnitLevel.SUBUNIT else 2)]
+            headcount = 1 if spec.level == UnitLevel.SUBUNIT else 2
+            staff = [self._user("staff", self._person_name()) for _ in range(headcount)]
             for user_id in staff:
                 self._grant(user_id, Role.STAFF, spec.id)
             self.people[spec.index] = [leader, *staff]

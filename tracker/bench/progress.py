@@ -51,4 +51,5 @@ class Progress:
         elapsed = now - self.started
         left = elapsed * (1 - fraction) / fraction if fraction else 0.0
         bar = "#" * filled + "." * (self.WIDTH - filled)
-        return f"{self.label:<10} [{bar}] {fraction:4.0%} {self.done:,}/{self.total:,} {elapsed:6.1f}s (eta {left:5.1f}s)"
+        counts = f"{self.done:,}/{self.total:,}"
+        return f"{self.label:<10} [{bar}] {fraction:4.0%} {counts} {elapsed:6.1f}s (eta {left:5.1f}s)"

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
 
+
 class TableWriter:
     """Inserts rows of one model whose values come in the order of `attnames`."""
 

@@ -115,7 +115,8 @@ def register(scenario: Scenario) -> Scenario:
 
 
 def _entry_data(ctx: BenchContext, i: int) -> dict:
-    return {"text": f"基准测试：第{i + 1}次记录工作进展。", "occurred_on": timezone.localdate().isoformat(), "percent": 50}
+    text = f"基准测试：第{i + 1}次记录工作进展。"
+    return {"text": text, "occurred_on": timezone.localdate().isoformat(), "percent": 50}
 
 
 register(

@@ -22,9 +22,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
+from tracker.bench import scenarios
 from tracker.bench.generator import SCALES, dataset_generate, dataset_rows
 from tracker.bench.harness import BenchError, measure, measure_floor
-from tracker.bench.scenarios import FLOOR_VIEW, SCENARIOS, BenchContext
+from tracker.bench.scenarios import FLOOR_VIEW, BenchContext
 
 
 class Command(BaseCommand):
@@ -43,13 +44,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["list"]:
-            for s in SCENARIOS:
+            for s in scenarios.SCENARIOS:
                 self.stdout.write(f"{s.name:<24} {s.role or '-':<16} {s.description}")
             return
         if options["runs"] < 1:
             raise CommandError("--runs must be at least 1")
         wanted = {n.strip() for n in options["only"].split(",") if n.strip()}
-        unknown = wanted - {s.name for s in SCENARIOS}
+        unknown = wanted - {s.name for s in scenarios.SCENARIOS}
         if unknown:
             raise CommandError(f"unknown scenarios: {', '.join(sorted(unknown))} (see --list)")
         interactive = sys.stderr.isatty() and options["verbosity"] > 0
@@ -82,7 +83,7 @@ class Command(BaseCommand):
 
     def _measure(self, report, dataset, wanted, options, interactive) -> None:
         ctx = BenchContext.build(dataset)
-        for scenario in SCENARIOS:
+        for scenario in scenarios.SCENARIOS:
             if wanted and scenario.name not in wanted:
                 continue
             if options["verbosity"] > 0:
