@@ -49,14 +49,14 @@ class BenchContext:
         return self.dataset.campaign
 
     @classmethod
-    def build(cls, dataset: Dataset) -> BenchContext:
+    def build(cls, dataset: Dataset, variant: int = 0) -> BenchContext:
+        """The context of the `variant`-th district bureau of the city (0: the first one)."""
         city = dataset.city()
-        district = Unit.objects.filter(path__startswith=city.path, level=UnitLevel.DISTRICT).order_by("path").first()
-        unit = (
-            Unit.objects.filter(path__startswith=district.path, level=UnitLevel.UNIT, category__code="organ")
-            .order_by("path")
-            .first()
-        )
+        bureaus = Unit.objects.filter(
+            path__startswith=city.path, level=UnitLevel.UNIT, category__code="organ", parent__level=UnitLevel.DISTRICT
+        ).order_by("path")
+        unit = bureaus[variant % bureaus.count()]
+        district = unit.parent
         tasks = Task.objects.filter(unit=unit, campaign=dataset.campaign)
         task = (
             tasks.filter(status=TaskStatus.IN_PROGRESS).order_by("-entry_count", "id").first()

@@ -143,6 +143,8 @@ def _machine() -> dict:
                 memory = round(int(line.split()[1]) / 2**20, 1)
     return {
         "cpus": os.cpu_count(),
+        # Other work on the machine skews the figures; the load average says how much there was.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "memory_gib": memory,
         "platform": platform.platform(),
         "python": platform.python_version(),
