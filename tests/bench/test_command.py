@@ -27,6 +27,7 @@ SCENARIO_KEYS = {
     "p95_ms",
     "min_ms",
     "max_ms",
+    "cpu_p50_ms",
     "peak_mib",
     "maxrss_mib",
     "target_p50_ms",

@@ -43,12 +43,16 @@ class Timing:
     p95_ms: float
     min_ms: float
     max_ms: float
+    # CPU time of this process (Python, not the database) per run: steadier than wall time
+    # when other work shares the machine.
+    cpu_p50_ms: float | None = None
 
     @classmethod
-    def of(cls, seconds: list[float]) -> Timing:
+    def of(cls, seconds: list[float], cpu_seconds: list[float] | None = None) -> Timing:
         ms = sorted(s * 1000 for s in seconds)
         p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) > 1 else ms[0]
-        return cls(len(ms), round(statistics.median(ms), 2), round(p95, 2), round(ms[0], 2), round(ms[-1], 2))
+        cpu = round(statistics.median(cpu_seconds) * 1000, 2) if cpu_seconds else None
+        return cls(len(ms), round(statistics.median(ms), 2), round(p95, 2), round(ms[0], 2), round(ms[-1], 2), cpu)
 
 
 @dataclass
@@ -119,11 +123,12 @@ def measure(scenario: Scenario, ctx: BenchContext, *, runs: int, memory: bool = 
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         status, size = run(0)
-    seconds = []
+    seconds, cpu = [], []
     for i in range(1, runs + 1):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         run(i)
         seconds.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
     peak = None
     if memory:
         tracemalloc.start()
@@ -140,7 +145,7 @@ def measure(scenario: Scenario, ctx: BenchContext, *, runs: int, memory: bool = 
         status=status,
         bytes=size,
         queries=counter.count,
-        timing=Timing.of(seconds),
+        timing=Timing.of(seconds, cpu),
         peak_mib=peak,
         maxrss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         target_p50_ms=scenario.target_p50_ms,
@@ -149,12 +154,13 @@ def measure(scenario: Scenario, ctx: BenchContext, *, runs: int, memory: bool = 
     )
 
 
-def measure_floor(ctx: BenchContext, *, runs: int) -> tuple[Timing, dict]:
-    """Time the hand-written overview statement for the city scope."""
-    numbers = floor_numbers(scope=ctx.city, campaign=ctx.campaign, rule=ctx.rule)
+def measure_floor(ctx: BenchContext, *, runs: int, scope=None) -> tuple[Timing, dict]:
+    """Time the hand-written overview statement for the city scope (or another unit's)."""
+    scope = scope or ctx.city
+    numbers = floor_numbers(scope=scope, campaign=ctx.campaign, rule=ctx.rule)
     seconds = []
     for _ in range(runs):
         started = time.perf_counter()
-        floor_numbers(scope=ctx.city, campaign=ctx.campaign, rule=ctx.rule)
+        floor_numbers(scope=scope, campaign=ctx.campaign, rule=ctx.rule)
         seconds.append(time.perf_counter() - started)
     return Timing.of(seconds), numbers.as_dict()

@@ -102,6 +102,11 @@ class Command(BaseCommand):
             "ratio": round(view["p50_ms"] / timing.p50_ms, 2) if view and timing.p50_ms else None,
             "numbers": numbers,
         }
+        if dataset.root.pk != ctx.city.pk:
+            # A province: the floor of the whole province says whether live aggregation can stay
+            # under the province target at all, or rollup tables are needed.
+            timing, numbers = measure_floor(ctx, runs=max(3, options["runs"] // 4), scope=dataset.root)
+            report["floor_root"] = {"scope": dataset.root.name, **vars(timing), "numbers": numbers}
 
     def _table(self, report) -> None:
         out = self.stdout.write
@@ -112,22 +117,29 @@ class Command(BaseCommand):
             + ", ".join(f"{k} {v:,}" for k, v in report["rows"].items())
         )
         if report["database"].get("size_mib") is not None:
-            out(f"database size: {report['database']['size_mib']:,} MiB")
+            size, load = report["database"]["size_mib"], report["machine"]["load_average"]
+            out(f"database size: {size:,} MiB; load average {load}")
         if not report["scenarios"]:
             return
         out("")
-        header = f"{'scenario':<24}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'peak MiB':>10}{'target':>9}  ok"
+        header = (
+            f"{'scenario':<24}{'p50 ms':>9}{'p95 ms':>9}{'cpu ms':>9}{'queries':>9}{'peak MiB':>10}{'target':>9}  ok"
+        )
         out(header)
         out("-" * len(header))
         for name, s in report["scenarios"].items():
             peak = "-" if s["peak_mib"] is None else f"{s['peak_mib']:.1f}"
             target = "-" if s["target_p50_ms"] is None else f"{s['target_p50_ms']:g}"
             ok = {True: "yes", False: "NO", None: ""}[s["meets_target"]]
-            out(f"{name:<24}{s['p50_ms']:>9.1f}{s['p95_ms']:>9.1f}{s['queries']:>9}{peak:>10}{target:>9}  {ok}")
+            cpu = "-" if s["cpu_p50_ms"] is None else f"{s['cpu_p50_ms']:.1f}"
+            out(f"{name:<24}{s['p50_ms']:>9.1f}{s['p95_ms']:>9.1f}{cpu:>9}{s['queries']:>9}{peak:>10}{target:>9}  {ok}")
         floor = report["floor"]
         ratio = "-" if floor["ratio"] is None else f"{floor['ratio']:g}"
-        out(f"{'floor (one SQL)':<24}{floor['p50_ms']:>9.1f}{floor['p95_ms']:>9.1f}{1:>9}")
+        out(f"{'floor (one SQL)':<24}{floor['p50_ms']:>9.1f}{floor['p95_ms']:>9.1f}{'-':>9}{1:>9}")
         out(f"\nratio {floor['view']} / floor: {ratio}  (scope {floor['scope']}, runs {report['runs']})")
+        if report.get("floor_root"):
+            root = report["floor_root"]
+            out(f"floor for the whole {root['scope']}: p50 {root['p50_ms']:.1f} ms, p95 {root['p95_ms']:.1f} ms")
 
 
 def _round(value):

@@ -27,4 +27,6 @@ class Command(BaseCommand):
         requests = load_plan(dataset, units=options["units"])
         write_lua_plan(requests, Path(options["out"]))
         mix = Counter(r["name"] for r in requests)
-        self.stdout.write(f"{len(requests)} requests → {options['out']}: " + ", ".join(f"{k} {v}" for k, v in mix.items()))
+        self.stdout.write(
+            f"{len(requests)} requests → {options['out']}: " + ", ".join(f"{k} {v}" for k, v in mix.items())
+        )
