@@ -30,7 +30,7 @@ from django.utils import timezone
 from tracker.bench import names
 from tracker.bench.progress import Progress
 from tracker.bench.rows import TableWriter, reserve_ids
-from tracker.campaigns.models import Campaign, Measure
+from tracker.campaigns.models import Campaign, Measure, Period
 from tracker.campaigns.seeding import campaign_seed
 from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitCategory, UnitLevel
 from tracker.orgs.services import PATH_DIGITS
@@ -89,7 +89,6 @@ class Dataset:
     campaign: Campaign
     generated: bool = False
     seconds: float | None = None
-    rows: dict[str, int] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:
@@ -235,15 +234,14 @@ class _UnitSpec:
 
 @dataclass
 class _Plan:
-    """What instantiation gives one category: (template id, measure id, period) for each task."""
+    """What instantiation gives one category: one row per task it would create."""
 
-    rows: list[tuple[int, int, object, int, str]]  # template id, measure id, period, target_count, measure code
+    rows: list[tuple[int, int, Period, int, str]]  # template id, measure id, period, records needed, measure code
 
 
 class _Builder:
     def __init__(self, shape: Scale, seed: int, campaign: Campaign, today: date, *, progress: bool, log):
         self.shape = shape
-        self.seed = seed
         self.rng = random.Random(seed)
         self.campaign = campaign
         self.today = today
