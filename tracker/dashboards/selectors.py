@@ -366,16 +366,21 @@ def _kind(name: str) -> Value:
 
 
 def stale_units(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
-    """Units with open tasks and no entry for `campaign.stale_days` days, longest silent first.
+    """Units in the user's scope with open tasks and no entry for `campaign.stale_days` days."""
+    return stale_units_among(Unit.objects.for_user(user), campaign=campaign, rule=rule)
+
+
+def stale_units_among(units: QuerySet[Unit], *, campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
+    """Of `units`, those with open tasks and no entry for `campaign.stale_days` days, longest silent first.
 
     `last_entry_on` is the date of the unit's latest entry (None: none yet); a unit that has not
     logged anything since the campaign started counts from the start date. One grouped pass over
-    units, tasks and entries (no per-row subquery).
+    units, tasks and entries (no per-row subquery). The weekly digest uses it too, so the mail and
+    the dashboard name the same units.
     """
     open_task = Q(tasks__status__in=OPEN_STATUSES)
     return (
-        Unit.objects.for_user(user)
-        .filter(tasks__campaign=campaign)
+        units.filter(tasks__campaign=campaign)
         .annotate(
             open_tasks=Count("tasks", filter=open_task, distinct=True),
             last_entry_on=Max("tasks__entries__occurred_on"),
