@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from tracker.campaigns.models import Campaign, Measure
 from tracker.core.workdays import is_workday
+from tracker.ledgers.models import RectificationItem, RectificationStatus
 from tracker.orgs.models import Role, RoleAssignment, Unit, UnitCategory
 from tracker.orgs.scope import scope_for
 from tracker.work.lights import Light, LightRule, completion_percent, light_rank
@@ -445,6 +446,17 @@ def ledger_tasks(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]
     )
 
 
+def overdue_rectifications(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[RectificationItem]:
+    """Rectification items past their deadline and not closed out, most overdue first (PRODUCT §6)."""
+    return (
+        RectificationItem.objects.for_user(user)
+        .filter(campaign=campaign, deadline__lt=rule.today)
+        .exclude(status=RectificationStatus.CLOSED)
+        .select_related("unit")
+        .order_by("deadline", "id")
+    )
+
+
 # --- the overview page -------------------------------------------------------------------------
 
 
@@ -463,6 +475,8 @@ class Overview:
     stale_count: int
     waiting: list[Task]
     waiting_count: int
+    rectifications: list[RectificationItem] = field(default_factory=list)
+    rectifications_count: int = 0
     scope_names: list[str] = field(default_factory=list)
 
 
@@ -486,6 +500,7 @@ def overview(*, user, campaign: Campaign, rule: LightRule) -> Overview:
     counts = task_counts(tasks=scope_tasks(user=user, campaign=campaign), rule=rule)
     stale = stale_units(user=user, campaign=campaign, rule=rule)
     waiting = overdue_reviews(user=user, campaign=campaign, rule=rule)
+    rectifications = overdue_rectifications(user=user, campaign=campaign, rule=rule)
     return Overview(
         campaign=campaign,
         clock=campaign_clock(campaign=campaign, rule=rule),
@@ -498,5 +513,7 @@ def overview(*, user, campaign: Campaign, rule: LightRule) -> Overview:
         stale_count=stale.count(),
         waiting=list(waiting[:LIST_LIMIT]),
         waiting_count=waiting.count(),
+        rectifications=list(rectifications[:LIST_LIMIT]),
+        rectifications_count=rectifications.count(),
         scope_names=scope_names(user=user),
     )
