@@ -6,7 +6,7 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 MO     := locale/zh_Hans/LC_MESSAGES/django.mo
 
-.PHONY: run test lint format check messages migrate seed clean
+.PHONY: run test lint format check messages migrate seed clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,9 +25,10 @@ seed: migrate
 	$(BIN)/python manage.py seed_campaign
 	$(BIN)/python manage.py seed_demo
 
+# Web, Celery worker and one Celery beat (Procfile); without REDIS_URL they talk through var/celery.
 run: $(STAMP) $(MO) seed
 	@echo "Campaign Tracker on http://127.0.0.1:$(PORT)/  (demo accounts: office, leader, guide, unitlead, staff, staff2; password campaign-demo)"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -57,3 +58,10 @@ bench: migrate
 
 loadtest: migrate
 	SCALE=$(SCALE) scripts/loadtest.sh
+# Database and evidence files in one archive (var/backups/ unless FILE=...); restore asks before replacing.
+backup: $(STAMP)
+	$(BIN)/python manage.py backup $(if $(FILE),--output $(FILE))
+
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/tracker-<time>.tar.gz"; exit 2; }
+	$(BIN)/python manage.py restore $(FILE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -125,3 +126,290 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+# --- Reminders (issue 4): calendar, SMTP sink, a real Celery worker ----------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_workday_overrides():
+    """Every test starts from an empty override table without reading it (query counts stay exact)."""
+    from tracker.core import workdays
+
+    workdays.prime_overrides({}, ttl=float("inf"))
+    yield
+    workdays.prime_overrides({}, ttl=float("inf"))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a free port that keeps what it accepts.
+
+    `refuse` makes it answer the next N messages with 451 (try again later), as a busy or
+    greylisting mail server does.
+    """
+
+    def __init__(self):
+        import threading
+
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        self.refuse = 0
+        self.refused = 0
+        self._lock = threading.Lock()
+        self.port = free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        with self._lock:
+            if self.refuse:
+                self.refuse -= 1
+                self.refused += 1
+                return "451 4.3.0 Mailbox busy, try again later"
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def recipients(self) -> list[str]:
+        return sorted(str(m["To"]) for m in self.messages)
+
+    def start(self):
+        self._controller.start()
+
+    def stop(self):
+        self._controller.stop()
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+def wait_for(condition, *, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):
+    """Poll until `condition()` is truthy; a bound on waiting, not a timing assertion."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def database_url() -> str:
+    """The URL of the database the tests use (test_…), for a subprocess that must see the same rows."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def require_worker_services() -> None:
+    """A worker in another process needs a database it can see (PostgreSQL) and, here, Redis."""
+    from django.conf import settings
+    from django.db import connection
+
+    require_service("PostgreSQL", connection.vendor == "postgresql", "a worker cannot see SQLite's test database")
+    require_service("Redis", bool(settings.REDIS_URL), "REDIS_URL is not set")
+
+
+@pytest.fixture
+def today_is_a_workday(db):
+    """The relay sends nothing on a day off; a worker test on a real weekend declares today a working day."""
+    from django.utils import timezone
+
+    from tracker.core.models import WorkdayOverride
+
+    WorkdayOverride.objects.get_or_create(date=timezone.localdate(), defaults={"is_workday": True, "note": "test"})
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, today_is_a_workday, tmp_path):
+    """Start `celery -A tracker worker` against the test database; returns a starter taking extra env.
+
+    The worker is a real process on the real broker (Redis from REDIS_URL unless the env says
+    otherwise); it is stopped before the test database is flushed.
+    """
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    processes = []
+
+    def start(pool: str = "solo", concurrency: int = 1, **env):
+        log = tmp_path / f"worker-{len(processes)}.log"
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tracker.settings",
+            "DATABASE_URL": database_url(),
+            "DB_CONN_MAX_AGE": "0",
+            "REDIS_URL": settings.REDIS_URL,
+            **{k: str(v) for k, v in env.items()},
+        }
+        celery = Path(sys.executable).with_name("celery")
+        command = [str(celery), "-A", "tracker", "worker", f"--pool={pool}", f"--concurrency={concurrency}"]
+        command += ["--loglevel=INFO", "--purge"]
+        command += ["--without-mingle", "--without-gossip", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"]
+        handle = log.open("w")
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=environment, stdout=handle, stderr=subprocess.STDOUT
+        )
+        processes.append((process, handle))
+        wait_for(lambda: " ready." in log.read_text() or process.poll() is not None, what="the worker to start")
+        assert process.poll() is None, log.read_text()
+        process.log = log
+        return process
+
+    yield start
+    for process, handle in processes:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        handle.close()
+
+
+@dataclass
+class Ladder:
+    """The small city on a fixed working day with one task on each rung of the reminder ladder."""
+
+    city: City
+    today: date
+    due_soon: Task  # unit A, owner staff_a, due tomorrow
+    overdue: Task  # unit A, owner staff_a, due three days ago
+    escalated: Task  # unit B, owner staff_b, due ten days ago
+
+
+# Wednesday 25 November 2026: an ordinary working day on the official calendar.
+LADDER_DAY = date(2026, 11, 25)
+
+
+def make_ladder(city: City, today: date = LADDER_DAY) -> Ladder:
+    from tracker.work.models import TaskStatus
+
+    Task.objects.update(status=TaskStatus.DONE)  # everything else is closed: only the three below remind
+    first, second = Task.objects.filter(unit=city.unit_a).order_by("id")[:2]
+    third = city.task_b()
+    for task, owner, due in (
+        (first, city.staff_a, today + timedelta(days=1)),
+        (second, city.staff_a, today - timedelta(days=3)),
+        (third, city.staff_b, today - timedelta(days=10)),
+    ):
+        Task.objects.filter(pk=task.pk).update(owner=owner, due_on=due, status=TaskStatus.IN_PROGRESS)
+    return Ladder(
+        city=city,
+        today=today,
+        due_soon=Task.objects.get(pk=first.pk),
+        overdue=Task.objects.get(pk=second.pk),
+        escalated=Task.objects.get(pk=third.pk),
+    )
+
+
+@pytest.fixture
+def ladder(city) -> Ladder:
+    return make_ladder(city)
+
+
+def table_counts() -> dict[str, int]:
+    """Rows in every table of the project's apps (history tables included): a refused write changes none.
+
+    One UNION query, so property-based tests can take a snapshot per example cheaply.
+    """
+    from django.apps import apps
+    from django.db import connection
+
+    tables = sorted(
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model.__module__.startswith("tracker.") or model._meta.app_label in {"accounts", "auth"}
+    )
+    quote = connection.ops.quote_name
+    sql = " UNION ALL ".join(f"SELECT '{table}', COUNT(*) FROM {quote(table)}" for table in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(cursor.fetchall())
+
+
+def grow_city(city, units: int, *, seed: int = 3) -> list:
+    """Add `units` units under the city's two districts in bulk, with tasks in every status.
+
+    Bulk inserts instead of services: the dashboards' query-count tests need hundreds of units
+    in seconds. Paths follow tracker.orgs.services.unit_create's format.
+    """
+    import random
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from tracker.orgs.models import Unit
+    from tracker.work.models import Entry, EventKind, TaskEvent
+
+    rng = random.Random(seed)
+    category = city.unit_a.category
+    parents = [city.east, city.west]
+    new = Unit.objects.bulk_create(
+        [
+            Unit(
+                name=f"Bulk{i:04d}",
+                code=f"bulk-{i}",
+                level=UnitLevel.UNIT,
+                parent=parents[i % 2],
+                category=category,
+                path="/",
+            )
+            for i in range(units)
+        ]
+    )
+    for unit in new:
+        unit.path = f"{unit.parent.path}{unit.pk:08d}/"
+        unit.depth = unit.parent.depth + 1
+    Unit.objects.bulk_update(new, ["path", "depth"], batch_size=1000)
+    tasks_generate(campaign=city.campaign, units=new)
+    tasks = list(Task.objects.filter(unit__in=new))
+    today = timezone.localdate()
+    entries, events = [], []
+    for task in tasks:
+        task.status = rng.choice(["todo", "in_progress", "submitted", "done", "returned"])
+        if task.status == "todo":
+            continue
+        day = today - timedelta(days=rng.randint(0, 30))
+        task.entry_count, task.last_activity_on = 1, day
+        entries.append(Entry(task=task, author=city.office_city, occurred_on=day, text="bulk"))
+        if task.status in ("submitted", "done"):
+            events.append(TaskEvent(task=task, kind=EventKind.SUBMITTED, actor=city.office_city))
+        if task.status == "done":
+            events.append(TaskEvent(task=task, kind=EventKind.ACCEPTED, actor=city.office_city))
+    Task.objects.bulk_update(tasks, ["status", "entry_count", "last_activity_on"], batch_size=1000)
+    Entry.objects.bulk_create(entries, batch_size=1000)
+    TaskEvent.objects.bulk_create(events, batch_size=1000)
+    for event in events:
+        event.created_at = timezone.make_aware(datetime.combine(today - timedelta(days=rng.randint(0, 20)), time(12)))
+    TaskEvent.objects.bulk_update(events, ["created_at"], batch_size=1000)
+    return new
+
+
+@pytest.fixture
+def big_city(city):
+    """The small city grown to about 500 units (a thousand tasks) for query-count tests."""
+    grow_city(city, 500)
+    return city

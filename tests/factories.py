@@ -104,3 +104,84 @@ class TaskFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"自选动作{n}")
     due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=20))
     last_activity_on = factory.LazyFunction(timezone.localdate)
+
+
+def make_outbox_mail(*, unit, recipient, status: str = "failed", error: str = "SMTPDataError: (451, 'busy')"):
+    """A mail in the outbox about `unit` (its reminder row is what scopes the mail to offices)."""
+    import uuid
+
+    from tracker.reminders.models import Kind, Notification, OutboxMail
+    from tracker.work.selectors import current_campaign
+
+    batch = uuid.uuid4()
+    mail = OutboxMail.objects.create(
+        recipient=recipient,
+        to_email=recipient.email,
+        language="zh-hans",
+        subject="提醒",
+        body_text="…",
+        body_html="<p>…</p>",
+        batch=batch,
+        status=status,
+        attempts=3 if status == "failed" else 1,
+        last_error=error if status == "failed" else "",
+    )
+    Notification.objects.create(
+        recipient=recipient,
+        kind=Kind.OVERDUE,
+        key=f"unit:{unit.pk}:{batch}",
+        on_date=timezone.localdate(),
+        campaign=current_campaign(),
+        unit=unit,
+        batch=batch,
+    )
+    return mail
+
+
+# ---------------------------------------------------------------------------- ledgers (issue 5)
+
+
+def ledger_defaults(ledger: str) -> dict:
+    """A valid row of each ledger, dated within the city fixture's campaign (started 60 days ago)."""
+    today = timezone.localdate()
+    return {
+        "study": {
+            "kind": "central_group",
+            "mode": "offline",
+            "topic": "专题学习",
+            "held_on": today - timedelta(days=1),
+            "hours": 3,
+            "attendance": 12,
+        },
+        "rectification": {
+            "problem": "会议多、文件多",
+            "source": "self_inspection",
+            "category": "style",
+            "measures": "精简会议文件",
+            "responsible_leader": "李书记",
+            "deadline": today + timedelta(days=20),
+            "kind": "immediate",
+        },
+        "topics": {"leader_name": "王局长", "title": "优化营商环境"},
+        "visits": {"site": "幸福社区", "visited_on": today - timedelta(days=2), "leader_name": "王局长"},
+        "reports": {"title": "关于营商环境的调研报告", "completed_on": today - timedelta(days=1)},
+        "conversion": {"title": "推行一窗受理", "due_on": today + timedelta(days=30), "status": "planned"},
+        "deeds": {"title": "老旧小区加装电梯", "area": "childcare_eldercare", "deadline": today + timedelta(days=30)},
+        "institutions": {"title": "会议管理办法", "action": "new", "adopted_on": today - timedelta(days=3)},
+    }[ledger]
+
+
+def make_ledger_row(ledger: str, *, unit, by, campaign=None, files=(), confirm_crowding=True, **data):
+    """A ledger row written through the service, as a unit's staff would."""
+    from tracker.ledgers import services
+
+    campaign = campaign or Campaign.objects.get(is_active=True)
+    return services.ledger_row_create(
+        ledger=ledger,
+        campaign=campaign,
+        unit=unit,
+        by=by,
+        data={**ledger_defaults(ledger), **data},
+        files=files,
+        confirm_crowding=confirm_crowding,
+    )

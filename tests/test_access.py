@@ -1,17 +1,24 @@
 """Access matrix: every route of the app, every role: login redirect, 200, 403 or 404.
 
 A route added to the URLconf without a row here fails `test_every_route_is_in_the_matrix`.
+Every pattern counts, named or not: the app's routes are in MATRIX, Django's login, logout
+and language switch have their own tests below, and every admin pattern is requested by
+`test_admin_is_for_superusers_only` (the admin is Django's own; only staff get past its login).
+A refused write (403, 404, login redirect) must leave every table as it was.
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tests.conftest import PDF_BYTES, login
-from tests.factories import make_user
+from tests.conftest import PDF_BYTES, login, table_counts
+from tests.factories import make_outbox_mail, make_user
 from tracker.orgs.models import Role
 from tracker.work import services
 
@@ -29,16 +36,22 @@ ROLES = [
 READERS_OF_A = {"staff_a", "leader_a", "guide", "office_east", "office_city", "leadership"}
 EDITORS_OF_A = {"staff_a", "leader_a"}
 REVIEWERS_OF_A = {"guide", "office_east", "office_city"}
+OFFICES = {"office_east", "office_city", "office_west"}
+NOT_OFFICES = set(ROLES) - OFFICES - {"anonymous"}
+# Dashboards and exports: every role but unit staff, each scoped to what it reads; staff get 404.
+DASHBOARD_ROLES = set(ROLES) - {"anonymous", "staff_a", "staff_b"}
 
 
 def prepare(city):
-    """Task A with an entry and evidence; a second task of A submitted for review."""
+    """Task A with an entry and evidence, and a deleted entry; a second task of A submitted for review."""
     task = city.task_a()
     entry = services.entry_add(task=task, by=city.staff_a, text="y", files=[SimpleUploadedFile("a.pdf", PDF_BYTES)])
+    deleted = services.entry_delete(entry=services.entry_add(task=task, by=city.staff_a, text="d"), by=city.staff_a)
     submitted = city.unit_a.tasks.exclude(pk=task.pk).first()
     services.entry_add(task=submitted, by=city.staff_a, text="z")
     submitted = services.task_submit(task=submitted, by=city.staff_a, expected_version=submitted.version)
-    return {"task": task, "submitted": submitted, "evidence": entry.evidence.get()}
+    task.refresh_from_db()
+    return {"task": task, "submitted": submitted, "evidence": entry.evidence.get(), "entry": entry, "deleted": deleted}
 
 
 def _ok(status: int) -> bool:
@@ -88,25 +101,240 @@ MATRIX = {
         REVIEWERS_OF_A,
         READERS_OF_A - REVIEWERS_OF_A,
     ),
+    # Reminders (issue 4): 催办 is for reviewers (office, guidance group); the outbox for offices.
+    "reminders:task_urge": (
+        "post",
+        lambda c, o: [o["task"].pk],
+        lambda c, o: {"note": "请本周内完成"},
+        REVIEWERS_OF_A,
+        READERS_OF_A - REVIEWERS_OF_A,
+    ),
+    "reminders:unit_urge": (
+        "post",
+        lambda c, o: [c.unit_a.pk],
+        lambda c, o: {"note": ""},
+        REVIEWERS_OF_A,
+        READERS_OF_A - REVIEWERS_OF_A,
+    ),
+    "reminders:outbox": ("get", lambda c, o: [], None, OFFICES, set(ROLES) - {"anonymous"} - OFFICES),
+    "reminders:outbox_retry": (
+        "post",
+        lambda c, o: [make_outbox_mail(unit=c.unit_a, recipient=c.staff_a).pk],
+        lambda c, o: {},
+        {"office_east", "office_city"},
+        set(ROLES) - {"anonymous"} - OFFICES,
+    ),
+    "reminders:preferences": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+    "dashboards:overview": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+    "dashboards:matrix": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+    "dashboards:matrix_export": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+    "dashboards:ledger_export": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
 }
 
-# Routes outside the matrix on purpose: Django's own auth, admin and language switch.
-EXEMPT_PREFIXES = ("admin:", "login", "logout", "set_language")
+
+# ---------------------------------------------------------------------------- ledgers (issue 5)
 
 
-def all_route_names(resolver=None, namespace=""):
+def ledger_objects(city):
+    """Rows of unit A's ledgers, made once per test: an item with evidence, a long-term item with a
+    staged target, an item awaiting close-out, and a rule with its document."""
+    if not hasattr(city, "_ledger_objects"):
+        from tests.factories import make_ledger_row
+        from tracker.ledgers import services as ledger_services
+
+        pdf = lambda: SimpleUploadedFile("a.pdf", PDF_BYTES)  # noqa: E731
+        item = make_ledger_row("rectification", unit=city.unit_a, by=city.staff_a, files=[pdf()])
+        long_item = make_ledger_row(
+            "rectification", unit=city.unit_a, by=city.staff_a, kind="long_term", problem="长期问题"
+        )
+        milestone = ledger_services.milestone_add(
+            item=long_item, by=city.staff_a, title="第一阶段", due_on=timezone.localdate()
+        )
+        requested = make_ledger_row("rectification", unit=city.unit_a, by=city.staff_a, files=[pdf()])
+        requested = ledger_services.rectification_request_close(
+            item=requested, by=city.staff_a, expected_version=requested.version, note="已整改"
+        )
+        institution = make_ledger_row("institutions", unit=city.unit_a, by=city.staff_a, document=pdf())
+        city._ledger_objects = {
+            "item": item,
+            "long": long_item,
+            "milestone": milestone,
+            "requested": requested,
+            "institution": institution,
+            "evidence": item.files.get(),
+        }
+    return city._ledger_objects
+
+
+def _lo(key):
+    return lambda c, o: [ledger_objects(c)[key].pk]
+
+
+MATRIX.update(
+    {
+        "ledgers:book": ("get", lambda c, o: [c.unit_a.pk], None, READERS_OF_A, set()),
+        "ledgers:book_export": ("get", lambda c, o: [c.unit_a.pk], None, READERS_OF_A, set()),
+        "ledgers:ledger_export": ("get", lambda c, o: [c.unit_a.pk, "study"], None, READERS_OF_A, set()),
+        "ledgers:row_create": (
+            "get",
+            lambda c, o: [c.unit_a.pk, "study"],
+            None,
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:rectification_raise": (
+            "get",
+            lambda c, o: [c.unit_a.pk],
+            None,
+            REVIEWERS_OF_A,
+            READERS_OF_A - REVIEWERS_OF_A,
+        ),
+        "ledgers:row_detail": (
+            "get",
+            lambda c, o: ["rectification", ledger_objects(c)["item"].pk],
+            None,
+            READERS_OF_A,
+            set(),
+        ),
+        "ledgers:row_edit": (
+            "get",
+            lambda c, o: ["rectification", ledger_objects(c)["item"].pk],
+            None,
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:row_delete": (
+            "post",
+            lambda c, o: ["rectification", ledger_objects(c)["item"].pk],
+            lambda c, o: {"version": ledger_objects(c)["item"].version},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:milestone_add": (
+            "post",
+            _lo("long"),
+            lambda c, o: {"title": "第二阶段", "due_on": timezone.localdate().isoformat()},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:milestone_reach": (
+            "post",
+            _lo("milestone"),
+            lambda c, o: {},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:close_request": (
+            "post",
+            _lo("item"),
+            lambda c, o: {"version": ledger_objects(c)["item"].version, "note": "已整改到位"},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "ledgers:close_review": (
+            "post",
+            _lo("requested"),
+            lambda c, o: {"version": ledger_objects(c)["requested"].version, "decision": "verify"},
+            REVIEWERS_OF_A,
+            READERS_OF_A - REVIEWERS_OF_A,
+        ),
+        "ledgers:evidence_download": ("get", _lo("evidence"), None, READERS_OF_A, set()),
+        "ledgers:document_download": ("get", _lo("institution"), None, READERS_OF_A, set()),
+        "ledgers:crowding": (
+            "get",
+            lambda c, o: [],
+            None,
+            {"guide", "office_east", "office_city", "office_west", "leadership"},
+            {"staff_a", "leader_a", "staff_b"},
+        ),
+    }
+)
+
+# Imports (issue 8): only offices; a job is its uploader's, another office gets 404.
+
+
+def _import_job(city):
+    from tracker.imports.models import ImportJob
+
+    return ImportJob.objects.create(kind="units", status="ready", created_by=city.office_city, file_name="u.xlsx")
+
+
+MATRIX.update(
+    {
+        "imports:start": ("get", lambda c, o: [], None, OFFICES, NOT_OFFICES),
+        "imports:template": ("get", lambda c, o: ["units", "xlsx"], None, OFFICES, NOT_OFFICES),
+        "imports:job_detail": ("get", lambda c, o: [_import_job(c).pk], None, {"office_city"}, NOT_OFFICES),
+        "imports:job_run": ("post", lambda c, o: [_import_job(c).pk], lambda c, o: {}, {"office_city"}, NOT_OFFICES),
+    }
+)
+
+# The set-password link is public by design (the token is the credential); a bad token gets the
+# "link invalid" page, for everyone alike.
+MATRIX.update(
+    {
+        "password_reset_confirm": ("get", lambda c, o: ["MQ", "bad-token"], None, set(ROLES), set()),
+        "password_reset_complete": ("get", lambda c, o: [], None, set(ROLES), set()),
+    }
+)
+# Security and reliability (issue 6): soft delete of entries, health for load balancers.
+MATRIX.update(
+    {
+        "work:entry_delete": (
+            "post",
+            lambda c, o: [o["entry"].pk],
+            None,
+            EDITORS_OF_A,  # staff_a wrote it; leader_a leads the unit
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "work:entry_restore": ("post", lambda c, o: [o["deleted"].pk], None, EDITORS_OF_A, READERS_OF_A - EDITORS_OF_A),
+        "healthz": ("get", lambda c, o: [], None, set(ROLES), set()),
+    }
+)
+
+# Django's own auth and language views, tested one by one below (not unit-scoped).
+SPECIAL = {"login", "logout", "set_language"}
+# Writes with no in-scope reader to refuse (everyone may switch language or log out).
+WRITES_WITHOUT_403 = set()
+
+
+def all_patterns(resolver=None, prefix="", namespace=""):
+    """(route as written, full name or None) of every pattern, named or not."""
     resolver = resolver or get_resolver()
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from all_route_names(pattern, ns)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}"
+            yield from all_patterns(pattern, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), f"{namespace}{pattern.name}" if pattern.name else None
+
+
+def all_route_names():
+    return {name for _route, name in all_patterns() if name}
 
 
 def test_every_route_is_in_the_matrix():
-    names = {n for n in all_route_names() if not n.startswith(EXEMPT_PREFIXES)}
-    assert names - MATRIX.keys() == set(), "add the new route to MATRIX in tests/test_access.py"
+    unaccounted = []
+    for route, name in all_patterns():
+        if route.startswith("admin/"):
+            continue  # each one is requested by test_admin_is_for_superusers_only
+        if name is None:
+            unaccounted.append(f"{route} (give it a name)")
+        elif name not in MATRIX and name not in SPECIAL:
+            unaccounted.append(name)
+    assert unaccounted == [], "add the new route to MATRIX in tests/test_access.py"
+    assert set(MATRIX) - all_route_names() == set(), "MATRIX names a route that no longer exists"
+
+
+def test_every_write_has_a_403_case():
+    """A POST route must name the in-scope roles it refuses, so the 403 path is exercised."""
+    unchecked = [name for name, row in MATRIX.items() if row[0] == "post" and not row[4]]
+    assert set(unchecked) <= WRITES_WITHOUT_403, unchecked
+
+
+def user_for(city, role):
+    if role == "office_west":
+        return make_user(Role.OFFICE, unit=city.west, username="office_west")
+    return getattr(city, role)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -114,23 +342,104 @@ def test_every_route_is_in_the_matrix():
 def test_access(client, city, route, role):
     method, args, data, allowed, forbidden = MATRIX[route]
     objects = prepare(city)
-    if role == "office_west":
-        user = make_user(Role.OFFICE, unit=city.west, username="office_west")
-    elif role != "anonymous":
-        user = getattr(city, role)
     if role != "anonymous":
-        login(client, user)
+        login(client, user_for(city, role))
     url = reverse(route, args=args(city, objects))
     payload = data(city, objects) if data else None
+    before = table_counts() if method == "post" else None
     response = getattr(client, method)(url, payload) if payload is not None else getattr(client, method)(url)
+    if role in allowed:
+        assert _ok(response.status_code), (route, role, response.status_code)
+        return
     if role == "anonymous":
         assert response.status_code == 302 and response.url.startswith(reverse("login")), route
-    elif role in allowed:
-        assert _ok(response.status_code), (route, role, response.status_code)
     elif role in forbidden:
         assert response.status_code == 403, (route, role, response.status_code)
     else:
         assert response.status_code == 404, (route, role, response.status_code)
+    if before is not None:
+        assert table_counts() == before, f"{route} refused {role} but wrote something"
+        # The same write sent by htmx is refused the same way (anonymous: htmx reloads to the login page).
+        response = client.post(url, payload, HTTP_HX_REQUEST="true")
+        if role == "anonymous":
+            assert response.status_code == 200 and response["HX-Redirect"].startswith(reverse("login")), route
+        else:
+            assert response.status_code == (403 if role in forbidden else 404), (route, role, response.status_code)
+        assert table_counts() == before, f"{route} (htmx) refused {role} but wrote something"
+
+
+# --- Django's own views: login, logout, language switch ------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_login_page(client, city, role):
+    if role != "anonymous":
+        login(client, user_for(city, role))
+    response = client.get(reverse("login"))
+    # Signed-in users are sent on to their work instead of seeing the form again.
+    assert response.status_code == (200 if role == "anonymous" else 302)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_logout_is_post_only_and_ends_the_session(client, city, role):
+    if role != "anonymous":
+        login(client, user_for(city, role))
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and response.url == reverse("login")
+    assert client.get(reverse("home")).url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_language_switch_is_open_to_everyone(client, city, role):
+    if role != "anonymous":
+        login(client, user_for(city, role))
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302 and client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    response = client.post(reverse("set_language"), {"language": "en", "next": "https://evil.example/"})
+    assert response.url == "/"  # no open redirect
+
+
+# --- the admin: every pattern, named or not ----------------------------------------------------------
+
+SAMPLE_VALUES = {"app_label": "work", "url": "no-such-page/"}
+
+
+def sample_path(route: str) -> str:
+    """A concrete path for a route or regex, with "1" (or a sample) for every parameter."""
+    path = route.replace("^", "").replace("$", "")
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_VALUES.get(m.group(1), "1"), path)
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: SAMPLE_VALUES.get(m.group(1), "1"), path)
+    return "/" + re.sub(r"\([^)]*\)", "1", path)
+
+
+ADMIN_OPEN = {"admin:login"}  # the admin's own login form
+ADMIN_LOGOUT = "admin:logout"  # POST only; the admin sends non-staff on to its index, hence its login
+
+
+@pytest.mark.parametrize("role", [*ROLES, "superuser"])
+def test_admin_is_for_superusers_only(client, city, role):
+    """Anyone not staff is sent to the admin login; app roles (office included) are not staff."""
+    if role == "superuser":
+        login(client, make_user(is_superuser=True, is_staff=True, username="root"))
+    elif role != "anonymous":
+        login(client, user_for(city, role))
+    admin_login = reverse("admin:login")
+    routes = [(route, name) for route, name in all_patterns() if route.startswith("admin/")]
+    assert len(routes) > 50
+    for route, name in routes:
+        path = sample_path(route)
+        response = client.get(path)
+        if name == ADMIN_LOGOUT:
+            assert response.status_code == (405 if role == "superuser" else 302), path
+        elif name in ADMIN_OPEN:
+            assert response.status_code in (200, 302), path
+        elif role == "superuser":
+            # Past the door every page must work: 403 only where the admin itself refuses (axes'
+            # logs are read-only, autocomplete needs its parameters), 404 for the sample ids.
+            assert response.status_code in {200, 302, 403, 404}, (path, response.status_code)
+        else:
+            assert response.status_code == 302 and response.url.startswith(admin_login), (path, role)
 
 
 def test_out_of_scope_probe_is_logged(client, city, caplog):
@@ -144,3 +453,15 @@ def test_writes_are_never_get(client, city):
     login(client, city.staff_a)
     for route in ("work:task_entry_add", "work:task_owner", "work:task_submit", "work:task_review"):
         assert client.get(reverse(route, args=[city.task_a().pk])).status_code == 405
+
+
+@pytest.mark.parametrize("role", sorted(set(ROLES) - EDITORS_OF_A))
+def test_self_chosen_task_post_is_refused_like_its_get(client, city, role):
+    """unit_task_create serves GET and POST; MATRIX requests the GET, this the write."""
+    if role != "anonymous":
+        login(client, user_for(city, role))
+    before = table_counts()
+    url = reverse("work:unit_task_create", args=[city.unit_a.pk])
+    response = client.post(url, {"measure": city.study.pk, "title": "x", "due_on": timezone.localdate().isoformat()})
+    expected = 302 if role == "anonymous" else 403 if role in READERS_OF_A else 404
+    assert response.status_code == expected and table_counts() == before

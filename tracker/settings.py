@@ -8,10 +8,12 @@ ALLOWED_HOSTS and the EMAIL_* variables.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -95,6 +97,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Dashboards run short aggregates over many rows; PostgreSQL's JIT spent ~180 ms compiling the
+    # matrix query at 2,000 units and won nothing back (1.0 s → 0.5 s with it off).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -105,10 +111,19 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
         }
     }
+else:
+    # Web, worker and beat are separate processes: without Redis they still share one cache, so
+    # /healthz in the web process sees the heartbeat the worker writes.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -170,9 +185,54 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Dashboards (issue 3): overview, units × measures matrix, Excel exports.
+INSTALLED_APPS += ["tracker.dashboards"]
+
 # Traffic-light defaults; each campaign may override them (PRODUCT §5).
 TRACKER_DEFAULT_YELLOW_DUE_WORKDAYS = 3
 TRACKER_DEFAULT_STALE_DAYS = 14
+
+# --- Reminders (issue 4): Celery, beat, outbox mail, working-day overrides -----------------
+INSTALLED_APPS += ["django_celery_beat", "tracker.reminders"]
+# Absolute links in e-mails point here (no request to build them from in a worker).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/celery, so
+# `make run` sends reminders on one machine with no broker server (the embedded default).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+CELERY_FILESYSTEM_FOLDER = Path(os.environ.get("CELERY_FILESYSTEM_FOLDER") or BASE_DIR / "var" / "celery")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_FILESYSTEM_FOLDER / "queue"),
+        "data_folder_out": str(CELERY_FILESYSTEM_FOLDER / "queue"),
+        "control_folder": str(CELERY_FILESYSTEM_FOLDER / "control"),
+        "processed_folder": str(CELERY_FILESYSTEM_FOLDER / "processed"),
+    }
+else:
+    # Longer than any retry countdown, so Redis does not redeliver a message a worker still holds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+# A job is acknowledged only when it finished: a worker that dies mid-job leaves it to be redelivered.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "600"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "660"))
+# A web request that enqueues must not hang when the broker is down: fail fast, the outbox keeps the job.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Outbox relay: attempts per mail, and the first retry delay (doubled each time, capped).
+REMINDERS_MAX_ATTEMPTS = int(os.environ.get("REMINDERS_MAX_ATTEMPTS", "6"))
+REMINDERS_RETRY_BASE_SECONDS = float(os.environ.get("REMINDERS_RETRY_BASE_SECONDS", "60"))
+REMINDERS_RETRY_MAX_SECONDS = float(os.environ.get("REMINDERS_RETRY_MAX_SECONDS", "3600"))
+# Mail held on a non-working day goes out at this local time on the next working day.
+REMINDERS_SEND_HOUR = int(os.environ.get("REMINDERS_SEND_HOUR", "8"))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# --- end reminders ---------------------------------------------------------------------------
+# Ledgers (issue 5): the app, and the default crowded-research window (扎堆调研) of a new campaign.
+INSTALLED_APPS += ["tracker.ledgers"]
+TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS = 30
 
 LOGGING = {
     "version": 1,
@@ -183,3 +243,87 @@ LOGGING = {
         "tracker": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     },
 }
+
+# Imports (issue 8): units and users from .xlsx/.csv templates. New accounts get no password but a
+# one-time set-password link the office hands over, valid this many days (no e-mail needed).
+INSTALLED_APPS += ["tracker.imports"]
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("SET_PASSWORD_LINK_DAYS", "14")) * 24 * 3600
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# --- Security and reliability (issue 6): login lockout, sessions, production headers, logs, health ---
+INSTALLED_APPS += ["axes", "tracker.accounts", "tracker.ops"]
+# The request id comes first so every later log line carries it; axes last, as its docs require.
+MIDDLEWARE.insert(0, "tracker.ops.logs.RequestIdMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "tracker.accounts.middleware.SessionLimitsMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "tracker.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lockout (django-axes): 5 failures for one username from one address, then 15 minutes' pause.
+# Unknown usernames are counted and locked exactly like real ones, so a lockout reveals nothing.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tracker.accounts.views.lockout"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+if os.environ.get("TRUSTED_PROXY_COUNT"):
+    # Behind N reverse proxies the client address is the N-th from the right in X-Forwarded-For.
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["TRUSTED_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Sessions end after 30 idle minutes and at the latest 12 hours after login (seconds).
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
+SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 3600)))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+# Last activity is written at most once a minute, not on every request.
+SESSION_ACTIVITY_RESOLUTION = 60
+
+# Production: DEBUG=0 needs a real SECRET_KEY; HTTPS=1 (TLS in front) turns on redirects, HSTS
+# and secure cookies. `manage.py check --deploy --fail-level WARNING` passes with both.
+if not DEBUG and SECRET_KEY.startswith("dev-only"):
+    raise ImproperlyConfigured("Set SECRET_KEY in the environment when DEBUG=0.")
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Load balancers probe health over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if env_bool("BEHIND_PROXY", False):
+    # Only when the proxy overwrites this header; otherwise a client could claim HTTPS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+# Stored evidence is never executable, whatever umask the server runs with.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# Health: the reminders' periodic task writes this cache key; older than this is "stale".
+CELERY_HEARTBEAT_KEY = "tracker:celery-heartbeat"
+CELERY_HEARTBEAT_MAX_AGE = int(os.environ.get("CELERY_HEARTBEAT_MAX_AGE", "300"))
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
+
+# Logs: one JSON object per line (LOG_FORMAT=json, the default without DEBUG), with the request id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json")
+LOGGING["filters"] = {"request_id": {"()": "tracker.ops.logs.RequestIdFilter"}}
+LOGGING["formatters"]["json"] = {"()": "tracker.ops.logs.JsonFormatter"}
+LOGGING["formatters"]["plain"] = {
+    "()": "logging.Formatter",
+    "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+    "defaults": {"request_id": "-"},  # for handlers added without the request-id filter
+}
+LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])
+LOGGING["loggers"].update(
+    {
+        "django": {"handlers": ["console"], "level": "WARNING"},
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    }
+)

@@ -53,3 +53,10 @@ def test_second_run_changes_nothing(demo, django_capture_on_commit_callbacks):
         call_command("seed_demo", verbosity=0)
         call_command("seed_campaign", verbosity=0)
     assert (Unit.objects.count(), Task.objects.count(), Entry.objects.count()) == before
+
+
+def test_bulk_seeded_progress_has_history(demo):
+    """Bulk paths are covered: every seeded entry and task change has its history record."""
+    assert Entry.history.filter(history_type="+").count() == Entry.objects.count()
+    touched = Task.objects.exclude(status="todo")
+    assert Task.history.filter(history_type="~", id__in=touched.values("id")).count() >= touched.count()

@@ -80,3 +80,11 @@ def test_two_roles_combine(city):
     role_grant(user=city.staff_b, role=Role.STAFF, unit=city.unit_a)
     fresh = get_user_model().objects.get(pk=city.staff_b.pk)
     assert set(Unit.objects.for_user(fresh)) == {city.unit_a, city.unit_b}
+
+
+def test_only_the_office_manages_units_and_only_in_its_subtree(city):
+    east = scope_for(city.office_east)
+    assert east.manages_units and east.can_manage(city.unit_a) and east.can_manage(city.east)
+    assert not east.can_manage(city.unit_b) and not east.can_manage(city.city)
+    for user in (city.staff_a, city.leader_a, city.guide, city.leadership):
+        assert not scope_for(user).manages_units and not scope_for(user).can_manage(city.unit_a)

@@ -67,3 +67,37 @@ def test_q_branches_agree_with_the_case_expression(city, rule):
     yellow = set(Task.objects.filter(rule.yellow_q()).values_list("pk", flat=True))
     assert red == {pk for pk, light in annotated.items() if light == "red"}
     assert yellow == {pk for pk, light in annotated.items() if light == "yellow"}
+
+
+def test_completion_percent_rounds_down_so_100_means_all_done():
+    from tracker.work.lights import completion_percent
+
+    assert [completion_percent(d, 3) for d in range(4)] == [0, 33, 66, 100]
+    assert completion_percent(199, 200) == 99 and completion_percent(0, 0) == 0
+
+
+@pytest.mark.parametrize(
+    "statuses_and_dues,expected",
+    [
+        ([], "green"),  # nothing in the group is late
+        ([("done", -5), ("todo", 30)], "green"),
+        ([("todo", 0), ("todo", 30)], "yellow"),  # one due today
+        ([("todo", -1), ("todo", 0), ("done", 3)], "red"),  # a third of the tasks are red
+        ([("todo", -1)] + [("todo", 30)] * 9, "red"),  # 10 %: the campaign's default threshold
+        ([("todo", -1)] + [("todo", 30)] * 10, "yellow"),  # one late task in eleven: a warning
+        ([("todo", 30)] * 10 + [("todo", 0)], "yellow"),
+    ],
+)
+def test_group_light_rolls_up_in_sql_and_aggregate(city, rule, statuses_and_dues, expected):
+    from django.db.models import Q
+
+    from tracker.orgs.models import Unit
+
+    for status, due in statuses_and_dues:
+        TaskFactory(campaign=city.campaign, unit=city.west, status=status, due_on=TODAY + timedelta(days=due))
+    # The same rule as an annotation per unit and as an aggregate over a task queryset.
+    unit = Unit.objects.annotate(**rule.tally("tasks__", Q(tasks__campaign=city.campaign))).get(pk=city.west.pk)
+    row = Task.objects.filter(unit=city.west).aggregate(**rule.tally())
+    assert unit.task_light == row["task_light"] == expected
+    assert unit.task_total == row["task_total"] == len(statuses_and_dues)
+    assert unit.task_percent == row["task_percent"]

@@ -1,21 +1,22 @@
 from django.contrib import admin
 from django.db import transaction
+from simple_history.admin import SimpleHistoryAdmin
 
 from tracker.campaigns.models import Campaign, Measure, TaskTemplate
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name_zh", "starts_on", "ends_on", "is_active"]
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name_zh", "name_en", "order"]
 
 
 @admin.register(TaskTemplate)
-class TaskTemplateAdmin(admin.ModelAdmin):
+class TaskTemplateAdmin(SimpleHistoryAdmin):
     list_display = ["code", "title_zh", "measure", "recurrence", "weight", "is_active"]
     list_filter = ["campaign", "measure", "recurrence", "is_active"]
     search_fields = ["code", "title_zh", "title_en"]

@@ -6,10 +6,13 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from tracker.core.models import Bilingual, TimeStamped, pick_language
 from tracker.orgs.models import UnitCategory
@@ -30,8 +33,18 @@ class SourceCitation(models.Model):
         return f"{self.source_file}:{self.source_line}" if self.source_file else ""
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
 class Campaign(Bilingual, SourceCitation, TimeStamped):
-    """One campaign run (主题教育 / 批次): its dates, general requirement and light thresholds."""
+    """One campaign run (主题教育 / 批次): its dates, general requirement, light thresholds and reminder ladder."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     general_requirement = models.CharField(_("general requirement"), max_length=200, blank=True)
@@ -40,6 +53,34 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
     is_active = models.BooleanField(_("active"), default=True)
     yellow_due_workdays = models.PositiveSmallIntegerField(_("yellow when due within (working days)"), default=3)
     stale_days = models.PositiveSmallIntegerField(_("yellow after days without an entry"), default=14)
+    # A unit's or measure's light (PRODUCT §5 "rolls up"): one late task among fifty is a warning
+    # (yellow), not a failing unit; red needs this share of the group's tasks to be red.
+    group_red_percent = models.PositiveSmallIntegerField(
+        _("a unit or measure is red from this share of red tasks (%)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    # The reminder ladder (PRODUCT §5). "Due soon" is the yellow threshold above, so a reminder
+    # says "due soon" exactly when the light turns yellow for its due date.
+    reminders_enabled = models.BooleanField(_("send reminders"), default=True)
+    overdue_repeat_workdays = models.PositiveSmallIntegerField(
+        _("repeat overdue reminders every (working days)"), default=3, validators=[MinValueValidator(1)]
+    )
+    escalate_after_days = models.PositiveSmallIntegerField(
+        _("escalate to unit leader and office after (days overdue)"), default=7, validators=[MinValueValidator(1)]
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("weekly digest on"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    # Ledgers (issue 5): two visits to one site closer than this are crowding (扎堆调研).
+    research_window_days = models.PositiveSmallIntegerField(
+        _("crowded-research window (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Visits to the same site by other units or leaders within this many days raise a warning."),
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-starts_on"]
@@ -66,6 +107,8 @@ class Measure(Bilingual, SourceCitation):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["order", "code"]
         verbose_name = _("measure")
@@ -83,6 +126,32 @@ class DueAnchor(models.TextChoices):
 class Recurrence(models.TextChoices):
     NONE = "none", _("once")
     MONTHLY = "monthly", _("every month")
+
+
+class Ledger(models.TextChoices):
+    """The ledgers (台账) a template's progress may be counted from; see tracker/ledgers."""
+
+    STUDY = "study", _("Study sessions")
+    RECTIFICATION = "rectification", _("Rectification items")
+    TOPICS = "topics", _("Research topics")
+    VISITS = "visits", _("Research visits")
+    REPORTS = "reports", _("Research reports")
+    CONVERSION = "conversion", _("Research conversion list")
+    DEEDS = "deeds", _("Practical deeds")
+    INSTITUTIONS = "institutions", _("Institutions")
+
+
+# The model behind each ledger, named by label so this app does not import the ledgers app.
+LEDGER_MODELS = {
+    Ledger.STUDY: "ledgers.StudySession",
+    Ledger.RECTIFICATION: "ledgers.RectificationItem",
+    Ledger.TOPICS: "ledgers.ResearchTopic",
+    Ledger.VISITS: "ledgers.ResearchVisit",
+    Ledger.REPORTS: "ledgers.ResearchReport",
+    Ledger.CONVERSION: "ledgers.ConversionItem",
+    Ledger.DEEDS: "ledgers.PracticalDeed",
+    Ledger.INSTITUTIONS: "ledgers.Institution",
+}
 
 
 @dataclass(frozen=True)
@@ -124,6 +193,22 @@ class TaskTemplate(SourceCitation, TimeStamped):
     target_count = models.PositiveSmallIntegerField(_("records needed"), default=1)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # 一表通: rows of this ledger (matching the filter) count towards the task's progress.
+    ledger = models.CharField(
+        _("counted from ledger"),
+        max_length=20,
+        choices=Ledger.choices,
+        blank=True,
+        help_text=_("Each matching ledger row the unit records counts as one of the records needed."),
+    )
+    ledger_filter = models.JSONField(
+        _("ledger filter"),
+        default=dict,
+        blank=True,
+        help_text=_('Only rows with these field values count, e.g. {"kind": "central_group"}; a list means any of.'),
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["measure__order", "order", "code"]
@@ -139,6 +224,29 @@ class TaskTemplate(SourceCitation, TimeStamped):
     @property
     def title(self) -> str:
         return pick_language(self.title_zh, self.title_en)
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.ledger_filter, dict):
+            raise ValidationError({"ledger_filter": _("The ledger filter must be a mapping of field to value.")})
+        if self.ledger_filter and not self.ledger:
+            raise ValidationError({"ledger_filter": _("A ledger filter needs a ledger.")})
+        if not self.ledger:
+            return
+        model = apps.get_model(LEDGER_MODELS[self.ledger])
+        for name, value in self.ledger_filter.items():
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                raise ValidationError(
+                    {"ledger_filter": _("The ledger has no field %(name)s.") % {"name": name}}
+                ) from None
+            allowed = {str(choice) for choice, _label in field.choices or []}
+            for item in value if isinstance(value, list) else [value]:
+                if allowed and str(item) not in allowed:
+                    raise ValidationError(
+                        {"ledger_filter": _("%(value)s is not a value of %(name)s.") % {"value": item, "name": name}}
+                    )
 
     def periods(self) -> list[Period]:
         """The periods this template asks for: one, or one per calendar month of the campaign."""

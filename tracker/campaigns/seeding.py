@@ -98,6 +98,7 @@ def campaign_seed(
     campaign.general_requirement = spec.get("general_requirement", "")
     campaign.yellow_due_workdays = spec.get("yellow_due_workdays", settings.TRACKER_DEFAULT_YELLOW_DUE_WORKDAYS)
     campaign.stale_days = spec.get("stale_days", settings.TRACKER_DEFAULT_STALE_DAYS)
+    campaign.research_window_days = spec.get("research_window_days", settings.TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS)
     for field, value in _citation("campaign", spec.get("source"), lines).items():
         setattr(campaign, field, value)
     campaign.full_clean()
@@ -131,6 +132,8 @@ def campaign_seed(
                 "recurrence": row.get("recurrence", "none"),
                 "weight": row.get("weight", 1),
                 "target_count": row.get("target_count", 1),
+                "ledger": row.get("ledger", ""),
+                "ledger_filter": row.get("ledger_filter") or {},
                 "order": order,
                 **_citation(where, row.get("source"), lines),
             },

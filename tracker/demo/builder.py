@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.seeding import campaign_seed
@@ -73,6 +74,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
     """Build the demo city once; a second call finds it and changes nothing."""
     today = today or timezone.localdate()
     if Unit.objects.filter(code=CITY_CODE).exists():
+        demo_ledgers(today=today)  # a city built before the ledgers existed gets them once
         return DemoResult(False, Unit.objects.count(), Task.objects.count(), Entry.objects.count())
     rng = random.Random(seed)
     with transaction.atomic():
@@ -82,6 +84,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
         units, people = _build_tree_and_people()
     tasks_generate(campaign=campaign)
     entries = _simulate_progress(campaign, units, people, rng, today)
+    demo_ledgers(today=today)
     return DemoResult(True, len(units), Task.objects.filter(campaign=campaign).count(), entries)
 
 
@@ -154,7 +157,7 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
     office = get_user_model().objects.get(username="office")
     tasks = list(Task.objects.filter(campaign=campaign).select_related("template"))
     entries: list[Entry] = []
-    events: list[TaskEvent] = []
+    events: list[tuple[TaskEvent, date]] = []
     start = campaign.starts_on
     for task in tasks:
         owners = people[task.unit_id]
@@ -199,14 +202,180 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
         task.last_activity_on = dates[-1]
         task.progress = entries[-1].percent
         task.status = outcome
+        # The review trail is dated like the entries, so the dashboards' trend has a real history.
+        submitted_on = dates[-1]
+        reviewed_on = min(today, submitted_on + timedelta(days=rng.randint(0, 4)))
+        if outcome in ("done", "submitted", "returned"):
+            events.append((TaskEvent(task=task, kind=EventKind.SUBMITTED, actor=task.owner), submitted_on))
         if outcome == "done":
-            events.append(TaskEvent(task=task, kind=EventKind.ACCEPTED, actor=office))
+            events.append((TaskEvent(task=task, kind=EventKind.ACCEPTED, actor=office), reviewed_on))
         elif outcome == "returned":
-            events.append(TaskEvent(task=task, kind=EventKind.RETURNED, actor=office, note=rng.choice(RETURN_REASONS)))
+            returned = TaskEvent(task=task, kind=EventKind.RETURNED, actor=office, note=rng.choice(RETURN_REASONS))
+            events.append((returned, reviewed_on))
     with transaction.atomic():
-        Task.objects.bulk_update(
-            tasks, ["owner", "last_activity_on", "entry_count", "progress", "status"], batch_size=1000
+        # The bulk paths write history too, so even seeded progress is on every task's record.
+        bulk_update_with_history(
+            tasks,
+            Task,
+            ["owner", "last_activity_on", "entry_count", "progress", "status"],
+            batch_size=1000,
+            default_change_reason="demo",
         )
-        Entry.objects.bulk_create(entries, batch_size=1000)
-        TaskEvent.objects.bulk_create(events, batch_size=1000)
+        bulk_create_with_history(entries, Entry, batch_size=1000, default_change_reason="demo")
+        TaskEvent.objects.bulk_create([event for event, _day in events], batch_size=1000)
+        # created_at is auto_now_add, which bulk_create overrides with now; bulk_update does not.
+        for event, day in events:
+            event.created_at = timezone.make_aware(datetime.combine(day, time(10 + rng.randint(0, 7))))
+        TaskEvent.objects.bulk_update([event for event, _day in events], ["created_at"], batch_size=1000)
     return len(entries)
+
+
+# ---------------------------------------------------------------------------- ledgers (issue 5)
+
+# The site `staff` (东城区委办公室) will visit in the walkthrough; 东城区教育局 went there last week,
+# so the visit form warns about crowding (扎堆调研).
+CROWDED_SITE = "城关第一社区"
+
+
+def demo_ledgers(*, today: date) -> bool:
+    """Some ledger rows in several units, through the same services as real input; once only.
+
+    The staff account's own unit is left empty, so what `staff` records in the walkthrough is
+    exactly what its ledger book shows.
+    """
+    from tracker.ledgers import services
+    from tracker.ledgers.models import ResearchVisit
+
+    campaign = Campaign.objects.filter(is_active=True).first()
+    if campaign is None or ResearchVisit.all_objects.filter(campaign=campaign).exists():
+        return False
+    User = get_user_model()
+    units = {u.code: u for u in Unit.objects.filter(code__in=_DEMO_LEDGER_ROWS.keys())}
+    with transaction.atomic():
+        for code, rows in _DEMO_LEDGER_ROWS.items():
+            unit = units[code]
+            clerk = User.objects.get(username=f"clerk-{code}")
+            for ledger, data in rows:
+                values = {key: today - value if isinstance(value, timedelta) else value for key, value in data.items()}
+                services.ledger_row_create(
+                    ledger=ledger, campaign=campaign, unit=unit, by=clerk, data=values, confirm_crowding=True
+                )
+    return True
+
+
+def _ago(days: int) -> timedelta:
+    """A date `days` before the demo's today (negative: after), resolved when the demo is built."""
+    return timedelta(days=days)
+
+
+_DEMO_LEDGER_ROWS: dict[str, list[tuple[str, dict]]] = {
+    "dongcheng-edu-bureau": [
+        ("topics", {"leader_name": "周明（局长）", "title": "优化营商环境", "description": "校外培训机构审批服务"}),
+        (
+            "visits",
+            {
+                "site": CROWDED_SITE,
+                "visited_on": _ago(5),
+                "leader_name": "周明（局长）",
+                "participants": "基础教育科2人",
+                "unannounced": True,
+                "findings": "社区“四点半课堂”场地不足，志愿者缺口较大。",
+            },
+        ),
+        (
+            "study",
+            {
+                "kind": "central_group",
+                "mode": "offline",
+                "topic": "学习贯彻党的二十大精神专题研讨",
+                "held_on": _ago(12),
+                "hours": 3,
+                "attendance": 11,
+            },
+        ),
+        (
+            "deeds",
+            {
+                "title": "扩大中小学课后服务覆盖面",
+                "area": "education_health",
+                "target": "全区小学课后服务覆盖率达到100%",
+                "responsible": "周明",
+                "deadline": _ago(-30),
+                "status": "in_progress",
+                "people_served": 5200,
+            },
+        ),
+    ],
+    "xihu-hospital": [
+        (
+            "visits",
+            {
+                "site": "新桥镇敬老院",
+                "visited_on": _ago(12),
+                "leader_name": "陈卫东（院长）",
+                "participants": "医务科、护理部",
+                "findings": "老人慢病随访不及时。",
+            },
+        ),
+        (
+            "rectification",
+            {
+                "problem": "门诊高峰时段挂号排队时间长",
+                "source": "opinions",
+                "category": "service",
+                "measures": "增设自助挂号机，推行分时段预约",
+                "responsible_leader": "陈卫东",
+                "deadline": _ago(-20),
+                "kind": "immediate",
+                "affects_public": True,
+            },
+        ),
+    ],
+    "dongcheng-water-group": [
+        (
+            "visits",
+            {
+                "site": "新桥镇 敬老院",
+                "visited_on": _ago(3),
+                "leader_name": "孙立（董事长）",
+                "participants": "客服中心",
+                "findings": "敬老院供水管网老化。",
+            },
+        ),
+        ("topics", {"leader_name": "孙立（董事长）", "title": "优化营商环境", "description": "用水报装提速"}),
+        (
+            "institutions",
+            {
+                "title": "用水报装“一件事一次办”工作规程",
+                "action": "new",
+                "adopted_on": _ago(8),
+                "doc_number": "东水发〔2023〕12号",
+            },
+        ),
+    ],
+    "city-org-dept": [
+        (
+            "study",
+            {
+                "kind": "reading_class",
+                "mode": "offline",
+                "topic": "领导班子读书班（第一期）",
+                "held_on": _ago(40),
+                "hours": 16,
+                "attendees": "张伟、李娜、王强、刘洋、陈静",
+            },
+        ),
+        (
+            "rectification",
+            {
+                "problem": "基层党组织书记培训覆盖不全",
+                "source": "self_inspection",
+                "category": "ability",
+                "measures": "分批开展轮训，年底前全覆盖",
+                "responsible_leader": "组织部副部长",
+                "deadline": _ago(-90),
+                "kind": "long_term",
+            },
+        ),
+    ],
+}

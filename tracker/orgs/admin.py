@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from tracker.orgs.models import GuidanceGroup, RoleAssignment, Unit, UnitCategory
 from tracker.orgs.services import unit_create
@@ -10,7 +11,7 @@ class UnitCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(SimpleHistoryAdmin):
     list_display = ["name", "code", "level", "category", "parent", "participates"]
     list_filter = ["level", "category", "participates"]
     search_fields = ["name", "code"]
@@ -38,13 +39,13 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(GuidanceGroup)
-class GuidanceGroupAdmin(admin.ModelAdmin):
+class GuidanceGroupAdmin(SimpleHistoryAdmin):
     list_display = ["name"]
     filter_horizontal = ["units"]
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(SimpleHistoryAdmin):
     list_display = ["user", "role", "unit", "guidance_group"]
     list_filter = ["role"]
     autocomplete_fields = ["user", "unit"]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from tracker.core.models import Bilingual, TimeStamped
 from tracker.orgs.querysets import ScopedQuerySet
@@ -74,6 +75,9 @@ class Unit(TimeStamped):
 
     objects = UnitQuerySet.as_manager()
 
+    # path/depth are derived from parent and written by a queryset update; not history material.
+    history = HistoricalRecords(excluded_fields=["path", "depth", "updated_at"])
+
     class Meta:
         ordering = ["path"]
         verbose_name = _("unit")
@@ -91,6 +95,8 @@ class GuidanceGroup(TimeStamped):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     units = models.ManyToManyField(Unit, related_name="guidance_groups", blank=True, verbose_name=_("units"))
+
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[units])
 
     class Meta:
         ordering = ["name"]
@@ -139,6 +145,8 @@ class RoleAssignment(TimeStamped):
         related_name="role_assignments",
         verbose_name=_("guidance group"),
     )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("role assignment")

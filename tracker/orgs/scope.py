@@ -16,6 +16,9 @@ from tracker.orgs.models import SUBTREE_ROLES, GuidanceGroup, Role, RoleAssignme
 
 log = logging.getLogger("tracker.access")
 
+# Who sees the dashboards (PRODUCT §6; a unit leader sees their own unit's summary).
+DASHBOARD_ROLES = frozenset({Role.UNIT_LEADER.value, Role.GUIDE.value, Role.OFFICE.value, Role.LEADERSHIP.value})
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -29,6 +32,8 @@ class Scope:
     edit_unit_ids: frozenset[int] = frozenset()
     review_unit_ids: frozenset[int] = frozenset()
     review_paths: tuple[str, ...] = ()
+    # Subtrees whose units and people this user manages (adds units, imports users): the office.
+    manage_paths: tuple[str, ...] = ()
     roles: frozenset[str] = field(default_factory=frozenset)
 
     def unit_q(self, prefix: str = "") -> Q:
@@ -51,6 +56,11 @@ class Scope:
     def sees_many_units(self) -> bool:
         return self.is_superuser or bool(self.read_paths) or len(self.read_unit_ids) > 1
 
+    @property
+    def sees_dashboards(self) -> bool:
+        """Dashboards and exports are for unit leaders, guides, the office and leadership, not staff."""
+        return self.is_superuser or bool(self.roles & DASHBOARD_ROLES)
+
     def can_read(self, unit: Unit) -> bool:
         return self.is_superuser or unit.id in self.read_unit_ids or _under(unit, self.read_paths)
 
@@ -64,6 +74,14 @@ class Scope:
 
     def can_lead(self, unit: Unit) -> bool:
         return unit.id in self.edit_unit_ids and Role.UNIT_LEADER in self.roles
+
+    @property
+    def manages_units(self) -> bool:
+        return self.is_superuser or bool(self.manage_paths)
+
+    def can_manage(self, unit: Unit) -> bool:
+        """The office adds and changes units, and the people in them, only inside its own subtree."""
+        return self.is_superuser or _under(unit, self.manage_paths)
 
 
 def _units_q(prefix: str, unit_ids: frozenset[int], paths: tuple[str, ...]) -> Q:
@@ -127,6 +145,7 @@ def _build_scope(user) -> Scope:
         edit_unit_ids=frozenset(edit_ids),
         review_unit_ids=frozenset(review_ids),
         review_paths=_outermost(review_paths),
+        manage_paths=_outermost(review_paths),
         roles=frozenset(roles),
     )
 

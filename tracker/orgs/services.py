@@ -36,6 +36,36 @@ def unit_create(
     return unit
 
 
+@transaction.atomic
+def unit_update(
+    *,
+    unit: Unit,
+    name: str,
+    level: str,
+    category: UnitCategory | None,
+    participates: bool,
+    instantiate: bool = True,
+) -> bool:
+    """Change a unit's own fields (never its place in the tree); returns whether anything changed.
+
+    A unit that now takes part with a category gets its missing tasks on commit; tasks it has
+    are never removed, so a unit dropped from the campaign keeps its history.
+    """
+    new = {"name": name, "level": level, "category_id": category.pk if category else None, "participates": participates}
+    changed = [field for field, value in new.items() if getattr(unit, field) != value]
+    if not changed:
+        return False
+    for field in changed:
+        setattr(unit, field, new[field])
+    unit.full_clean(exclude=["path"])
+    unit.save(update_fields=[*changed, "updated_at"])
+    if instantiate and unit.participates and unit.category_id is not None:
+        from tracker.work.instantiation import tasks_generate
+
+        transaction.on_commit(lambda: tasks_generate(units=[unit]))
+    return True
+
+
 def role_grant(
     *, user: AbstractBaseUser, role: str, unit: Unit | None = None, group: GuidanceGroup | None = None
 ) -> RoleAssignment:

@@ -15,13 +15,18 @@ class TaskAdmin(SimpleHistoryAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(SimpleHistoryAdmin):
-    list_display = ["task", "occurred_on", "author", "percent"]
+    list_display = ["task", "occurred_on", "author", "percent", "deleted_at"]
+    list_filter = [("deleted_at", admin.EmptyFieldListFilter)]
     raw_id_fields = ["task", "author"]
     list_select_related = ["task__template", "author"]
 
+    def get_queryset(self, request):
+        # The admin audits: deleted entries stay visible here.
+        return Entry.all_objects.select_related("task__template", "author")
+
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(SimpleHistoryAdmin):
     list_display = ["original_name", "entry", "size", "uploaded_at"]
     raw_id_fields = ["entry"]
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tracker.campaigns.models import Measure
+from tracker.core.validators import PlainTextFormMixin
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -35,7 +36,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class EntryForm(forms.Form):
+class EntryForm(PlainTextFormMixin, forms.Form):
     text = forms.CharField(
         label=_("What was done"),
         max_length=4000,
@@ -48,7 +49,7 @@ class EntryForm(forms.Form):
     files = MultipleFileField(label=_("Evidence files"), required=False)
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(PlainTextFormMixin, forms.Form):
     """Carries the task version the page was showing, so stale saves are detected."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -84,7 +85,7 @@ class ReviewForm(VersionedForm):
         return data
 
 
-class SelfChosenTaskForm(forms.Form):
+class SelfChosenTaskForm(PlainTextFormMixin, forms.Form):
     measure = forms.ModelChoiceField(label=_("Measure"), queryset=Measure.objects.all())
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(

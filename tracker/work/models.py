@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from tracker.campaigns.models import Campaign, Measure, TaskTemplate
-from tracker.core.models import TimeStamped
+from tracker.core.models import AliveManager, SoftDeletable, SoftDeleteQuerySet, TimeStamped
 from tracker.orgs.models import Unit
 from tracker.orgs.querysets import ScopedQuerySet
 
@@ -122,12 +122,16 @@ class Task(TimeStamped):
         return self.status in OPEN_STATUSES
 
 
-class EntryQuerySet(ScopedQuerySet):
+class EntryQuerySet(SoftDeleteQuerySet, ScopedQuerySet):
     unit_path = "task__unit__"
 
 
-class Entry(models.Model):
-    """One dated line in a task's log: what was done, optionally how far along, with evidence."""
+class Entry(SoftDeletable):
+    """One dated line in a task's log: what was done, optionally how far along, with evidence.
+
+    Entries are never removed: a deleted entry keeps its row (and its evidence) and can be
+    restored by its author or the unit leader; `objects` lists only live ones.
+    """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="entries", verbose_name=_("task"))
     author = models.ForeignKey(
@@ -140,7 +144,8 @@ class Entry(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    objects = EntryQuerySet.as_manager()
+    objects = AliveManager.from_queryset(EntryQuerySet)()
+    all_objects = models.Manager.from_queryset(EntryQuerySet)()
     history = HistoricalRecords()
 
     class Meta:
@@ -178,6 +183,7 @@ class Evidence(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = EvidenceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from tracker.campaigns.models import Campaign, Measure
+from tracker.core.history import HistoryRow, history_rows
 from tracker.orgs.models import Role, Unit
 from tracker.orgs.scope import scope_for
-from tracker.work.lights import LightRule
-from tracker.work.models import Task, TaskEvent, TaskStatus
+from tracker.work.lights import Light, LightRule
+from tracker.work.models import Entry, Task, TaskEvent, TaskStatus
 
 
 def current_campaign() -> Campaign | None:
@@ -78,43 +79,49 @@ def group_by_measure(tasks: QuerySet[Task]) -> list[MeasureGroup]:
 
 @dataclass(frozen=True)
 class TaskCounts:
+    """A group's tasks by status and light, with its completion and rolled-up light (LightRule.tally)."""
+
     total: int = 0
     done: int = 0
     submitted: int = 0
     red: int = 0
     yellow: int = 0
     green: int = 0
+    percent_done: int = 0
+    light: str = Light.GREEN
 
     @property
-    def percent_done(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
+    def light_label(self) -> str:
+        return Light(self.light).label
+
+    @classmethod
+    def from_row(cls, row, name: str = "task") -> TaskCounts:
+        """Read the keys of `LightRule.tally(name=...)` from a dict or an annotated object."""
+        get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
+        total, red, yellow = get(f"{name}_total"), get(f"{name}_red"), get(f"{name}_yellow")
+        return cls(
+            total=total,
+            done=get(f"{name}_done"),
+            submitted=get(f"{name}_submitted"),
+            red=red,
+            yellow=yellow,
+            green=total - red - yellow,
+            percent_done=get(f"{name}_percent"),
+            light=get(f"{name}_light"),
+        )
 
 
 def task_counts(*, tasks: QuerySet[Task], rule: LightRule) -> TaskCounts:
-    """Counts by status and light in one aggregate query."""
-    row = tasks.order_by().aggregate(
-        total=Count("id"),
-        done=Count("id", filter=Q(status=TaskStatus.DONE)),
-        submitted=Count("id", filter=Q(status=TaskStatus.SUBMITTED)),
-        red=Count("id", filter=rule.red_q()),
-        yellow=Count("id", filter=rule.yellow_q()),
-    )
-    row["green"] = row["total"] - row["red"] - row["yellow"]
-    return TaskCounts(**row)
+    """Counts by status and light, completion and the group's light, in one aggregate query."""
+    return TaskCounts.from_row(tasks.order_by().aggregate(**rule.tally()))
 
 
 def units_with_counts(*, user, campaign: Campaign, rule: LightRule, search: str = "") -> QuerySet[Unit]:
-    """Units in scope with their task counts, computed by conditional aggregation in SQL."""
-    in_campaign = Q(tasks__campaign=campaign)
+    """Units in scope with their task counts, completion and light, by conditional aggregation in SQL."""
     units = Unit.objects.for_user(user).select_related("category", "parent")
     if search:
         units = units.filter(Q(name__icontains=search) | Q(code__icontains=search))
-    return units.annotate(
-        task_total=Count("tasks", filter=in_campaign),
-        task_done=Count("tasks", filter=in_campaign & Q(tasks__status=TaskStatus.DONE)),
-        task_red=Count("tasks", filter=in_campaign & rule.red_q("tasks__")),
-        task_yellow=Count("tasks", filter=in_campaign & rule.yellow_q("tasks__")),
-    ).order_by("path")
+    return units.annotate(**rule.tally("tasks__", Q(tasks__campaign=campaign))).order_by("path")
 
 
 def review_queue(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
@@ -151,3 +158,32 @@ def unit_people(*, unit: Unit) -> QuerySet:
         .distinct()
         .order_by("username")
     )
+
+
+# Counters the entry service keeps on the task; the entry rows themselves say what happened.
+TASK_HISTORY_HIDDEN = {"entry_count", "last_activity_on"}
+
+
+def _task_or_entry(record) -> str:
+    if record.instance_type is Entry:
+        return f"{Entry._meta.verbose_name} · {record.occurred_on:%Y-%m-%d}"
+    return str(Task._meta.verbose_name)
+
+
+def task_history(*, task: Task, limit: int = 50) -> list[HistoryRow]:
+    """Changes to the task and to its entries (added, deleted, restored), newest first."""
+    task_records = task.history.select_related("history_user")
+    entry_records = Entry.history.filter(task_id=task.pk).select_related("history_user")
+    rows = history_rows([*task_records, *entry_records], subject=_task_or_entry, hidden=TASK_HISTORY_HIDDEN)
+    return rows[:limit]
+
+
+def task_changes_since(*, task: Task, version: int) -> list[HistoryRow]:
+    """What others changed after the page showing `version` was loaded (for the 409 notice)."""
+    records = task.history.filter(version__gte=version).select_related("history_user")
+    rows = history_rows(records, subject=_task_or_entry, hidden=TASK_HISTORY_HIDDEN)
+    return [row for row in rows if row.record.version > version]
+
+
+def deleted_entries(*, task: Task):
+    return Entry.all_objects.deleted().filter(task=task).select_related("author", "deleted_by")

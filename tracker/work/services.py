@@ -9,10 +9,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign, Measure
+from tracker.core.validators import check_text, safe_filename
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import scope_for
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
@@ -21,6 +23,8 @@ from tracker.work.uploads import validate_evidence
 
 MAX_FILES_PER_ENTRY = 10
 MAX_ENTRY_CHARS = 4000
+MAX_NOTE_CHARS = 2000
+MAX_TITLE_CHARS = 200
 
 
 class ConflictError(Exception):
@@ -50,6 +54,20 @@ def _lock(task: Task, expected_version: int | None) -> Task:
     return locked
 
 
+def _checked_note(field: str, value: str | None, *, required: str | None = None) -> str:
+    errors: dict[str, list[str]] = {}
+    text = check_text(errors, field, value, max_length=MAX_NOTE_CHARS, required=required)
+    if errors:
+        raise ValidationError(errors)
+    return text
+
+
+def _save(obj, by: AbstractBaseUser) -> None:
+    """Save with `by` as the history's author, also outside a request (jobs, commands, imports)."""
+    obj._history_user = by
+    obj.save()
+
+
 def _event(task: Task, kind: str, by: AbstractBaseUser, note: str = "") -> TaskEvent:
     return TaskEvent.objects.create(task=task, kind=kind, actor=by, note=note)
 
@@ -68,13 +86,14 @@ def entry_add(
     today = timezone.localdate()
     occurred_on = occurred_on or today
     errors: dict[str, list[str]] = {}
-    text = (text or "").strip()
-    if not text:
-        errors.setdefault("text", []).append(_("Say what was done."))
-    elif len(text) > MAX_ENTRY_CHARS:
-        errors.setdefault("text", []).append(
-            _("Keep it under %(n)d characters; attach longer documents as files.") % {"n": MAX_ENTRY_CHARS}
-        )
+    text = check_text(
+        errors,
+        "text",
+        text,
+        max_length=MAX_ENTRY_CHARS,
+        required=_("Say what was done."),
+        too_long=_("Keep it under %(n)d characters; attach longer documents as files."),
+    )
     if occurred_on > today:
         errors.setdefault("occurred_on", []).append(_("The date cannot be in the future."))
     elif occurred_on < task.campaign.starts_on:
@@ -97,24 +116,25 @@ def entry_add(
             locked = _lock(task, None)
             if locked.status not in OPEN_STATUSES:
                 raise ValidationError(_("This task is closed for entries while it is awaiting review or done."))
-            entry = Entry.objects.create(task=locked, author=by, occurred_on=occurred_on, text=text, percent=percent)
+            entry = Entry(task=locked, author=by, occurred_on=occurred_on, text=text, percent=percent)
+            _save(entry, by)
             for upload in files:
                 evidence = Evidence(
                     entry=entry,
-                    original_name=upload.name[:255],
+                    original_name=safe_filename(upload.name),
                     size=upload.size,
                     content_type=(getattr(upload, "content_type", "") or "")[:100],
                 )
                 evidence.file.save(upload.name, upload, save=False)
                 stored.append(evidence)
-                evidence.save()
+                _save(evidence, by)
             locked.entry_count += 1  # safe: the row is locked
             locked.last_activity_on = max(locked.last_activity_on, occurred_on)
             if percent is not None:
                 locked.progress = percent
             if locked.status == TaskStatus.TODO:
                 locked.status = TaskStatus.IN_PROGRESS
-            locked.save()
+            _save(locked, by)
     except Exception:
         # The rows rolled back; remove the files so a failed upload leaves nothing behind.
         for evidence in stored:
@@ -133,7 +153,7 @@ def task_change_owner(
     locked = _lock(task, expected_version)
     locked.owner = owner
     locked.version += 1
-    locked.save()
+    _save(locked, by)
     _event(locked, EventKind.OWNER_CHANGED, by, owner.get_full_name() or owner.get_username() if owner else "")
     return locked
 
@@ -142,6 +162,7 @@ def task_change_owner(
 def task_submit(*, task: Task, by: AbstractBaseUser, expected_version: int, note: str = "") -> Task:
     """The unit says the task is done; the office or guidance group then reviews it."""
     _require_edit(by, task.unit)
+    note = _checked_note("note", note)
     locked = _lock(task, expected_version)
     if locked.status not in OPEN_STATUSES:
         raise ValidationError(_("Only a task that is open can be submitted."))
@@ -149,22 +170,23 @@ def task_submit(*, task: Task, by: AbstractBaseUser, expected_version: int, note
         raise ValidationError(_("Add at least one entry describing what was done before submitting."))
     locked.status = TaskStatus.SUBMITTED
     locked.version += 1
-    locked.save()
-    _event(locked, EventKind.SUBMITTED, by, note.strip())
+    _save(locked, by)
+    _event(locked, EventKind.SUBMITTED, by, note)
     return locked
 
 
 @transaction.atomic
 def task_accept(*, task: Task, by: AbstractBaseUser, expected_version: int, note: str = "") -> Task:
     _require_review(by, task.unit)
+    note = _checked_note("reason", note)
     locked = _lock(task, expected_version)
     if locked.status != TaskStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted task can be accepted."))
     locked.status = TaskStatus.DONE
     locked.progress = 100
     locked.version += 1
-    locked.save()
-    _event(locked, EventKind.ACCEPTED, by, note.strip())
+    _save(locked, by)
+    _event(locked, EventKind.ACCEPTED, by, note)
     return locked
 
 
@@ -172,15 +194,13 @@ def task_accept(*, task: Task, by: AbstractBaseUser, expected_version: int, note
 def task_return(*, task: Task, by: AbstractBaseUser, reason: str, expected_version: int) -> Task:
     """Send a submitted task back to the unit; the reason is shown on the task page."""
     _require_review(by, task.unit)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [_("Say why the task is returned, so the unit knows what to fix.")]})
+    reason = _checked_note("reason", reason, required=_("Say why the task is returned, so the unit knows what to fix."))
     locked = _lock(task, expected_version)
     if locked.status != TaskStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted task can be returned."))
     locked.status = TaskStatus.RETURNED
     locked.version += 1
-    locked.save()
+    _save(locked, by)
     _event(locked, EventKind.RETURNED, by, reason)
     return locked
 
@@ -199,10 +219,9 @@ def task_create_self_chosen(
 ) -> Task:
     """A unit adds its own task (自选动作), under one of the measures."""
     _require_edit(by, unit)
-    title = (title or "").strip()
     errors: dict[str, list[str]] = {}
-    if not title:
-        errors["title"] = [_("Give the task a title.")]
+    title = check_text(errors, "title", title, max_length=MAX_TITLE_CHARS, required=_("Give the task a title."))
+    description = check_text(errors, "description", description, max_length=MAX_ENTRY_CHARS)
     if not campaign.starts_on <= due_on <= campaign.ends_on:
         errors["due_on"] = [
             _("The due date must fall within the campaign (%(start)s – %(end)s).")
@@ -210,16 +229,68 @@ def task_create_self_chosen(
         ]
     if errors:
         raise ValidationError(errors)
-    task = Task.objects.create(
+    task = Task(
         campaign=campaign,
         unit=unit,
         measure=measure,
         title=title,
-        description=description.strip(),
+        description=description,
         due_on=due_on,
         owner=owner,
         created_by=by,
         last_activity_on=timezone.localdate(),
     )
+    _save(task, by)
     _event(task, EventKind.CREATED, by)
     return task
+
+
+def _require_entry_keeper(user: AbstractBaseUser, entry: Entry) -> None:
+    scope = scope_for(user)
+    unit = entry.task.unit
+    if not (scope.can_lead(unit) or (scope.can_edit(unit) and entry.author_id == user.pk)):
+        raise PermissionDenied(_("Only the entry's author or the unit leader can delete or restore it."))
+
+
+def _recount(task: Task, by: AbstractBaseUser) -> None:
+    """Entry count, last activity, progress and todo/in-progress after an entry left or came back."""
+    live = Entry.objects.filter(task=task)
+    totals = live.aggregate(n=Count("id"), last=Max("occurred_on"))
+    task.entry_count = totals["n"]
+    task.last_activity_on = totals["last"] or timezone.localdate(task.created_at)
+    # As in entry_add: the latest recorded percentage is the task's progress.
+    task.progress = live.exclude(percent=None).order_by("-id").values_list("percent", flat=True).first() or 0
+    if task.entry_count == 0 and task.status == TaskStatus.IN_PROGRESS:
+        task.status = TaskStatus.TODO
+    elif task.entry_count and task.status == TaskStatus.TODO:
+        task.status = TaskStatus.IN_PROGRESS
+    _save(task, by)
+
+
+def _entry_change(entry: Entry, by: AbstractBaseUser, *, delete: bool) -> Entry:
+    _require_entry_keeper(by, entry)
+    task = _lock(entry.task, None)
+    locked = Entry.all_objects.select_for_update().get(pk=entry.pk)
+    if locked.is_deleted == delete:
+        return locked  # a double click or a second tab: already done
+    if task.status not in OPEN_STATUSES:
+        raise ValidationError(_("Entries cannot change while the task is awaiting review or done."))
+    if timezone.localdate() > task.campaign.ends_on:
+        raise ValidationError(_("The campaign has ended; its entries stay as they are."))
+    locked.deleted_at = timezone.now() if delete else None
+    locked.deleted_by = by if delete else None
+    _save(locked, by)
+    _recount(task, by)
+    return locked
+
+
+@transaction.atomic
+def entry_delete(*, entry: Entry, by: AbstractBaseUser) -> Entry:
+    """Take an entry out of the task's log; it stays restorable, with its evidence, and in history."""
+    return _entry_change(entry, by, delete=True)
+
+
+@transaction.atomic
+def entry_restore(*, entry: Entry, by: AbstractBaseUser) -> Entry:
+    """Bring a deleted entry back into the task's log."""
+    return _entry_change(entry, by, delete=False)

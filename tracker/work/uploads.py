@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import PurePath
 
 from django.conf import settings
@@ -56,6 +57,8 @@ def validate_evidence(upload: UploadedFile) -> None:
         ok = any(head.startswith(sig) for sig in signatures)
         if suffix == ".webp":
             ok = ok and head[8:12] == b"WEBP"
+        if ok and signatures == (ZIP,):
+            ok = _is_office_zip(upload)
     else:
         ok = b"\x00" not in head
     if not ok:
@@ -63,3 +66,14 @@ def validate_evidence(upload: UploadedFile) -> None:
             _("%(name)s does not look like a %(kind)s file; it may be damaged or renamed.")
             % {"name": name, "kind": suffix.lstrip(".").upper()}
         )
+
+
+def _is_office_zip(upload: UploadedFile) -> bool:
+    """A .docx/.xlsx/.pptx is a ZIP with an OOXML manifest; any other ZIP (an .apk, a .jar) is not."""
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            return "[Content_Types].xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    finally:
+        upload.seek(0)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("tasks/<int:pk>/owner/", views.task_owner, name="task_owner"),
     path("tasks/<int:pk>/submit/", views.task_submit, name="task_submit"),
     path("tasks/<int:pk>/review/", views.task_review, name="task_review"),
+    path("entries/<int:pk>/delete/", views.entry_delete, name="entry_delete"),
+    path("entries/<int:pk>/restore/", views.entry_restore, name="entry_restore"),
     path("review/", views.review_queue, name="review_queue"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
 ]

@@ -17,7 +17,7 @@ from tracker.orgs.scope import get_for_user_or_404, scope_for
 from tracker.work import selectors, services
 from tracker.work.forms import EntryForm, OwnerForm, ReviewForm, SelfChosenTaskForm, SubmitForm
 from tracker.work.lights import LightRule
-from tracker.work.models import Evidence, Task
+from tracker.work.models import Entry, Evidence, Task
 
 TASK_PAGE = "work/task_detail.html"
 REVIEW_PAGE_SIZE = 50
@@ -73,8 +73,12 @@ def _task_context(request: HttpRequest, task: Task, **forms) -> dict:
         "task": task,
         "entries": entries,
         "events": events,
+        "history": selectors.task_history(task=task),
+        "deleted_entries": selectors.deleted_entries(task=task) if can_edit else (),
+        "entry_error": forms.get("entry_error"),
         "return_event": selectors.last_return_reason(task=task),
         "can_edit": can_edit,
+        "can_lead": scope.can_lead(task.unit),
         "can_review": can_review,
         "entry_form": forms.get("entry_form") or (EntryForm() if can_edit else None),
         "owner_form": forms.get("owner_form")
@@ -106,10 +110,11 @@ def _after_write(request: HttpRequest, pk: int, message: str) -> HttpResponse:
     return _render_task(request, task)
 
 
-def _conflict(request: HttpRequest, pk: int) -> HttpResponse:
+def _conflict(request: HttpRequest, pk: int, seen_version: int) -> HttpResponse:
+    """409 with the current task and, on top, every change made since the user's page was loaded."""
     task, _rule = _load_task(request, pk)
-    latest = task.history.select_related("history_user").first()
-    return _render_task(request, task, status=409, conflict=latest)
+    changes = selectors.task_changes_since(task=task, version=seen_version)
+    return _render_task(request, task, status=409, conflict=changes)
 
 
 def _attach_errors(form, exc: ValidationError) -> None:
@@ -155,7 +160,7 @@ def task_owner(request: HttpRequest, pk: int) -> HttpResponse:
             task=task, by=request.user, owner=form.cleaned_data["owner"], expected_version=form.cleaned_data["version"]
         )
     except services.ConflictError:
-        return _conflict(request, pk)
+        return _conflict(request, pk, form.cleaned_data["version"])
     except ValidationError as exc:
         _attach_errors(form, exc)
         return _render_task(request, task, status=422, owner_form=form)
@@ -176,7 +181,7 @@ def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except services.ConflictError:
-            return _conflict(request, pk)
+            return _conflict(request, pk, form.cleaned_data["version"])
         except ValidationError as exc:
             _attach_errors(form, exc)
         else:
@@ -204,12 +209,35 @@ def task_review(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 message = _("Task returned to the unit.")
         except services.ConflictError:
-            return _conflict(request, pk)
+            return _conflict(request, pk, data["version"])
         except ValidationError as exc:
             _attach_errors(form, exc)
         else:
             return _after_write(request, pk, message)
     return _render_task(request, task, status=422, review_form=form)
+
+
+def _entry_write(request: HttpRequest, pk: int, service, message: str) -> HttpResponse:
+    entry = get_for_user_or_404(Entry.all_objects.select_related("task__unit", "task__campaign"), request.user, pk=pk)
+    try:
+        service(entry=entry, by=request.user)
+    except ValidationError as exc:
+        task, _rule = _load_task(request, entry.task_id)
+        return _render_task(request, task, status=422, entry_error=exc.messages)
+    return _after_write(request, entry.task_id, message)
+
+
+@require_POST
+@login_required
+def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Soft delete: the entry leaves the log and the counts, and can be restored."""
+    return _entry_write(request, pk, services.entry_delete, _("Entry deleted. You can restore it below."))
+
+
+@require_POST
+@login_required
+def entry_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    return _entry_write(request, pk, services.entry_restore, _("Entry restored."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -245,6 +273,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Evidence is only ever served here, after the scope check, as a download."""
-    evidence = get_for_user_or_404(Evidence.objects.all(), request.user, pk=pk)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    """Evidence is only ever served here, after the scope check, as a download.
+
+    Attachment + nosniff (SecurityMiddleware) + a sandbox CSP: even a file that slipped past
+    the type checks is saved, never rendered or run by the browser in our origin.
+    """
+    evidence = get_for_user_or_404(Evidence.objects.select_related("entry__task__unit"), request.user, pk=pk)
+    if evidence.entry.is_deleted and not scope_for(request.user).can_edit(evidence.entry.task.unit):
+        raise Http404("evidence of a deleted entry")
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

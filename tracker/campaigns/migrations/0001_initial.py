@@ -6,89 +6,154 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('source_file', models.CharField(blank=True, max_length=100, verbose_name='source file')),
-                ('source_line', models.PositiveIntegerField(blank=True, null=True, verbose_name='source line')),
-                ('source_quote', models.CharField(blank=True, max_length=200, verbose_name='quoted words')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(blank=True, max_length=200, verbose_name="name (English)")),
+                ("source_file", models.CharField(blank=True, max_length=100, verbose_name="source file")),
+                ("source_line", models.PositiveIntegerField(blank=True, null=True, verbose_name="source line")),
+                ("source_quote", models.CharField(blank=True, max_length=200, verbose_name="quoted words")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
             ],
             options={
-                'verbose_name': 'measure',
-                'verbose_name_plural': 'measures',
-                'ordering': ['order', 'code'],
+                "verbose_name": "measure",
+                "verbose_name_plural": "measures",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('source_file', models.CharField(blank=True, max_length=100, verbose_name='source file')),
-                ('source_line', models.PositiveIntegerField(blank=True, null=True, verbose_name='source line')),
-                ('source_quote', models.CharField(blank=True, max_length=200, verbose_name='quoted words')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('general_requirement', models.CharField(blank=True, max_length=200, verbose_name='general requirement')),
-                ('starts_on', models.DateField(verbose_name='starts on')),
-                ('ends_on', models.DateField(verbose_name='ends on')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('yellow_due_workdays', models.PositiveSmallIntegerField(default=3, verbose_name='yellow when due within (working days)')),
-                ('stale_days', models.PositiveSmallIntegerField(default=14, verbose_name='yellow after days without an entry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(blank=True, max_length=200, verbose_name="name (English)")),
+                ("source_file", models.CharField(blank=True, max_length=100, verbose_name="source file")),
+                ("source_line", models.PositiveIntegerField(blank=True, null=True, verbose_name="source line")),
+                ("source_quote", models.CharField(blank=True, max_length=200, verbose_name="quoted words")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                (
+                    "general_requirement",
+                    models.CharField(blank=True, max_length=200, verbose_name="general requirement"),
+                ),
+                ("starts_on", models.DateField(verbose_name="starts on")),
+                ("ends_on", models.DateField(verbose_name="ends on")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "yellow_due_workdays",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="yellow when due within (working days)"),
+                ),
+                (
+                    "stale_days",
+                    models.PositiveSmallIntegerField(default=14, verbose_name="yellow after days without an entry"),
+                ),
             ],
             options={
-                'verbose_name': 'campaign',
-                'verbose_name_plural': 'campaigns',
-                'ordering': ['-starts_on'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='campaign_dates_ordered')],
+                "verbose_name": "campaign",
+                "verbose_name_plural": "campaigns",
+                "ordering": ["-starts_on"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_on__gte", models.F("starts_on"))), name="campaign_dates_ordered"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TaskTemplate',
+            name="TaskTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('source_file', models.CharField(blank=True, max_length=100, verbose_name='source file')),
-                ('source_line', models.PositiveIntegerField(blank=True, null=True, verbose_name='source line')),
-                ('source_quote', models.CharField(blank=True, max_length=200, verbose_name='quoted words')),
-                ('code', models.SlugField(max_length=60, verbose_name='code')),
-                ('title_zh', models.CharField(max_length=200, verbose_name='title (Chinese)')),
-                ('title_en', models.CharField(blank=True, max_length=200, verbose_name='title (English)')),
-                ('description', models.TextField(blank=True, verbose_name='what to do')),
-                ('done_criteria', models.TextField(blank=True, verbose_name='what counts as done')),
-                ('evidence_expected', models.TextField(blank=True, verbose_name='evidence expected')),
-                ('due_anchor', models.CharField(choices=[('start', 'after the campaign starts'), ('end', 'before/after the campaign ends')], default='start', max_length=10, verbose_name='due relative to')),
-                ('due_offset_days', models.IntegerField(default=30, verbose_name='due offset (days)')),
-                ('recurrence', models.CharField(choices=[('none', 'once'), ('monthly', 'every month')], default='none', max_length=10, verbose_name='recurrence')),
-                ('weight', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='weight')),
-                ('target_count', models.PositiveSmallIntegerField(default=1, verbose_name='records needed')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='templates', to='campaigns.campaign', verbose_name='campaign')),
-                ('categories', models.ManyToManyField(blank=True, help_text='Leave empty to apply to every category.', related_name='templates', to='orgs.unitcategory', verbose_name='unit categories')),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='templates', to='campaigns.measure', verbose_name='measure')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("source_file", models.CharField(blank=True, max_length=100, verbose_name="source file")),
+                ("source_line", models.PositiveIntegerField(blank=True, null=True, verbose_name="source line")),
+                ("source_quote", models.CharField(blank=True, max_length=200, verbose_name="quoted words")),
+                ("code", models.SlugField(max_length=60, verbose_name="code")),
+                ("title_zh", models.CharField(max_length=200, verbose_name="title (Chinese)")),
+                ("title_en", models.CharField(blank=True, max_length=200, verbose_name="title (English)")),
+                ("description", models.TextField(blank=True, verbose_name="what to do")),
+                ("done_criteria", models.TextField(blank=True, verbose_name="what counts as done")),
+                ("evidence_expected", models.TextField(blank=True, verbose_name="evidence expected")),
+                (
+                    "due_anchor",
+                    models.CharField(
+                        choices=[("start", "after the campaign starts"), ("end", "before/after the campaign ends")],
+                        default="start",
+                        max_length=10,
+                        verbose_name="due relative to",
+                    ),
+                ),
+                ("due_offset_days", models.IntegerField(default=30, verbose_name="due offset (days)")),
+                (
+                    "recurrence",
+                    models.CharField(
+                        choices=[("none", "once"), ("monthly", "every month")],
+                        default="none",
+                        max_length=10,
+                        verbose_name="recurrence",
+                    ),
+                ),
+                (
+                    "weight",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="weight",
+                    ),
+                ),
+                ("target_count", models.PositiveSmallIntegerField(default=1, verbose_name="records needed")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="templates",
+                        to="campaigns.campaign",
+                        verbose_name="campaign",
+                    ),
+                ),
+                (
+                    "categories",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Leave empty to apply to every category.",
+                        related_name="templates",
+                        to="orgs.unitcategory",
+                        verbose_name="unit categories",
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="templates",
+                        to="campaigns.measure",
+                        verbose_name="measure",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'task template',
-                'verbose_name_plural': 'task templates',
-                'ordering': ['measure__order', 'order', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('campaign', 'code'), name='template_code_unique_per_campaign')],
+                "verbose_name": "task template",
+                "verbose_name_plural": "task templates",
+                "ordering": ["measure__order", "order", "code"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("campaign", "code"), name="template_code_unique_per_campaign")
+                ],
             },
         ),
     ]

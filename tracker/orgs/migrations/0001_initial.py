@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,75 +14,171 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='UnitCategory',
+            name="UnitCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(blank=True, max_length=200, verbose_name="name (English)")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
             ],
             options={
-                'verbose_name': 'unit category',
-                'verbose_name_plural': 'unit categories',
-                'ordering': ['order', 'code'],
+                "verbose_name": "unit category",
+                "verbose_name_plural": "unit categories",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('level', models.CharField(choices=[('city', 'City'), ('district', 'District'), ('unit', 'Unit'), ('subunit', 'Sub-unit')], max_length=10, verbose_name='level')),
-                ('participates', models.BooleanField(default=True, help_text="Units that take part get the campaign's tasks for their category.", verbose_name='takes part')),
-                ('path', models.CharField(editable=False, max_length=255)),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='orgs.unit', verbose_name='parent unit')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='units', to='orgs.unitcategory', verbose_name='category')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("city", "City"), ("district", "District"), ("unit", "Unit"), ("subunit", "Sub-unit")],
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "participates",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Units that take part get the campaign's tasks for their category.",
+                        verbose_name="takes part",
+                    ),
+                ),
+                ("path", models.CharField(editable=False, max_length=255)),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="orgs.unit",
+                        verbose_name="parent unit",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="orgs.unitcategory",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['path'],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='GuidanceGroup',
+            name="GuidanceGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
-                ('units', models.ManyToManyField(blank=True, related_name='guidance_groups', to='orgs.unit', verbose_name='units')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
+                (
+                    "units",
+                    models.ManyToManyField(
+                        blank=True, related_name="guidance_groups", to="orgs.unit", verbose_name="units"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'guidance group',
-                'verbose_name_plural': 'guidance groups',
-                'ordering': ['name'],
+                "verbose_name": "guidance group",
+                "verbose_name_plural": "guidance groups",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('role', models.CharField(choices=[('staff', 'Unit staff'), ('unit_leader', 'Unit leader'), ('guide', 'Guidance group member'), ('office', 'Leadership group office'), ('leadership', 'Leadership group member')], max_length=20, verbose_name='role')),
-                ('guidance_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='orgs.guidancegroup', verbose_name='guidance group')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='orgs.unit', verbose_name='unit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("staff", "Unit staff"),
+                            ("unit_leader", "Unit leader"),
+                            ("guide", "Guidance group member"),
+                            ("office", "Leadership group office"),
+                            ("leadership", "Leadership group member"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "guidance_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to="orgs.guidancegroup",
+                        verbose_name="guidance group",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to="orgs.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'role assignment',
-                'verbose_name_plural': 'role assignments',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('guidance_group__isnull', False), ('role', 'guide'), ('unit__isnull', True)), models.Q(models.Q(('role', 'guide'), _negated=True), ('guidance_group__isnull', True), ('unit__isnull', False)), _connector='OR'), name='role_anchor_matches_role'), models.UniqueConstraint(fields=('user', 'role', 'unit', 'guidance_group'), name='role_assignment_unique')],
+                "verbose_name": "role assignment",
+                "verbose_name_plural": "role assignments",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("guidance_group__isnull", False), ("role", "guide"), ("unit__isnull", True)),
+                            models.Q(
+                                models.Q(("role", "guide"), _negated=True),
+                                ("guidance_group__isnull", True),
+                                ("unit__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="role_anchor_matches_role",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("user", "role", "unit", "guidance_group"), name="role_assignment_unique"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['path'], name='unit_path_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="unit",
+            index=models.Index(fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"]),
         ),
     ]

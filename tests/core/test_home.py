@@ -1,0 +1,91 @@
+"""The first page after login tells each role what to do next."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tests.conftest import login
+from tests.factories import TaskFactory, make_unit, make_user
+from tracker.orgs.models import Role
+from tracker.work import services
+from tracker.work.instantiation import tasks_generate
+from tracker.work.models import Task
+
+
+def home(client, user) -> str:
+    login(client, user)
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_staff_see_returned_overdue_and_ready_tasks_first(client, city):
+    reading = Task.objects.get(unit=city.unit_a, template__code="reading")
+    services.entry_add(task=reading, by=city.staff_a, text="学完", percent=100)
+    html = home(client, city.staff_a)
+    assert "你好，张三" in html and "UnitA" in html
+    assert "已逾期" in html  # the plan template is overdue
+    assert "进度已达 100% 但尚未提交" in html and "或请本单位主要负责同志提交" in html
+    assert html.index("制定方案") < html.index("读书班")  # overdue before ready
+    assert f'href="/units/{city.unit_a.pk}/"' in html
+    assert "待审核" not in html.split("</header>")[1]  # staff review nothing
+
+    reading.refresh_from_db()
+    services.task_submit(task=reading, by=city.staff_a, expected_version=reading.version)
+    reading.refresh_from_db()
+    services.task_return(task=reading, by=city.office_city, expected_version=reading.version, reason="补材料")
+    html = home(client, city.leader_a)
+    assert "被审核人退回" in html
+    assert html.index("读书班") < html.index("制定方案")  # returned comes first
+
+
+def test_nothing_urgent_says_what_to_keep_doing(client, city):
+    Task.objects.filter(unit=city.unit_a).update(status="done")
+    assert "暂无紧急事项" in home(client, city.staff_a)
+
+
+def test_reviewers_see_their_queue_and_area(client, city):
+    assert "没有等待您审核的任务" in home(client, city.office_east)
+    task = city.task_a()
+    services.entry_add(task=task, by=city.staff_a, text="完成")
+    services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
+    for user in (city.office_city, city.guide):
+        html = home(client, user)
+        assert "1 项单位提交的任务等待您通过或退回" in html and 'href="/review/"' in html
+    assert "导入单位和用户" in home(client, city.office_city)
+    assert "导入单位和用户" not in home(client, city.guide)
+    html = home(client, city.leadership)
+    assert "本辖区" in html and "查看全部单位" in html and "待审核" not in html.split("</header>")[1]
+
+
+def test_landing_query_count_does_not_grow(client, city, django_assert_num_queries):
+    def count(user, expected):
+        login(client, user)
+        with django_assert_num_queries(expected):
+            assert client.get("/").status_code == 200
+
+    # session, user, scope, campaign, then: units, counts, urgent tasks / review count / area counts
+    count(city.staff_a, 7)
+    count(city.office_city, 6)
+    count(city.guide, 6)
+    for i in range(3):
+        unit = make_unit(f"More{i}", parent=city.east, category=city.unit_a.category)
+        make_user(Role.STAFF, unit=unit)
+    tasks_generate(campaign=city.campaign)
+    for i in range(10):
+        TaskFactory(
+            campaign=city.campaign,
+            unit=city.unit_a,
+            measure=city.study,
+            title=f"自选{i}",
+            due_on=timezone.localdate() - timedelta(days=1),
+        )
+    count(city.staff_a, 7)
+    count(city.office_city, 6)
+    count(city.guide, 6)
+
+
+def test_user_without_role_is_told_whom_to_ask(client, city):
+    assert "请联系领导小组办公室分配角色" in home(client, make_user())

@@ -1,0 +1,103 @@
+"""What each person should do next: the few numbers and tasks the landing page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+
+from tracker.campaigns.models import Campaign
+from tracker.orgs.models import Unit
+from tracker.orgs.scope import scope_for
+from tracker.work import selectors as work
+from tracker.work.lights import LightRule
+from tracker.work.models import OPEN_STATUSES, Task, TaskStatus
+
+# Tasks listed per person on the landing page; the unit's ledger has the rest.
+NEXT_TASKS = 6
+
+
+@dataclass
+class UnitSteps:
+    unit: Unit
+    can_lead: bool
+    returned: int = 0
+    red: int = 0
+    ready: int = 0
+    yellow: int = 0
+    tasks: list[Task] = field(default_factory=list)
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.returned or self.red or self.ready or self.yellow)
+
+
+@dataclass
+class NextSteps:
+    units: list[UnitSteps]
+    review_count: int | None
+    area: work.TaskCounts | None
+
+
+def _ready_q(prefix: str = "") -> Q:
+    """Logged up to 100 % but not yet handed in: the unit only has to submit it."""
+    return Q(**{f"{prefix}status": TaskStatus.IN_PROGRESS, f"{prefix}progress": 100})
+
+
+def next_steps(*, user, campaign: Campaign, rule: LightRule) -> NextSteps:
+    """At most five queries, whatever the size of the unit or the area."""
+    scope = scope_for(user)
+    units = _unit_steps(user=user, campaign=campaign, rule=rule) if scope.edit_unit_ids else []
+    review_count = None
+    if scope.reviews_anything:
+        review_count = work.review_queue(user=user, campaign=campaign, rule=rule).count()
+    area = None
+    if scope.sees_many_units:
+        area = work.task_counts(tasks=work.task_list(user=user, campaign=campaign, rule=rule), rule=rule)
+    return NextSteps(units=units, review_count=review_count, area=area)
+
+
+def _unit_steps(*, user, campaign: Campaign, rule: LightRule) -> list[UnitSteps]:
+    """For staff and unit leaders: counts per own unit, and the most pressing tasks first."""
+    scope = scope_for(user)
+    unit_ids = sorted(scope.edit_unit_ids)
+    mine = Task.objects.for_user(user).filter(campaign=campaign, unit_id__in=unit_ids)
+    by_unit = {
+        unit.pk: UnitSteps(unit=unit, can_lead=scope.can_lead(unit))
+        for unit in Unit.objects.filter(pk__in=unit_ids).order_by("path")
+    }
+    counts = (
+        mine.order_by()
+        .values("unit_id")
+        .annotate(
+            returned=Count("id", filter=Q(status=TaskStatus.RETURNED)),
+            red=Count("id", filter=rule.red_q()),
+            ready=Count("id", filter=_ready_q()),
+            yellow=Count("id", filter=rule.yellow_q()),
+        )
+    )
+    for row in counts:
+        steps = by_unit[row.pop("unit_id")]
+        for key, value in row.items():
+            setattr(steps, key, value)
+    priority = Case(
+        When(status=TaskStatus.RETURNED, then=Value(0)),
+        When(rule.red_q(), then=Value(1)),
+        When(_ready_q(), then=Value(2)),
+        When(rule.yellow_q(), then=Value(3)),
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+    urgent = (
+        mine.filter(status__in=OPEN_STATUSES)
+        .with_light(rule)
+        .annotate(priority=priority)
+        .filter(priority__lt=9)
+        .select_related("template", "measure")
+        .order_by("priority", "due_on", "id")
+    )
+    for task in urgent[: NEXT_TASKS * len(by_unit)]:
+        steps = by_unit[task.unit_id]
+        if len(steps.tasks) < NEXT_TASKS:
+            steps.tasks.append(task)
+    return list(by_unit.values())

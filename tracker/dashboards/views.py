@@ -1,0 +1,156 @@
+"""Dashboards (PRODUCT §6): the overview, the units × measures matrix and their Excel exports.
+
+One set of pages for every role that has dashboards, scoped by the user's `Scope`: the office and
+leadership see their subtree, a guide their groups' units, a unit leader their own unit. Unit
+staff get a 404 on every URL here, as if the pages did not exist.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from tracker.campaigns.models import Campaign, Measure
+from tracker.dashboards import exports, selectors
+from tracker.dashboards.selectors import UnitFilters
+from tracker.orgs.scope import log as access_log
+from tracker.orgs.scope import scope_for
+from tracker.work.lights import Light, LightRule, completion_percent
+from tracker.work.selectors import current_campaign
+
+MATRIX_PAGE = "dashboards/matrix.html"
+MATRIX_PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _dashboard(request: HttpRequest) -> tuple[Campaign, LightRule]:
+    """The campaign and its light rule, or a 404 for users without dashboards (unit staff)."""
+    if not scope_for(request.user).sees_dashboards:
+        access_log.warning("dashboard %s requested by user %s without a dashboard role", request.path, request.user.pk)
+        raise Http404
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404("no active campaign")
+    return campaign, LightRule.for_campaign(campaign)
+
+
+@require_GET
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    campaign, rule = _dashboard(request)
+    data = selectors.overview(user=request.user, campaign=campaign, rule=rule)
+    return render(request, "dashboards/overview.html", {"o": data, "charts": _charts(data)})
+
+
+def _charts(data: selectors.Overview) -> dict:
+    """Chart.js inputs, handed to static/tracker/charts.js as JSON data (never as script)."""
+    return {
+        "trend": {
+            "type": "line",
+            "labels": [point.day.isoformat() for point in data.trend],
+            "percent": True,
+            "series": [
+                {"label": _("Completion"), "data": [point.percent for point in data.trend], "color": "#12b76a"},
+                {
+                    "label": _("Time elapsed"),
+                    "data": [completion_percent(i + 1, data.clock.total_days) for i in range(len(data.trend))],
+                    "color": "#98a2b3",
+                    "dashed": True,
+                },
+            ],
+        },
+        "activity": {
+            "type": "bar",
+            "labels": [point.day.isoformat() for point in data.trend],
+            "series": [
+                {"label": _("Entries"), "data": [point.entries for point in data.trend], "color": "#175cd3"},
+                {"label": _("Submitted"), "data": [point.submitted for point in data.trend], "color": "#f5b400"},
+            ],
+        },
+        "measures": {
+            "type": "bar",
+            "horizontal": True,
+            "percent": True,
+            "labels": [measure.name for measure in data.measures],
+            "series": [
+                {"label": _("Completion"), "data": [m.task_percent for m in data.measures], "color": "#12b76a"},
+            ],
+        },
+    }
+
+
+@require_GET
+@login_required
+def matrix(request: HttpRequest) -> HttpResponse:
+    """Units × measures, filtered, sorted and ranked in SQL, 50 rows a page."""
+    campaign, rule = _dashboard(request)
+    filters = UnitFilters.from_query(request.GET)
+    measures = list(Measure.objects.all())
+    units = selectors.unit_rollups(user=request.user, campaign=campaign, rule=rule, filters=filters, measures=measures)
+    page = Paginator(units, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "campaign": campaign,
+        "filters": filters,
+        "measures": measures,
+        "page": page,
+        "rows": [(unit, selectors.unit_cells(unit, measures)) for unit in page],
+        "columns": _columns(filters, measures),
+        "export_query": urlencode(filters.query()),
+    }
+    if request.htmx:
+        return render(request, f"{MATRIX_PAGE}#matrix", context)
+    context["categories"] = selectors.category_options()
+    context["areas"] = selectors.area_options(user=request.user)
+    context["lights"] = Light.choices
+    return render(request, MATRIX_PAGE, context)
+
+
+def _columns(filters: UnitFilters, measures: list[Measure]) -> list[dict]:
+    """Sortable column headers: label, link and the current direction for aria-sort."""
+    keys = [
+        ("rank", _("Rank")),
+        ("unit", _("Unit")),
+        ("light", _("Light")),
+        ("percent", _("Completion")),
+        ("red", _("Red")),
+        ("yellow", _("Yellow")),
+    ] + [(f"m-{m.code}", m.name) for m in measures]
+    columns = []
+    for key, label in keys:
+        direction = "ascending" if filters.sort == key else "descending" if filters.sort == f"-{key}" else ""
+        columns.append({"key": key, "label": label, "query": urlencode(filters.sort_link(key)), "direction": direction})
+    return columns
+
+
+def _xlsx(handle, name: str, campaign: Campaign, rule: LightRule) -> FileResponse:
+    return FileResponse(
+        handle, as_attachment=True, filename=f"{name}-{campaign.code}-{rule.today:%Y%m%d}.xlsx", content_type=XLSX
+    )
+
+
+@require_GET
+@login_required
+def matrix_export(request: HttpRequest) -> FileResponse:
+    """The matrix as filtered and sorted on screen (same query string), every row, as .xlsx."""
+    campaign, rule = _dashboard(request)
+    filters = UnitFilters.from_query(request.GET)
+    measures = list(Measure.objects.all())
+    units = selectors.unit_rollups(user=request.user, campaign=campaign, rule=rule, filters=filters, measures=measures)
+    handle = exports.matrix_workbook(units=units.iterator(chunk_size=exports.CHUNK), measures=measures)
+    return _xlsx(handle, "matrix", campaign, rule)
+
+
+@require_GET
+@login_required
+def ledger_export(request: HttpRequest) -> FileResponse:
+    """The task ledger of the user's whole scope as .xlsx."""
+    campaign, rule = _dashboard(request)
+    tasks = selectors.ledger_tasks(user=request.user, campaign=campaign, rule=rule)
+    handle = exports.ledger_workbook(tasks=tasks.iterator(chunk_size=exports.CHUNK))
+    return _xlsx(handle, "ledger", campaign, rule)

@@ -1,0 +1,76 @@
+"""An upload of units or people by the office: its checked rows, its progress and its report."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tracker.core.models import TimeStamped
+
+
+class ImportKind(models.TextChoices):
+    UNITS = "units", _("Units")
+    USERS = "users", _("Users")
+
+
+class ImportStatus(models.TextChoices):
+    INVALID = "invalid", _("Has errors, nothing written")
+    READY = "ready", _("Checked, waiting for confirmation")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed, nothing written")
+
+
+# A poller keeps asking while the job is in one of these states.
+ACTIVE_STATUSES = (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def for_user(self, user) -> ImportJobQuerySet:
+        """A job belongs to the person who uploaded it: its report names their rows and new accounts' links."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self if user.is_superuser else self.filter(created_by=user)
+
+
+class ImportJob(TimeStamped):
+    """One uploaded file: checked row by row on upload, written all at once after the office confirms.
+
+    `rows` keeps the parsed cells ({"row": Excel row number, "values": {column: text}}), so the
+    job can be run later by a worker without the file. `report` holds the row errors (as message
+    codes, rendered in the reader's language), the planned and the actual counts.
+    """
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("uploaded by")
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    done = models.PositiveIntegerField(_("rows written"), default=0)
+    rows = models.JSONField(default=list)
+    report = models.JSONField(default=dict)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.file_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

@@ -1,0 +1,182 @@
+"""Writes of the import feature: upload and check a file, start the job, run it.
+
+`import_run(job_id=...)` is the entry point a background worker calls; today
+`import_job_start` runs it inline once the request's transaction has committed, so switching
+to a Celery task is one line in `_dispatch`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
+
+from tracker.core.models import UserPreference
+from tracker.imports.files import read_sheet
+from tracker.imports.importers import IMPORTERS, Importer
+from tracker.imports.models import ImportJob, ImportStatus
+from tracker.orgs.scope import scope_for
+
+log = logging.getLogger("tracker.imports")
+
+# How many times at most a running import writes its progress (a bar needs no more).
+PROGRESS_STEPS = 50
+
+
+def import_job_create(*, by, kind: str, file_name: str, data: bytes) -> ImportJob:
+    """Read and check the file; the job is READY to run, or INVALID with every bad row listed.
+
+    A file that cannot be read at all raises `FileProblem` and leaves no job behind.
+    """
+    if not scope_for(by).manages_units:
+        raise PermissionDenied
+    importer = IMPORTERS[kind](user=by)
+    rows = importer.rows_from_sheet(read_sheet(name=file_name, data=data))
+    problems = importer.check(rows)
+    return ImportJob.objects.create(
+        kind=kind,
+        status=ImportStatus.INVALID if problems else ImportStatus.READY,
+        created_by=by,
+        file_name=file_name[:255],
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        total=len(rows),
+        rows=rows,
+        report={"problems": [p.as_json() for p in problems], "plan": importer.counts()},
+    )
+
+
+def import_job_start(*, job: ImportJob, by) -> ImportJob:
+    """Queue a checked job once; a second click (or a second tab) finds it already queued."""
+    if job.created_by_id != by.pk and not by.is_superuser:
+        raise PermissionDenied
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.READY).update(
+        status=ImportStatus.QUEUED, updated_at=timezone.now()
+    )
+    if claimed:
+        transaction.on_commit(lambda: _dispatch(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def _dispatch(job_id: int) -> None:
+    # The lead switches this to `import_run_task.delay(job_id)` when the Celery worker lands.
+    import_run(job_id=job_id)
+
+
+def import_run(*, job_id: int) -> None:
+    """Check the rows again and write them all in one transaction, or nothing at all.
+
+    Safe to call twice (a redelivered task): only a QUEUED job is taken, by one caller.
+    Must not be called inside a transaction: progress is committed as it goes.
+    """
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), done=0
+    )
+    if not claimed:
+        return
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    importer = IMPORTERS[job.kind](user=job.created_by)
+    progress = ProgressReporter(job_id=job.pk, total=job.total)
+    report = dict(job.report)
+    try:
+        with transaction.atomic():
+            # The database may have changed since the upload was checked (another import,
+            # the admin): check again inside the transaction that writes.
+            problems = importer.check(job.rows)
+            if problems:
+                raise _StillInvalid([p.as_json() for p in problems])
+            counts = _apply(importer, job.rows, progress)
+            if importer.after_commit is not None:
+                transaction.on_commit(importer.after_commit)
+    except _StillInvalid as invalid:
+        report["problems"] = invalid.problems
+        _finish(job, ImportStatus.INVALID, report, done=0)
+    except Exception:
+        log.exception("import %s failed; nothing was written", job_id)
+        report["failure"] = True
+        _finish(job, ImportStatus.FAILED, report, done=0)
+    else:
+        report["result"] = counts
+        report["created_user_ids"] = getattr(importer, "created_user_ids", [])
+        _finish(job, ImportStatus.DONE, report, done=job.total)
+    finally:
+        progress.close()
+
+
+class _StillInvalid(Exception):
+    def __init__(self, problems: list[dict]):
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+def _apply(importer: Importer, rows: list[dict], progress: ProgressReporter) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for done, row in enumerate(importer.ordered(rows), start=1):
+        counts[importer.apply(row)] += 1
+        progress.report(done)
+    return {key: counts.get(key, 0) for key in ("created", "updated", "unchanged")}
+
+
+def _finish(job: ImportJob, status: str, report: dict, *, done: int) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, report=report, done=done, finished_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+class ProgressReporter:
+    """Makes `done` visible to the polling page while the import's own transaction is still open.
+
+    Progress written through the request's connection would only appear at commit, so it goes
+    through a second connection in autocommit mode. SQLite allows one writer at a time, so
+    there the bar jumps from 0 to 100 % at the end.
+    """
+
+    def __init__(self, *, job_id: int, total: int):
+        self.job_id = job_id
+        self.step = max(1, total // PROGRESS_STEPS)
+        self.total = total
+        self._connection = None
+        if connection.vendor == "postgresql":
+            self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def report(self, done: int) -> None:
+        if self._connection is None or (done % self.step and done != self.total):
+            return
+        table = self._connection.ops.quote_name(ImportJob._meta.db_table)
+        with self._connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET done = %s WHERE id = %s", [done, self.job_id])
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+
+# --- accounts created by the user import ---------------------------------------------------
+
+
+def user_create(*, username: str, full_name: str, email: str = ""):
+    """A new account with no usable password: the person sets their own through a one-time link
+    (see `selectors.set_password_links`), so nobody else ever knows it."""
+    user = get_user_model()(username=username, first_name=full_name, email=email)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def user_update(*, user, full_name: str, email: str):
+    user.first_name = full_name
+    user.email = email
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["first_name", "email"])
+    return user
+
+
+def user_language_set(*, user, language: str) -> UserPreference:
+    preference, _created = UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+    return preference

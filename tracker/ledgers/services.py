@@ -1,0 +1,418 @@
+"""Writes of the ledgers. Views, the demo builder and tests all come through here.
+
+Each write checks the role against the one access rule, validates the row against the model's
+invariants, writes inside one transaction (files included: a failure leaves no file behind),
+and brings the unit's tasks counted from that ledger up to date (`progress.tasks_sync`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tracker.campaigns.models import Campaign
+from tracker.ledgers.models import (
+    RECTIFICATION_OPEN,
+    Institution,
+    LedgerRow,
+    RectificationEvent,
+    RectificationEventKind,
+    RectificationEvidence,
+    RectificationItem,
+    RectificationKind,
+    RectificationMilestone,
+    RectificationSource,
+    RectificationStatus,
+    ResearchVisit,
+)
+from tracker.ledgers.progress import tasks_sync
+from tracker.ledgers.registry import LEDGERS
+from tracker.ledgers.selectors import NearbyVisit, visit_crowding
+from tracker.orgs.models import Unit
+from tracker.orgs.scope import scope_for
+from tracker.work.uploads import validate_evidence
+
+MAX_FILES = 10
+Row = TypeVar("Row", bound=LedgerRow)
+
+
+class StaleEdit(Exception):
+    """The row changed since the user loaded it; saving would overwrite someone else's change."""
+
+    def __init__(self, row: LedgerRow):
+        super().__init__("stale ledger row version")
+        self.row = row
+
+
+class CrowdingNotConfirmed(Exception):
+    """Others visited the site within the window; the visit is saved only when the user confirms."""
+
+    def __init__(self, nearby: list[NearbyVisit]):
+        super().__init__("crowded research site")
+        self.nearby = nearby
+
+
+def _require_edit(user: AbstractBaseUser, unit: Unit) -> None:
+    if not scope_for(user).can_edit(unit):
+        raise PermissionDenied(_("Only the unit's own staff can change its ledgers."))
+
+
+def _require_review(user: AbstractBaseUser, unit: Unit) -> None:
+    if not scope_for(user).can_review(unit):
+        raise PermissionDenied(_("Only the office or the unit's guidance group can do this."))
+
+
+def _check_files(files: Sequence[UploadedFile], field: str = "files") -> None:
+    errors: list[str] = []
+    if len(files) > MAX_FILES:
+        errors.append(_("At most %(n)d files at a time.") % {"n": MAX_FILES})
+    for upload in files:
+        try:
+            validate_evidence(upload)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError({field: errors})
+
+
+def _cleaning_up_files(write: Callable[[list[models.FieldFile]], Row]) -> Row:
+    """Run a write that stores files; if it fails, the rows roll back and the stored files are removed."""
+    stored: list[models.FieldFile] = []
+    try:
+        with transaction.atomic():
+            return write(stored)
+    except Exception:
+        for file in stored:
+            file.storage.delete(file.name)
+        raise
+
+
+def _store_evidence(item: RectificationItem, files: Sequence[UploadedFile], by, stored: list) -> None:
+    for upload in files:
+        evidence = RectificationEvidence(
+            item=item,
+            original_name=upload.name[:255],
+            size=upload.size,
+            content_type=(getattr(upload, "content_type", "") or "")[:100],
+            uploaded_by=by,
+        )
+        evidence.file.save(upload.name, upload, save=False)
+        stored.append(evidence.file)
+        evidence.save()
+
+
+_NOT_DATA = {"id", "campaign", "unit", "created_by", "version", "deleted_at", "deleted_by", "created_at", "updated_at"}
+
+
+def _apply(row: LedgerRow, data: Mapping[str, Any], stored: list) -> dict[str, Any]:
+    """Set the row's fields from `data`; returns the many-to-many values to set after saving."""
+    many = {}
+    for name, value in data.items():
+        field = row._meta.get_field(name)
+        if name in _NOT_DATA or name in row.WORKFLOW_FIELDS or not field.editable:
+            # Who, where, when and the workflow state are set by the services, never by input.
+            raise ValueError(f"{name} is not set from a ledger form")
+        if field.many_to_many:
+            many[name] = value
+        elif isinstance(field, models.FileField):
+            # A form showing the current document hands it back unchanged: only a new upload replaces it.
+            if isinstance(value, UploadedFile):
+                _check_files([value], field=name)
+                getattr(row, name).save(value.name, value, save=False)
+                stored.append(getattr(row, name))
+                if isinstance(row, Institution):
+                    row.document_name = value.name[:255]
+        else:
+            setattr(row, name, value)
+    return many
+
+
+def _check_crowding(row: LedgerRow, by, confirm: bool) -> None:
+    if not isinstance(row, ResearchVisit):
+        return
+    nearby = visit_crowding(visit=row, user=by)
+    if nearby and not confirm:
+        raise CrowdingNotConfirmed(nearby)
+    row.crowding_confirmed = bool(nearby)
+
+
+def ledger_row_create(
+    *,
+    ledger: str,
+    campaign: Campaign,
+    unit: Unit,
+    by: AbstractBaseUser,
+    data: Mapping[str, Any],
+    files: Sequence[UploadedFile] = (),
+    confirm_crowding: bool = False,
+) -> LedgerRow:
+    """Record a row in one of the unit's ledgers; tasks counted from that ledger advance with it."""
+    _require_edit(by, unit)
+    spec = LEDGERS[ledger]
+    if files:
+        _check_files(files)
+
+    def write(stored: list) -> LedgerRow:
+        row = spec.model(campaign=campaign, unit=unit, created_by=by)
+        many = _apply(row, data, stored)
+        row.full_clean()
+        _check_crowding(row, by, confirm_crowding)
+        row._change_reason = "created"
+        row._history_user = by
+        row.save()
+        for name, values in many.items():
+            getattr(row, name).set(_own_rows(unit, values))
+        if isinstance(row, RectificationItem):
+            _store_evidence(row, files, by, stored)
+            RectificationEvent.objects.create(item=row, kind=RectificationEventKind.CREATED, actor=by)
+        tasks_sync(row=row, by=by)
+        return row
+
+    return _cleaning_up_files(write)
+
+
+def _own_rows(unit: Unit, values) -> list:
+    """Linked rows (an institution's problems) must be the unit's own; anything else is refused."""
+    values = list(values or [])
+    if any(value.unit_id != unit.pk for value in values):
+        raise ValidationError(_("Only the unit's own rows can be linked."))
+    return values
+
+
+def _lock(row: Row, expected_version: int | None) -> Row:
+    """Re-read the row under a row lock and refuse a save from an outdated page."""
+    # select_for_update needs the surrounding transaction.atomic of the caller.
+    locked = type(row).all_objects.select_for_update().select_related("campaign", "unit").get(pk=row.pk)
+    if locked.deleted_at is not None:
+        raise ValidationError(_("This row was deleted."))
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleEdit(locked)
+    return locked
+
+
+def ledger_row_update(
+    *,
+    row: Row,
+    by: AbstractBaseUser,
+    data: Mapping[str, Any],
+    expected_version: int,
+    files: Sequence[UploadedFile] = (),
+    confirm_crowding: bool = False,
+) -> Row:
+    """Change a row the unit recorded; a row closed out or awaiting verification cannot change."""
+    _require_edit(by, row.unit)
+    if files:
+        _check_files(files)
+
+    def write(stored: list) -> Row:
+        locked = _lock(row, expected_version)
+        if not locked.is_editable:
+            raise ValidationError(_("This row is closed and can no longer be changed."))
+        before = _visit_place(locked)
+        many = _apply(locked, data, stored)
+        locked.full_clean()
+        if _visit_place(locked) != before:
+            _check_crowding(locked, by, confirm_crowding)
+        locked.version += 1
+        locked._change_reason = "edited"
+        locked._history_user = by
+        locked.save()
+        for name, values in many.items():
+            getattr(locked, name).set(_own_rows(locked.unit, values))
+        if isinstance(locked, RectificationItem):
+            _store_evidence(locked, files, by, stored)
+        tasks_sync(row=locked, by=by)
+        return locked
+
+    return _cleaning_up_files(write)
+
+
+def _visit_place(row: LedgerRow) -> tuple:
+    """Where and when a visit went, and who led it: a change to any of them is checked for crowding again."""
+    return tuple(getattr(row, name, None) for name in ("site_key", "visited_on", "leader_key"))
+
+
+@transaction.atomic
+def ledger_row_delete(*, row: Row, by: AbstractBaseUser, expected_version: int) -> Row:
+    """Delete a row from the ledger: it disappears from lists, counts and tasks, and stays in history."""
+    _require_edit(by, row.unit)
+    locked = _lock(row, expected_version)
+    if not locked.is_editable:
+        raise ValidationError(_("This row is closed and can no longer be changed."))
+    locked.deleted_at = timezone.now()
+    locked.deleted_by = by
+    locked.version += 1
+    locked._change_reason = "deleted"
+    locked._history_user = by
+    locked.save()
+    tasks_sync(row=locked, by=by)
+    return locked
+
+
+# ------------------------------------------------------------------------------ rectification workflow
+
+
+@transaction.atomic
+def rectification_raise(
+    *, campaign: Campaign, unit: Unit, by: AbstractBaseUser, data: Mapping[str, Any]
+) -> RectificationItem:
+    """A guide (for a unit of their group) or the office raises a problem: it enters the unit's ledger."""
+    _require_review(by, unit)
+    roles = scope_for(by).roles
+    item = RectificationItem(campaign=campaign, unit=unit, created_by=by, raised_by=by)
+    _apply(item, data, [])
+    item.source = RectificationSource.GUIDANCE if "guide" in roles else RectificationSource.SUPERIOR
+    item.status = RectificationStatus.OPEN
+    item.full_clean()
+    item._change_reason = "raised"
+    item._history_user = by
+    item.save()
+    RectificationEvent.objects.create(item=item, kind=RectificationEventKind.RAISED, actor=by)
+    tasks_sync(row=item, by=by)
+    return item
+
+
+@transaction.atomic
+def milestone_add(*, item: RectificationItem, by: AbstractBaseUser, title: str, due_on) -> RectificationMilestone:
+    """Add a staged target (阶段目标) to a long-term item."""
+    _require_edit(by, item.unit)
+    locked = _lock(item, None)
+    errors: dict[str, list[str]] = {}
+    if locked.kind != RectificationKind.LONG_TERM:
+        raise ValidationError(_("Only a long-term item has staged targets."))
+    if not locked.is_editable:
+        raise ValidationError(_("This row is closed and can no longer be changed."))
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = [_("Say what the staged target is.")]
+    campaign = locked.campaign
+    if due_on is not None and not campaign.starts_on <= due_on <= locked.deadline:
+        errors["due_on"] = [
+            _("A staged target falls between the campaign start and the item's deadline (%(end)s).")
+            % {"end": locked.deadline.isoformat()}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    milestone = RectificationMilestone(item=locked, title=title, due_on=due_on)
+    milestone.full_clean()
+    milestone._history_user = by
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_reach(*, milestone: RectificationMilestone, by: AbstractBaseUser) -> RectificationMilestone:
+    """Mark a staged target reached today."""
+    item = milestone.item
+    _require_edit(by, item.unit)
+    locked = _lock(item, None)
+    if not locked.is_editable:
+        raise ValidationError(_("This row is closed and can no longer be changed."))
+    milestone = RectificationMilestone.objects.select_for_update().get(pk=milestone.pk)
+    if milestone.reached_on is None:
+        milestone.reached_on = timezone.localdate()
+        milestone._history_user = by
+        milestone.save()
+        RectificationEvent.objects.create(
+            item=locked, kind=RectificationEventKind.MILESTONE, actor=by, note=milestone.title
+        )
+    return milestone
+
+
+def rectification_request_close(
+    *,
+    item: RectificationItem,
+    by: AbstractBaseUser,
+    expected_version: int,
+    note: str,
+    files: Sequence[UploadedFile] = (),
+    satisfaction: int | None = None,
+) -> RectificationItem:
+    """The unit says the problem is fixed and asks for close-out (销号), with evidence."""
+    _require_edit(by, item.unit)
+    errors: dict[str, list[str]] = {}
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = [_("Say what was done to fix the problem.")]
+    if satisfaction is not None and not 0 <= satisfaction <= 100:
+        errors["satisfaction"] = [_("Satisfaction must be between 0 and 100.")]
+    if errors:
+        raise ValidationError(errors)
+    if files:
+        _check_files(files)
+
+    def write(stored: list) -> RectificationItem:
+        locked = _lock(item, expected_version)
+        if locked.status not in RECTIFICATION_OPEN:
+            raise ValidationError(_("Only an item being fixed can be put forward for close-out."))
+        if locked.milestones.filter(reached_on__isnull=True).exists():
+            raise ValidationError(_("Reach every staged target before asking for close-out."))
+        if locked.kind == RectificationKind.LONG_TERM and not locked.milestones.exists():
+            raise ValidationError(_("A long-term item needs its staged targets before close-out."))
+        _store_evidence(locked, files, by, stored)
+        if not locked.files.exists():
+            raise ValidationError({"files": [_("Attach evidence that the problem is fixed.")]})
+        if satisfaction is not None:
+            locked.satisfaction = satisfaction
+        locked.status = RectificationStatus.REQUESTED
+        locked.version += 1
+        locked._change_reason = "close-out requested"
+        locked._history_user = by
+        locked.save()
+        RectificationEvent.objects.create(item=locked, kind=RectificationEventKind.REQUESTED, actor=by, note=note)
+        tasks_sync(row=locked, by=by)
+        return locked
+
+    return _cleaning_up_files(write)
+
+
+@transaction.atomic
+def rectification_verify(
+    *, item: RectificationItem, by: AbstractBaseUser, expected_version: int, note: str = ""
+) -> RectificationItem:
+    """The office or the unit's guidance group verifies the fix: the item is closed out."""
+    _require_review(by, item.unit)
+    locked = _lock(item, expected_version)
+    if locked.status != RectificationStatus.REQUESTED:
+        raise ValidationError(_("Only an item whose close-out was requested can be verified."))
+    locked.status = RectificationStatus.CLOSED
+    locked.closed_on = timezone.localdate()
+    locked.closed_by = by
+    locked.version += 1
+    locked._change_reason = "verified"
+    locked._history_user = by
+    locked.save()
+    RectificationEvent.objects.create(
+        item=locked, kind=RectificationEventKind.VERIFIED, actor=by, note=(note or "").strip()
+    )
+    tasks_sync(row=locked, by=by)
+    return locked
+
+
+@transaction.atomic
+def rectification_return(
+    *, item: RectificationItem, by: AbstractBaseUser, expected_version: int, reason: str
+) -> RectificationItem:
+    """Send a close-out request back: the unit sees the reason and keeps fixing."""
+    _require_review(by, item.unit)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the item is returned, so the unit knows what to fix.")]})
+    locked = _lock(item, expected_version)
+    if locked.status != RectificationStatus.REQUESTED:
+        raise ValidationError(_("Only an item whose close-out was requested can be returned."))
+    locked.status = RectificationStatus.RETURNED
+    locked.version += 1
+    locked._change_reason = "returned"
+    locked._history_user = by
+    locked.save()
+    RectificationEvent.objects.create(item=locked, kind=RectificationEventKind.RETURNED, actor=by, note=reason)
+    tasks_sync(row=locked, by=by)
+    return locked

@@ -1,0 +1,474 @@
+"""Pages of the ledgers: a unit's ledger book, row forms and pages, the close-out flow, exports, crowding."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from tracker.ledgers import exports, selectors, services
+from tracker.ledgers.forms import (
+    CloseRequestForm,
+    CloseReviewForm,
+    DeleteForm,
+    MilestoneForm,
+    RectificationRaiseForm,
+)
+from tracker.ledgers.models import (
+    Institution,
+    RectificationEvidence,
+    RectificationItem,
+    RectificationMilestone,
+    RectificationStatus,
+)
+from tracker.ledgers.registry import LEDGERS, LedgerSpec
+from tracker.orgs.models import Unit
+from tracker.orgs.scope import get_for_user_or_404, scope_for
+from tracker.work.selectors import current_campaign
+
+BOOK = "ledgers/book.html"
+ROW_PAGE = "ledgers/row_detail.html"
+FORM_PAGE = "ledgers/row_form.html"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _campaign():
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404("no active campaign")
+    return campaign
+
+
+def _unit(request: HttpRequest, pk: int) -> Unit:
+    return get_for_user_or_404(Unit.objects.select_related("parent", "category"), request.user, pk=pk)
+
+
+def _row(request: HttpRequest, spec: LedgerSpec, pk: int):
+    return get_for_user_or_404(spec.model.objects.select_related("unit", "campaign"), request.user, pk=pk)
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _done(request: HttpRequest, url: str, message: str) -> HttpResponse:
+    """After a write: the full page for htmx (the URL changes), PRG for plain browsers."""
+    messages.success(request, message)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+# ------------------------------------------------------------------------------ the book
+
+
+@require_GET
+@login_required
+def book(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's ledger book: one section per ledger; htmx swaps the section when a tab is chosen."""
+    unit = _unit(request, pk)
+    campaign = _campaign()
+    spec = LEDGERS.get(request.GET.get("tab", "")) or next(iter(LEDGERS.values()))
+    scope = scope_for(request.user)
+    context = {
+        "unit": unit,
+        "campaign": campaign,
+        "spec": spec,
+        "rows": selectors.ledger_rows(user=request.user, unit=unit, spec=spec).filter(campaign=campaign),
+        "can_edit": scope.can_edit(unit),
+        "can_review": scope.can_review(unit),
+    }
+    counts = selectors.book_counts(unit=unit, campaign=campaign)
+    context["tabs"] = [(other, counts[other.slug]) for other in LEDGERS.values()]
+    return render(request, f"{BOOK}#section" if request.htmx else BOOK, context)
+
+
+# ------------------------------------------------------------------------------ create / edit / delete
+
+
+def _render_form(request, context: dict, status: int = 200) -> HttpResponse:
+    template = f"{FORM_PAGE}#row-form" if request.htmx else FORM_PAGE
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def row_create(request: HttpRequest, pk: int, ledger: str) -> HttpResponse:
+    unit = _unit(request, pk)
+    if not scope_for(request.user).can_edit(unit):
+        raise PermissionDenied
+    campaign = _campaign()
+    spec = LEDGERS[ledger]
+    instance = spec.model(unit=unit, campaign=campaign)
+    form = spec.form(request.POST or None, request.FILES or None, unit=unit, instance=instance)
+    context = {"unit": unit, "campaign": campaign, "spec": spec, "form": form, "action": request.path}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                row = services.ledger_row_create(
+                    ledger=ledger,
+                    campaign=campaign,
+                    unit=unit,
+                    by=request.user,
+                    data=form.model_data(),
+                    files=form.cleaned_data.get("files") or [],
+                    confirm_crowding=form.cleaned_data.get("confirm_crowding", False),
+                )
+            except services.CrowdingNotConfirmed as exc:
+                context["nearby"] = exc.nearby
+            except ValidationError as exc:
+                _attach_errors(form, exc)
+            else:
+                return _done(request, row.get_absolute_url(), _("Saved in the ledger."))
+        return _render_form(request, context, status=422)
+    return _render_form(request, context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def row_edit(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
+    spec = LEDGERS[ledger]
+    row = _row(request, spec, pk)
+    if not scope_for(request.user).can_edit(row.unit):
+        raise PermissionDenied
+    if not row.is_editable:
+        messages.info(request, _("This row is closed and can no longer be changed."))
+        return redirect(row.get_absolute_url())
+    form = spec.form(
+        request.POST or None, request.FILES or None, unit=row.unit, instance=row, initial={"version": row.version}
+    )
+    context = {"unit": row.unit, "campaign": row.campaign, "spec": spec, "form": form, "row": row}
+    context["action"] = request.path
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                row = services.ledger_row_update(
+                    row=row,
+                    by=request.user,
+                    data=form.model_data(),
+                    expected_version=form.cleaned_data["version"] or 0,
+                    files=form.cleaned_data.get("files") or [],
+                    confirm_crowding=form.cleaned_data.get("confirm_crowding", False),
+                )
+            except services.StaleEdit as exc:
+                context["conflict"] = exc.row.history.select_related("history_user").first()
+                return _render_form(request, context, status=409)
+            except services.CrowdingNotConfirmed as exc:
+                context["nearby"] = exc.nearby
+            except ValidationError as exc:
+                _attach_errors(form, exc)
+            else:
+                return _done(request, row.get_absolute_url(), _("Changes saved."))
+        return _render_form(request, context, status=422)
+    return _render_form(request, context)
+
+
+@require_POST
+@login_required
+def row_delete(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
+    spec = LEDGERS[ledger]
+    row = _row(request, spec, pk)
+    if not scope_for(request.user).can_edit(row.unit):
+        raise PermissionDenied
+    form = DeleteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ledger_row_delete(row=row, by=request.user, expected_version=form.cleaned_data["version"])
+        except services.StaleEdit:
+            return _render_row(request, spec, row, status=409, conflict=True)
+        except ValidationError as exc:
+            return _render_row(request, spec, row, status=422, error=" ".join(exc.messages))
+        url = reverse("ledgers:book", args=[row.unit_id]) + f"?tab={spec.slug}"
+        return _done(request, url, _("Deleted from the ledger; the history keeps it."))
+    return _render_row(request, spec, row, status=422)
+
+
+# ------------------------------------------------------------------------------ row page
+
+
+def _row_context(request: HttpRequest, spec: LedgerSpec, row, **extra) -> dict:
+    scope = scope_for(request.user)
+    can_edit = scope.can_edit(row.unit) and row.is_editable
+    context = {
+        "spec": spec,
+        "row": row,
+        "unit": row.unit,
+        "fields": [(column.header, column.value(row)) for column in spec.columns],
+        "history": selectors.row_history(row=row),
+        "can_edit": can_edit,
+        **extra,
+    }
+    if isinstance(row, RectificationItem):
+        context.update(_rectification_context(request, row, scope, can_edit, extra))
+    if isinstance(row, Institution):
+        context["problems"] = list(row.problems.all())
+    return context
+
+
+def _rectification_context(request, item: RectificationItem, scope, can_edit: bool, forms: dict) -> dict:
+    version = {"version": item.version}
+    can_review = scope.can_review(item.unit) and item.status == RectificationStatus.REQUESTED
+    events = list(item.events.select_related("actor"))
+    return_event = next((e for e in events if e.kind == "returned"), None)
+    return {
+        "milestones": list(item.milestones.all()),
+        "files": list(item.files.all()),
+        "events": events,
+        "return_event": return_event if item.status == RectificationStatus.RETURNED else None,
+        "can_review": can_review,
+        "milestone_form": forms.get("milestone_form")
+        or (MilestoneForm() if can_edit and item.kind == "long_term" else None),
+        "close_form": forms.get("close_form")
+        or (CloseRequestForm(initial={**version, "satisfaction": item.satisfaction}) if can_edit else None),
+        "review_form": forms.get("review_form") or (CloseReviewForm(initial=version) if can_review else None),
+    }
+
+
+def _render_row(request: HttpRequest, spec: LedgerSpec, row, *, status: int = 200, **extra) -> HttpResponse:
+    template = f"{ROW_PAGE}#row-body" if request.htmx else ROW_PAGE
+    return render(request, template, _row_context(request, spec, row, **extra), status=status)
+
+
+@require_GET
+@login_required
+def row_detail(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
+    spec = LEDGERS[ledger]
+    return _render_row(request, spec, _row(request, spec, pk))
+
+
+# ------------------------------------------------------------------------------ rectification workflow
+
+
+RECT = LEDGERS["rectification"]
+
+
+def _item(request: HttpRequest, pk: int) -> RectificationItem:
+    return _row(request, RECT, pk)
+
+
+def _after_item_write(request: HttpRequest, pk: int, message: str) -> HttpResponse:
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("ledgers:row_detail", ledger="rectification", pk=pk)
+    return _render_row(request, RECT, _item(request, pk))
+
+
+def _item_conflict(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_row(request, RECT, _item(request, pk), status=409, conflict=True)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def rectification_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    """A guide or the office raises a problem on a unit; it lands in the unit's rectification ledger."""
+    unit = _unit(request, pk)
+    if not scope_for(request.user).can_review(unit):
+        raise PermissionDenied
+    campaign = _campaign()
+    form = RectificationRaiseForm(
+        request.POST or None, unit=unit, instance=RectificationItem(unit=unit, campaign=campaign)
+    )
+    context = {"unit": unit, "campaign": campaign, "spec": RECT, "form": form, "raising": True}
+    context["action"] = request.path
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                item = services.rectification_raise(
+                    campaign=campaign, unit=unit, by=request.user, data=form.model_data()
+                )
+            except ValidationError as exc:
+                _attach_errors(form, exc)
+            else:
+                return _done(request, item.get_absolute_url(), _("Problem raised; it is now in the unit's ledger."))
+        return _render_form(request, context, status=422)
+    return _render_form(request, context)
+
+
+@require_POST
+@login_required
+def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    if not scope_for(request.user).can_edit(item.unit):
+        raise PermissionDenied
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services.milestone_add(item=item, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            return _after_item_write(request, pk, _("Staged target added."))
+    return _render_row(request, RECT, item, status=422, milestone_form=form)
+
+
+@require_POST
+@login_required
+def milestone_reach(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = get_for_user_or_404(
+        RectificationMilestone.objects.filter(item__deleted_at__isnull=True).select_related("item__unit"),
+        request.user,
+        pk=pk,
+    )
+    if not scope_for(request.user).can_edit(milestone.item.unit):
+        raise PermissionDenied
+    try:
+        services.milestone_reach(milestone=milestone, by=request.user)
+    except ValidationError as exc:
+        item = _item(request, milestone.item_id)
+        return _render_row(request, RECT, item, status=422, error=" ".join(exc.messages))
+    return _after_item_write(request, milestone.item_id, _("Staged target reached."))
+
+
+@require_POST
+@login_required
+def close_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit asks for close-out (销号) with evidence."""
+    item = _item(request, pk)
+    if not scope_for(request.user).can_edit(item.unit):
+        raise PermissionDenied
+    form = CloseRequestForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.rectification_request_close(
+                item=item,
+                by=request.user,
+                expected_version=data["version"],
+                note=data["note"],
+                files=data["files"],
+                satisfaction=data["satisfaction"],
+            )
+        except services.StaleEdit:
+            return _item_conflict(request, pk)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            return _after_item_write(request, pk, _("Close-out requested; the verifier has been asked."))
+    return _render_row(request, RECT, item, status=422, close_form=form)
+
+
+@require_POST
+@login_required
+def close_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office or the unit's guidance group verifies the close-out or returns it with a reason."""
+    item = _item(request, pk)
+    if not scope_for(request.user).can_review(item.unit):
+        raise PermissionDenied
+    form = CloseReviewForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == CloseReviewForm.VERIFY:
+                services.rectification_verify(
+                    item=item, by=request.user, expected_version=data["version"], note=data["reason"]
+                )
+                message = _("Verified: the item is closed out.")
+            else:
+                services.rectification_return(
+                    item=item, by=request.user, expected_version=data["version"], reason=data["reason"]
+                )
+                message = _("Returned to the unit with your reason.")
+        except services.StaleEdit:
+            return _item_conflict(request, pk)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            return _after_item_write(request, pk, message)
+    return _render_row(request, RECT, item, status=422, review_form=form)
+
+
+# ------------------------------------------------------------------------------ files
+
+
+@require_GET
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Evidence of a rectification item, only here, after the scope check, as a download."""
+    evidence = get_for_user_or_404(
+        RectificationEvidence.objects.filter(item__deleted_at__isnull=True), request.user, pk=pk
+    )
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+
+
+@require_GET
+@login_required
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    institution = get_for_user_or_404(Institution.objects.exclude(document=""), request.user, pk=pk)
+    return FileResponse(
+        institution.document.open("rb"), as_attachment=True, filename=institution.document_name or "document"
+    )
+
+
+# ------------------------------------------------------------------------------ exports
+
+
+def _xlsx(handle, filename: str) -> FileResponse:
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+@require_GET
+@login_required
+def ledger_export(request: HttpRequest, pk: int, ledger: str) -> FileResponse:
+    """One ledger of a unit as an Excel sheet."""
+    unit = _unit(request, pk)
+    campaign = _campaign()
+    spec = LEDGERS[ledger]
+    rows = selectors.ledger_rows(user=request.user, unit=unit, spec=spec).filter(campaign=campaign)
+    handle = exports.workbook_file(unit=unit, sheets=[(spec, rows)])
+    return _xlsx(handle, f"{unit.name}-{spec.title}-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@require_GET
+@login_required
+def book_export(request: HttpRequest, pk: int) -> FileResponse:
+    """A unit's whole ledger book: one workbook, one sheet per ledger."""
+    unit = _unit(request, pk)
+    campaign = _campaign()
+    sheets = [
+        (spec, selectors.ledger_rows(user=request.user, unit=unit, spec=spec).filter(campaign=campaign))
+        for spec in LEDGERS.values()
+    ]
+    handle = exports.workbook_file(unit=unit, sheets=sheets)
+    return _xlsx(handle, f"{unit.name}-{_('ledger book')}-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+# ------------------------------------------------------------------------------ crowding
+
+
+# A city office may see hundreds of crowded sites; the busiest and latest come first, the rest are counted.
+CROWDING_SHOWN = 50
+
+
+def crowding_context(*, user, campaign) -> dict:
+    """What the crowding partial needs; the overview dashboard can include `ledgers/crowding.html#crowding`."""
+    sites = selectors.crowded_sites(user=user, campaign=campaign)
+    topics = selectors.duplicated_topics(user=user, campaign=campaign)
+    return {
+        "crowded_sites": sites[:CROWDING_SHOWN],
+        "crowded_total": len(sites),
+        "duplicated_topics": topics[:CROWDING_SHOWN],
+        "duplicated_total": len(topics),
+        "window_days": campaign.research_window_days,
+    }
+
+
+@require_GET
+@login_required
+def crowding(request: HttpRequest) -> HttpResponse:
+    """Crowded research sites (扎堆调研) and duplicated topics in the user's scope, for office and leaders."""
+    scope = scope_for(request.user)
+    if not (scope.sees_many_units or scope.reviews_anything):
+        raise PermissionDenied
+    campaign = _campaign()
+    context = {"campaign": campaign, **crowding_context(user=request.user, campaign=campaign)}
+    template = "ledgers/crowding.html#crowding" if request.htmx else "ledgers/crowding.html"
+    return render(request, template, context)

@@ -1,0 +1,199 @@
+"""Turning the reminders one batch decided into queued mails: one per person, in their language.
+
+Used by the services inside the transaction that decided the reminders. Memory stays bounded
+however big the batch: recipients are handled in slices, a mail lists at most SECTION_LIMIT
+tasks per kind (an office may have thousands escalated, the rest are counted in SQL), each
+task is loaded once per slice however many people it concerns, and rendered mails are written
+as each slice is done.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+
+from tracker.campaigns.models import Campaign
+from tracker.orgs.models import Unit
+from tracker.reminders.digest import OfficeDigest, office_digest, unit_digests
+from tracker.reminders.mail import SECTION_LIMIT, MailParts, UrgeNote, mail_render
+from tracker.reminders.models import Kind, Notification, OutboxMail
+from tracker.work.lights import LightRule
+from tracker.work.models import Task
+
+RECIPIENT_SLICE = 500
+
+# What a mail shows of a task (its title, unit, due date, link): nothing else is loaded.
+MAIL_TASK_FIELDS = (
+    "due_on",
+    "title",
+    "period_starts_on",
+    "template_id",
+    "unit_id",
+    "template__title_zh",
+    "template__title_en",
+    "template__recurrence",
+    "unit__name",
+    "unit__path",
+)
+
+
+def display_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@dataclass
+class MailPlan:
+    """One queued mail, as the sweep reports it: to whom, and how many reminders of each kind."""
+
+    username: str
+    email: str
+    kinds: dict[str, int]
+
+
+@dataclass
+class _Batch:
+    batch: uuid.UUID
+    today: date
+    send_at: datetime
+    totals: dict[int, dict[str, int]]
+    rules: dict[int, LightRule] = field(default_factory=dict)
+    campaigns: dict[int, Campaign] = field(default_factory=dict)
+    office_digests: dict[tuple[int, int], OfficeDigest] = field(default_factory=dict)
+    lines: dict = field(default_factory=dict)
+
+    def campaign(self, pk: int) -> Campaign:
+        if pk not in self.campaigns:
+            self.campaigns[pk] = Campaign.objects.get(pk=pk)
+        return self.campaigns[pk]
+
+    def rule(self, campaign: Campaign) -> LightRule:
+        if campaign.pk not in self.rules:
+            self.rules[campaign.pk] = LightRule.for_campaign(campaign, self.today)
+        return self.rules[campaign.pk]
+
+
+def mails_queue(*, batch: uuid.UUID, today: date, send_at: datetime) -> list[MailPlan]:
+    """Queue one OutboxMail per recipient of `batch`, due at `send_at`; report what was queued."""
+    notes = Notification.objects.filter(batch=batch).order_by()
+    totals: dict[int, dict[str, int]] = defaultdict(dict)
+    for recipient_id, kind, count in (
+        notes.values("recipient_id", "kind").annotate(n=Count("pk")).values_list("recipient_id", "kind", "n")
+    ):
+        totals[recipient_id][kind] = count
+    state = _Batch(batch=batch, today=today, send_at=send_at, totals=totals)
+    recipients = sorted(totals)
+    plans: list[MailPlan] = []
+    for start in range(0, len(recipients), RECIPIENT_SLICE):
+        plans.extend(_queue_slice(state, recipients[start : start + RECIPIENT_SLICE]))
+    return plans
+
+
+def _queue_slice(state: _Batch, recipient_ids: list[int]) -> list[MailPlan]:
+    shown = (
+        Notification.objects.filter(batch=state.batch, recipient_id__in=recipient_ids)
+        .order_by()
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("recipient_id"), F("kind")],
+                order_by=[F("task__unit__path").asc(), F("task__due_on").asc(), F("pk").asc()],
+            )
+        )
+        .filter(rank__lte=SECTION_LIMIT)
+    )
+    rows = list(
+        shown.values_list("recipient_id", "kind", "key", "task_id", "unit_id", "campaign_id", "note", "created_by_id")
+    )
+    tasks = Task.objects.filter(pk__in=shown.values("task_id")).select_related("template", "unit")
+    tasks = tasks.only(*MAIL_TASK_FIELDS).in_bulk()
+    # Units and authors are needed only for digests and urges: a few rows.
+    rare = [row for row in rows if row[1] in (Kind.DIGEST, Kind.URGE)]
+    units = Unit.objects.in_bulk({row[4] for row in rare})
+    authors = get_user_model().objects.in_bulk({row[7] for row in rare if row[7]})
+    users = get_user_model().objects.filter(pk__in=recipient_ids).select_related("preference").in_bulk()
+
+    leader_units: dict[int, list[int]] = defaultdict(list)
+    for _recipient, kind, key, _task, unit_id, campaign_id, _note, _by in rare:
+        if kind == Kind.DIGEST and ":digest:unit:" in key:
+            leader_units[campaign_id].append(unit_id)
+    unit_digest = {}
+    for campaign_id, ids in leader_units.items():
+        campaign = state.campaign(campaign_id)
+        for unit_id, digest in unit_digests(campaign=campaign, rule=state.rule(campaign), unit_ids=ids).items():
+            unit_digest[(campaign_id, unit_id)] = digest
+
+    parts: dict[int, MailParts] = {}
+    for recipient_id, kind, key, task_id, unit_id, campaign_id, note, by_id in rows:
+        mine = parts.setdefault(recipient_id, MailParts(totals=state.totals[recipient_id]))
+        if kind == Kind.DUE_SOON:
+            mine.due_soon.append(tasks[task_id])
+        elif kind == Kind.OVERDUE:
+            mine.overdue.append(tasks[task_id])
+        elif kind == Kind.ESCALATION:
+            mine.escalated.append(tasks[task_id])
+        elif kind == Kind.URGE:
+            campaign = state.campaign(campaign_id)
+            listed = urged_tasks(
+                task=tasks.get(task_id), unit=units[unit_id], campaign=campaign, rule=state.rule(campaign)
+            )
+            mine.urges.append(
+                UrgeNote(unit=units[unit_id], task_id=task_id, note=note, by=authors.get(by_id), tasks=listed)
+            )
+        elif ":digest:unit:" in key:
+            mine.unit_digests.append(unit_digest[(campaign_id, unit_id)])
+        else:
+            if (campaign_id, unit_id) not in state.office_digests:
+                campaign = state.campaign(campaign_id)
+                state.office_digests[(campaign_id, unit_id)] = office_digest(
+                    campaign=campaign, rule=state.rule(campaign), unit=units[unit_id]
+                )
+            mine.office_digests.append(state.office_digests[(campaign_id, unit_id)])
+
+    mails, plans = [], []
+    for user_id, mine in parts.items():
+        user = users[user_id]
+        _list_escalated_once(mine)
+        rendered = mail_render(user=user, parts=mine, today=state.today, display_name=display_name, memo=state.lines)
+        mails.append(
+            OutboxMail(
+                recipient=user,
+                to_email=user.email,
+                language=rendered.language,
+                subject=rendered.subject,
+                body_text=rendered.text,
+                body_html=rendered.html,
+                batch=state.batch,
+                next_attempt_at=state.send_at,
+            )
+        )
+        plans.append(MailPlan(username=user.get_username(), email=user.email, kinds=state.totals[user_id]))
+    OutboxMail.objects.bulk_create(mails)
+    state.lines.clear()  # the next slice has other tasks; keep memory flat
+    return plans
+
+
+def _list_escalated_once(parts: MailParts) -> None:
+    """A leader who also owns a task is both reminded and escalated to: list the task once, as 督办."""
+    escalated = {task.pk for task in parts.escalated}
+    kept = [task for task in parts.overdue if task.pk not in escalated]
+    if len(kept) < len(parts.overdue):
+        parts.totals = {**parts.totals, Kind.OVERDUE: parts.totals[Kind.OVERDUE] - (len(parts.overdue) - len(kept))}
+        parts.overdue = kept
+
+
+def urged_tasks(*, task: Task | None, unit: Unit, campaign: Campaign, rule: LightRule) -> list[Task]:
+    """A task urge lists that task; a unit urge lists the unit's red and due-soon tasks."""
+    if task is not None:
+        return [task]
+    return list(
+        Task.objects.filter(unit=unit, campaign=campaign)
+        .filter(rule.red_q() | rule.due_soon_q())
+        .select_related("template", "unit")
+        .order_by("due_on", "pk")
+    )

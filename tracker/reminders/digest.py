@@ -1,0 +1,129 @@
+"""What the weekly digest says, computed in the database for many recipients at once.
+
+Kept in this one module on purpose: when the dashboards' selectors land, these functions can
+delegate to them. Scope comes from the access rule's own `Scope` (a leader sees their unit, an
+office its subtree), never from a second filter written here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from tracker.campaigns.models import Campaign
+from tracker.dashboards.selectors import stale_units_among
+from tracker.orgs.models import Unit
+from tracker.orgs.scope import Scope
+from tracker.work.lights import LightRule, completion_percent, percent_expression
+from tracker.work.models import Task, TaskStatus
+
+LIST_LIMIT = 20
+RANK_LIMIT = 5
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    done: int = 0
+    red: int = 0
+    yellow: int = 0
+
+    @property
+    def percent_done(self) -> int:
+        return completion_percent(self.done, self.total)
+
+
+@dataclass
+class UnitDigest:
+    unit: Unit
+    counts: Counts
+    red_tasks: list[Task] = field(default_factory=list)
+
+
+@dataclass
+class OfficeDigest:
+    unit: Unit
+    counts: Counts
+    red_tasks: list[Task]
+    top_units: list[Unit]
+    bottom_units: list[Unit]
+    stale_units: list[Unit]
+    stale_count: int
+
+
+def _counted_units(units: QuerySet[Unit], campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
+    in_campaign = Q(tasks__campaign=campaign)
+    return units.annotate(
+        task_total=Count("tasks", filter=in_campaign),
+        task_done=Count("tasks", filter=in_campaign & Q(tasks__status=TaskStatus.DONE)),
+        task_red=Count("tasks", filter=in_campaign & rule.red_q("tasks__")),
+        task_yellow=Count("tasks", filter=in_campaign & rule.yellow_q("tasks__")),
+    )
+
+
+def _counts(tasks: QuerySet[Task], rule: LightRule) -> Counts:
+    row = tasks.order_by().aggregate(
+        total=Count("id"),
+        done=Count("id", filter=Q(status=TaskStatus.DONE)),
+        red=Count("id", filter=rule.red_q()),
+        yellow=Count("id", filter=rule.yellow_q()),
+    )
+    return Counts(**row)
+
+
+def _red_tasks(tasks: QuerySet[Task], rule: LightRule) -> QuerySet[Task]:
+    return tasks.filter(rule.red_q()).select_related("template", "unit").order_by("due_on", "unit__path", "pk")
+
+
+def unit_digests(*, campaign: Campaign, rule: LightRule, unit_ids: list[int]) -> dict[int, UnitDigest]:
+    """Each unit's counts and its oldest red tasks, for all the given units in two queries."""
+    scope = Scope(read_unit_ids=frozenset(unit_ids))
+    digests = {
+        unit.pk: UnitDigest(
+            unit=unit,
+            counts=Counts(unit.task_total, unit.task_done, unit.task_red, unit.task_yellow),
+        )
+        for unit in _counted_units(Unit.objects.filter(scope.unit_q()), campaign, rule)
+    }
+    red = (
+        _red_tasks(Task.objects.filter(scope.unit_q("unit__"), campaign=campaign), rule)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("unit_id")], order_by=[F("due_on"), F("pk")]))
+        .filter(rank__lte=LIST_LIMIT)
+    )
+    for task in red:
+        digests[task.unit_id].red_tasks.append(task)
+    return digests
+
+
+def office_digest(*, campaign: Campaign, rule: LightRule, unit: Unit) -> OfficeDigest:
+    """The office's view of its subtree: counts, red list, ranking and stale units."""
+    scope = Scope(read_paths=(unit.path,))
+    tasks = Task.objects.filter(scope.unit_q("unit__"), campaign=campaign, unit__participates=True)
+    units = _counted_units(
+        Unit.objects.filter(scope.unit_q(), participates=True).select_related("parent"), campaign, rule
+    ).filter(task_total__gt=0)
+    # Ranked and called stale exactly as the dashboards do (floored percent; last entry date).
+    ranked = units.annotate(rate=percent_expression(F("task_done"), F("task_total")))
+    stale = stale_units_among(Unit.objects.filter(scope.unit_q(), participates=True), campaign=campaign, rule=rule)
+    return OfficeDigest(
+        unit=unit,
+        counts=_counts(tasks, rule),
+        red_tasks=list(_red_tasks(tasks, rule)[:LIST_LIMIT]),
+        top_units=list(ranked.order_by("-rate", "path")[:RANK_LIMIT]),
+        bottom_units=list(ranked.order_by("rate", "path")[:RANK_LIMIT]),
+        stale_units=list(stale[:LIST_LIMIT]),
+        stale_count=stale.count(),
+    )
+
+
+def group_by_unit(tasks: list[Task]) -> list[tuple[Unit, list[Task]]]:
+    """Tasks of a mail section grouped under their unit, in tree order."""
+    grouped: dict[int, list[Task]] = defaultdict(list)
+    units: dict[int, Unit] = {}
+    for task in tasks:
+        grouped[task.unit_id].append(task)
+        units[task.unit_id] = task.unit
+    return [(units[uid], grouped[uid]) for uid in sorted(grouped, key=lambda uid: units[uid].path)]

@@ -1,0 +1,170 @@
+"""The reminder ladder (PRODUCT §5): who is reminded of what on a given working day.
+
+Pure reads: `ladder_plan()` turns a campaign's tasks and the role assignments into planned
+reminders; the sweep service records them. Each planned reminder names its ladder *step*
+(`on_date`), so the same step planned again on a later day is the same row:
+
+- due soon: open, due today or within the campaign's yellow threshold (N working days)
+  → owner and unit staff, once per due date;
+- overdue: open and past due → owner and unit staff, again every K working days
+  (step = the first working day of each K-day period after the due date);
+- escalation (督办): overdue for at least `escalate_after_days` days → the unit's leaders and
+  every office whose subtree holds the unit, once per task and due date;
+- weekly digest: on the campaign's digest weekday (or the next working day) → unit leaders
+  for their unit, offices for their subtree; people who switched digests off are skipped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+
+from django.contrib.auth import get_user_model
+
+from tracker.campaigns.models import Campaign
+from tracker.core.workdays import add_workdays, next_workday, workdays_between
+from tracker.orgs.models import Role, RoleAssignment
+from tracker.reminders.models import Kind, ReminderPreference
+from tracker.work.lights import LightRule
+from tracker.work.models import Task
+
+
+@dataclass(frozen=True)
+class Planned:
+    recipient_id: int
+    kind: str
+    key: str
+    on_date: date
+    campaign_id: int
+    unit_id: int
+    task_id: int | None = None
+
+    @property
+    def identity(self) -> tuple:
+        """What the unique constraint sees: the same reminder, however often it is planned."""
+        return (self.recipient_id, self.kind, self.key, self.on_date)
+
+
+@dataclass
+class People:
+    """Who holds which role where, loaded once per sweep; only people an e-mail can reach."""
+
+    staff: dict[int, list[int]] = field(default_factory=dict)
+    leaders: dict[int, list[int]] = field(default_factory=dict)
+    # (subtree path, user id, the office's own unit id)
+    offices: list[tuple[str, int, int]] = field(default_factory=list)
+    reachable: set[int] = field(default_factory=set)
+    no_digest: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls) -> People:
+        people = cls(staff=defaultdict(list), leaders=defaultdict(list))
+        people.reachable = set(
+            get_user_model().objects.filter(is_active=True).exclude(email="").values_list("pk", flat=True)
+        )
+        people.no_digest = set(
+            ReminderPreference.objects.filter(receive_digests=False).values_list("user_id", flat=True)
+        )
+        rows = RoleAssignment.objects.filter(
+            role__in=[Role.STAFF, Role.UNIT_LEADER, Role.OFFICE], user_id__in=people.reachable
+        ).values_list("role", "unit_id", "unit__path", "user_id")
+        for role, unit_id, path, user_id in rows.order_by("user_id"):
+            if role == Role.STAFF:
+                people.staff[unit_id].append(user_id)
+            elif role == Role.UNIT_LEADER:
+                people.leaders[unit_id].append(user_id)
+            else:
+                people.offices.append((path, user_id, unit_id))
+        return people
+
+    def offices_over(self, unit_path: str) -> list[int]:
+        return [user_id for path, user_id, _unit in self.offices if unit_path.startswith(path)]
+
+
+def digest_week(campaign: Campaign, today: date) -> date | None:
+    """The Monday of the week whose digest is due today, if any.
+
+    A week's digest is due from its digest weekday, or the first working day after it when that
+    day is a holiday (which may fall in the next week): the latest week already due is the one.
+    """
+    this_monday = today - timedelta(days=today.weekday())
+    for monday in (this_monday, this_monday - timedelta(days=7)):
+        if next_workday(monday + timedelta(days=campaign.digest_weekday)) <= today:
+            return monday
+    return None
+
+
+def ladder_plan(*, campaign: Campaign, today: date, people: People) -> list[Planned]:
+    """Every reminder the ladder asks for today in this campaign, one per recipient and step."""
+    rule = LightRule.for_campaign(campaign, today)
+    repeat = campaign.overdue_repeat_workdays
+
+    @cache
+    def overdue_step(due_on: date) -> date:
+        late = max(1, workdays_between(due_on, today))
+        return add_workdays(due_on, 1 + (late - 1) // repeat * repeat)
+
+    @cache
+    def offices_over(path: str) -> list[int]:
+        return people.offices_over(path)
+
+    planned: dict[tuple, Planned] = {}
+
+    def add(item: Planned) -> None:
+        if item.recipient_id in people.reachable:
+            planned.setdefault(item.identity, item)
+
+    tasks = (
+        Task.objects.filter(campaign=campaign, unit__participates=True)
+        .filter(rule.red_q() | rule.due_soon_q())
+        .values_list("pk", "unit_id", "unit__path", "owner_id", "due_on")
+        .order_by("unit__path", "due_on", "pk")
+    )
+    for task_id, unit_id, path, owner_id, due_on in tasks.iterator(chunk_size=5000):
+        key = f"task:{task_id}"
+        doers = people.staff.get(unit_id, [])
+        if owner_id is not None:
+            doers = [owner_id, *doers]
+        base = {"key": key, "campaign_id": campaign.pk, "unit_id": unit_id, "task_id": task_id}
+        if due_on >= today:
+            for user_id in doers:
+                add(Planned(recipient_id=user_id, kind=Kind.DUE_SOON, on_date=due_on, **base))
+            continue
+        step = overdue_step(due_on)
+        for user_id in doers:
+            add(Planned(recipient_id=user_id, kind=Kind.OVERDUE, on_date=step, **base))
+        if (today - due_on).days >= campaign.escalate_after_days:
+            escalated_on = due_on + timedelta(days=campaign.escalate_after_days)
+            for user_id in [*people.leaders.get(unit_id, []), *offices_over(path)]:
+                add(Planned(recipient_id=user_id, kind=Kind.ESCALATION, on_date=escalated_on, **base))
+
+    week = digest_week(campaign, today)
+    if week is not None:
+        for unit_id, leaders in people.leaders.items():
+            for user_id in leaders:
+                if user_id not in people.no_digest:
+                    add(
+                        Planned(
+                            recipient_id=user_id,
+                            kind=Kind.DIGEST,
+                            key=f"c{campaign.pk}:digest:unit:{unit_id}",
+                            on_date=week,
+                            campaign_id=campaign.pk,
+                            unit_id=unit_id,
+                        )
+                    )
+        for _path, user_id, unit_id in people.offices:
+            if user_id not in people.no_digest:
+                add(
+                    Planned(
+                        recipient_id=user_id,
+                        kind=Kind.DIGEST,
+                        key=f"c{campaign.pk}:digest:office:{unit_id}",
+                        on_date=week,
+                        campaign_id=campaign.pk,
+                        unit_id=unit_id,
+                    )
+                )
+    return list(planned.values())

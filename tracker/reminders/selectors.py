@@ -1,0 +1,45 @@
+"""Reads for the reminder pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+
+from tracker.core.models import UserPreference
+from tracker.orgs.models import Role
+from tracker.orgs.scope import scope_for
+from tracker.reminders.models import MailStatus, OutboxMail, ReminderPreference
+
+
+def sees_outbox(user) -> bool:
+    """The outbox is the office's page: it shows mail about every unit of the office's subtree."""
+    scope = scope_for(user)
+    return scope.is_superuser or Role.OFFICE in scope.roles
+
+
+def outbox_list(*, user, status: str = "") -> QuerySet[OutboxMail]:
+    mails = OutboxMail.objects.for_user(user).select_related("recipient").defer("body_text", "body_html")
+    if status:
+        mails = mails.filter(status=status)
+    return mails.order_by("-created_at", "-pk")
+
+
+def outbox_counts(*, user) -> dict[str, int]:
+    return OutboxMail.objects.for_user(user).aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in MailStatus.values}
+    )
+
+
+@dataclass(frozen=True)
+class MailPreference:
+    language: str
+    receive_digests: bool
+
+
+def preference_for(*, user) -> MailPreference:
+    """The user's language and digest choice, or the defaults (Chinese, digests on) when they never chose."""
+    language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    digests = ReminderPreference.objects.filter(user=user).values_list("receive_digests", flat=True).first()
+    return MailPreference(language=language or settings.LANGUAGE_CODE, receive_digests=digests is not False)

@@ -1,0 +1,321 @@
+"""Writes of the reminder system: the sweep, manual urges (催办), the outbox relay, preferences.
+
+Every reminder is decided inside one transaction that records its `Notification` row (unique
+per recipient, kind, subject and ladder step) and queues the `OutboxMail` that carries it; the
+relay is enqueued only after commit. Redis down, a worker killed, a sweep run twice: the
+database still says exactly what was decided and what was sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import islice
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tracker.campaigns.models import Campaign
+from tracker.core import workdays
+from tracker.core.models import UserPreference
+from tracker.orgs.models import Role, RoleAssignment, Unit
+from tracker.orgs.scope import scope_for
+from tracker.reminders.compose import MailPlan, mails_queue
+from tracker.reminders.ladder import People, Planned, ladder_plan
+from tracker.reminders.models import Kind, MailStatus, Notification, OutboxMail, ReminderPreference
+from tracker.work.models import Task
+from tracker.work.selectors import current_campaign
+
+log = logging.getLogger("tracker.reminders")
+
+NOTE_MAX_CHARS = 500
+# Notification rows inserted per statement by the sweep.
+INSERT_CHUNK = 2000
+
+
+# --- queueing ---------------------------------------------------------------------------------
+
+
+def send_time(now: datetime | None = None) -> datetime:
+    """Now on a working day; otherwise the morning of the next working day (nothing goes out on a day off)."""
+    now = timezone.localtime(now or timezone.now())
+    if workdays.is_workday(now.date()):
+        return now
+    day = workdays.next_workday(now.date())
+    return timezone.make_aware(datetime(day.year, day.month, day.day, settings.REMINDERS_SEND_HOUR))
+
+
+def _kick_relay() -> None:
+    """Ask a worker to relay now; if the broker is down the periodic relay picks the mail up later."""
+    from tracker.reminders.tasks import relay_outbox
+
+    try:
+        relay_outbox.apply_async()
+    except Exception:  # the broker's errors vary by transport; the outbox row is already committed
+        log.warning("could not enqueue the outbox relay; the periodic relay will send the mail", exc_info=True)
+
+
+# --- the sweep --------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    today: date
+    workday: bool
+    dry_run: bool
+    planned: int = 0
+    decided: int = 0
+    mails: list[MailPlan] = field(default_factory=list)
+
+
+def reminders_sweep(*, today: date | None = None, dry_run: bool = False) -> SweepResult:
+    """Decide and queue today's reminders for every active campaign; on a day off, do nothing.
+
+    Safe to run any number of times a day, from any number of processes: the unique constraint
+    on `Notification` lets each reminder in once, and only reminders this run inserted go into
+    its mails. A dry run does all of it inside a transaction that is rolled back.
+    """
+    today = today or timezone.localdate()
+    workdays.forget_overrides()  # the office may have just edited the calendar in another process
+    result = SweepResult(today=today, workday=workdays.is_workday(today), dry_run=dry_run)
+    if result.workday:
+        with transaction.atomic():
+            _sweep(result)
+            if dry_run:
+                transaction.set_rollback(True)
+            elif result.mails:
+                transaction.on_commit(_kick_relay)
+    return result
+
+
+def _sweep(result: SweepResult) -> None:
+    batch = uuid.uuid4()
+    people = People.load()
+    planned: list[Planned] = []
+    for campaign in Campaign.objects.filter(is_active=True, reminders_enabled=True):
+        planned.extend(ladder_plan(campaign=campaign, today=result.today, people=people))
+    result.planned = len(planned)
+    # Skip what earlier runs recorded (most of the plan on most days), then insert the rest with
+    # ON CONFLICT DO NOTHING, which settles a race with a concurrent run: it stays out of this batch.
+    recorded = set(
+        Notification.objects.filter(on_date__in={p.on_date for p in planned}, kind__in={p.kind for p in planned})
+        .order_by()
+        .values_list("recipient_id", "kind", "key", "on_date")
+        .iterator(chunk_size=10000)
+    )
+    new = (
+        Notification(
+            recipient_id=p.recipient_id,
+            kind=p.kind,
+            key=p.key,
+            on_date=p.on_date,
+            campaign_id=p.campaign_id,
+            unit_id=p.unit_id,
+            task_id=p.task_id,
+            batch=batch,
+        )
+        for p in planned
+        if p.identity not in recorded
+    )
+    # In slices: bulk_create would hold every row object of a big first sweep at once.
+    while rows := list(islice(new, INSERT_CHUNK)):
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    result.mails = mails_queue(batch=batch, today=result.today, send_at=timezone.now())
+    result.decided = sum(n for mail in result.mails for n in mail.kinds.values())
+
+
+# --- manual urge (催办) --------------------------------------------------------------------------
+
+
+@dataclass
+class UrgeResult:
+    mails: int
+    already: int
+
+
+def _urge(*, unit: Unit, task: Task | None, by: AbstractBaseUser, note: str, recipients: list[int]) -> UrgeResult:
+    if not scope_for(by).can_review(unit):
+        raise PermissionDenied(_("Only the office or the unit's guidance group can urge it."))
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_CHARS:
+        raise ValidationError({"note": [_("Keep the note under %(n)d characters.") % {"n": NOTE_MAX_CHARS}]})
+    campaign = task.campaign if task else current_campaign()
+    if campaign is None:
+        raise ValidationError(_("There is no active campaign."))
+    today = timezone.localdate()
+    key = f"task:{task.pk}" if task else f"unit:{unit.pk}"
+    people = get_user_model().objects.filter(pk__in=recipients, is_active=True).exclude(email="")
+    reachable = set(people.values_list("pk", flat=True))
+    batch = uuid.uuid4()
+    already = 0
+    with transaction.atomic():
+        for user_id in sorted(reachable):
+            try:
+                # A savepoint per row: a second urge the same day for the same person is simply not sent again.
+                with transaction.atomic():
+                    Notification.objects.create(
+                        recipient_id=user_id,
+                        kind=Kind.URGE,
+                        key=key,
+                        on_date=today,
+                        campaign=campaign,
+                        task=task,
+                        unit=unit,
+                        note=note,
+                        created_by=by,
+                        batch=batch,
+                    )
+            except IntegrityError:
+                already += 1
+        mails = mails_queue(batch=batch, today=today, send_at=send_time())
+        if mails:
+            transaction.on_commit(_kick_relay)
+    return UrgeResult(mails=len(mails), already=already)
+
+
+def task_urge(*, task: Task, by: AbstractBaseUser, note: str = "") -> UrgeResult:
+    """Urge the task's owner and the unit's staff, now (or on the next working day)."""
+    staff = RoleAssignment.objects.filter(unit=task.unit, role=Role.STAFF).values_list("user_id", flat=True)
+    recipients = [*([task.owner_id] if task.owner_id else []), *staff]
+    return _urge(unit=task.unit, task=task, by=by, note=note, recipients=recipients)
+
+
+def unit_urge(*, unit: Unit, by: AbstractBaseUser, note: str = "") -> UrgeResult:
+    """Urge a unit's staff and leaders about all its red and due-soon tasks."""
+    people = RoleAssignment.objects.filter(unit=unit, role__in=[Role.STAFF, Role.UNIT_LEADER]).values_list(
+        "user_id", flat=True
+    )
+    return _urge(unit=unit, task=None, by=by, note=note, recipients=list(people))
+
+
+# --- the relay --------------------------------------------------------------------------------
+
+
+@dataclass
+class RelayResult:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    # Seconds until the earliest mail still waiting for a retry, when this run tried something.
+    next_in: float | None = None
+    # The run stopped at its limit with more mail due: relay again at once.
+    more: bool = False
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff after the `attempts`-th failed try: base, 2×base, 4×base … capped."""
+    return min(settings.REMINDERS_RETRY_BASE_SECONDS * 2 ** (attempts - 1), settings.REMINDERS_RETRY_MAX_SECONDS)
+
+
+def outbox_relay(*, ids: list[int] | None = None, limit: int = 500) -> RelayResult:
+    """Send queued mails that are due, each under a row lock so two relays never send one twice.
+
+    On a day off nothing is sent, not even a retry: it waits for the next working day.
+    """
+    result = RelayResult()
+    now = timezone.now()
+    if not workdays.is_workday(timezone.localdate(now)):
+        return result
+    due = OutboxMail.objects.filter(status=MailStatus.QUEUED, next_attempt_at__lte=now)
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    connection = get_connection(fail_silently=False)
+    due_ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    result.more = len(due_ids) == limit
+    try:
+        for pk in due_ids:
+            with transaction.atomic():
+                mail = (
+                    OutboxMail.objects.select_for_update(skip_locked=True)
+                    .filter(pk=pk, status=MailStatus.QUEUED, next_attempt_at__lte=now)
+                    .first()
+                )
+                if mail is None:
+                    continue  # another relay holds it or already sent it
+                _attempt(mail, connection, result)
+    finally:
+        connection.close()
+    if result.sent or result.retrying:
+        soonest = (
+            OutboxMail.objects.filter(status=MailStatus.QUEUED, next_attempt_at__gt=now)
+            .order_by("next_attempt_at")
+            .values_list("next_attempt_at", flat=True)
+            .first()
+        )
+        if soonest is not None:
+            result.next_in = max(0.0, (soonest - timezone.now()).total_seconds())
+    return result
+
+
+def _attempt(mail: OutboxMail, connection, result: RelayResult) -> None:
+    message = EmailMultiAlternatives(
+        subject=mail.subject,
+        body=mail.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[mail.to_email],
+        connection=connection,
+        headers={"X-Tracker-Mail": str(mail.pk)},
+    )
+    message.attach_alternative(mail.body_html, "text/html")
+    mail.attempts += 1
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        # The SMTP session may be half-way through a transaction: start the next mail on a fresh one.
+        connection.close()
+        mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if mail.attempts >= settings.REMINDERS_MAX_ATTEMPTS:
+            mail.status = MailStatus.FAILED
+            result.failed += 1
+            log.error("mail %s to %s failed for good: %s", mail.pk, mail.to_email, mail.last_error)
+        else:
+            mail.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(mail.attempts))
+            result.retrying += 1
+            log.warning("mail %s to %s failed (attempt %d): %s", mail.pk, mail.to_email, mail.attempts, exc)
+    else:
+        mail.status = MailStatus.SENT
+        mail.sent_at = timezone.now()
+        result.sent += 1
+    mail.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "sent_at"])
+
+
+@transaction.atomic
+def outbox_retry(*, mail: OutboxMail, by: AbstractBaseUser) -> OutboxMail:
+    """The office sends a failed mail again (after fixing the address or the mail server)."""
+    scope = scope_for(by)
+    if not (scope.is_superuser or Role.OFFICE in scope.roles):
+        raise PermissionDenied(_("Only the office can resend mail."))
+    locked = OutboxMail.objects.select_for_update().get(pk=mail.pk)
+    if locked.status != MailStatus.FAILED:
+        raise ValidationError(_("Only a failed mail can be sent again."))
+    if locked.recipient and locked.recipient.email:
+        locked.to_email = locked.recipient.email
+    locked.status = MailStatus.QUEUED
+    locked.attempts = 0
+    locked.next_attempt_at = send_time()
+    locked.save(update_fields=["to_email", "status", "attempts", "next_attempt_at"])
+    transaction.on_commit(_kick_relay)
+    return locked
+
+
+# --- preferences ------------------------------------------------------------------------------
+
+
+def preference_update(*, user: AbstractBaseUser, language: str, receive_digests: bool) -> ReminderPreference:
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": [_("Choose one of the offered languages.")]})
+    # One language per person: the same choice drives mail and, from the next login, the UI.
+    UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+    preference, _created = ReminderPreference.objects.update_or_create(
+        user=user, defaults={"receive_digests": receive_digests}
+    )
+    return preference

@@ -1,0 +1,145 @@
+"""Pages of the reminder system: urge (催办) a task or unit, the office's outbox, mail preferences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tracker.orgs.models import Unit
+from tracker.orgs.scope import get_for_user_or_404, scope_for
+from tracker.reminders import selectors, services
+from tracker.reminders.forms import PreferenceForm, UrgeForm
+from tracker.reminders.models import MailStatus, OutboxMail
+from tracker.work.models import Task
+
+URGE_PAGE = "reminders/urge.html"
+OUTBOX_PAGE = "reminders/outbox.html"
+OUTBOX_PAGE_SIZE = 50
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def _urge(
+    request: HttpRequest, *, unit: Unit, task: Task | None, action: str, fallback: str, run: Callable
+) -> HttpResponse:
+    if not scope_for(request.user).can_review(unit):
+        raise PermissionDenied
+    form = UrgeForm(request.POST)
+    context = {"form": form, "unit": unit, "task": task, "action": action, "next": _back(request, fallback)}
+    if form.is_valid():
+        try:
+            result = run(form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            if result.mails:
+                message = _("Urged. Recipients mailed: %(n)d.") % {"n": result.mails}
+            elif result.already:
+                message = _("Already urged today; the unit was not mailed again.")
+            else:
+                message = _("Nobody to mail: the unit has no staff with an e-mail address.")
+            if request.htmx:
+                return render(request, f"{URGE_PAGE}#urge-result", {**context, "message": message})
+            messages.success(request, message)
+            return redirect(context["next"])
+    template = f"{URGE_PAGE}#urge-form" if request.htmx else URGE_PAGE
+    return render(request, template, context, status=422)
+
+
+@require_POST
+@login_required
+def task_urge(request: HttpRequest, pk: int) -> HttpResponse:
+    """催办 from the task page: the owner and the unit's staff get a mail with the note."""
+    task = get_for_user_or_404(Task.objects.select_related("unit", "campaign", "template"), request.user, pk=pk)
+    return _urge(
+        request,
+        unit=task.unit,
+        task=task,
+        action=reverse("reminders:task_urge", args=[pk]),
+        fallback=reverse("work:task_detail", args=[pk]),
+        run=lambda note: services.task_urge(task=task, by=request.user, note=note),
+    )
+
+
+@require_POST
+@login_required
+def unit_urge(request: HttpRequest, pk: int) -> HttpResponse:
+    """催办 from a dashboard row: the unit's staff and leaders get its red and due-soon tasks."""
+    unit = get_for_user_or_404(Unit.objects.all(), request.user, pk=pk)
+    return _urge(
+        request,
+        unit=unit,
+        task=None,
+        action=reverse("reminders:unit_urge", args=[pk]),
+        fallback=reverse("work:unit_detail", args=[pk]),
+        run=lambda note: services.unit_urge(unit=unit, by=request.user, note=note),
+    )
+
+
+def _require_office(request: HttpRequest) -> None:
+    if not selectors.sees_outbox(request.user):
+        raise PermissionDenied
+
+
+@require_GET
+@login_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Mail the system queued, sent or gave up on, newest first; failed mail shows its last error."""
+    _require_office(request)
+    status = request.GET.get("status", "")
+    status = status if status in MailStatus.values else ""
+    mails = selectors.outbox_list(user=request.user, status=status)
+    context = {
+        "page": Paginator(mails, OUTBOX_PAGE_SIZE).get_page(request.GET.get("page")),
+        "status": status,
+        "statuses": MailStatus.choices,
+    }
+    if request.htmx:
+        return render(request, f"{OUTBOX_PAGE}#results", context)
+    context["counts"] = selectors.outbox_counts(user=request.user)
+    return render(request, OUTBOX_PAGE, context)
+
+
+@require_POST
+@login_required
+def outbox_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_office(request)
+    mail = get_for_user_or_404(OutboxMail.objects.all(), request.user, pk=pk)
+    try:
+        services.outbox_retry(mail=mail, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The mail is queued again."))
+    return redirect(f"{reverse('reminders:outbox')}?status={MailStatus.FAILED}")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Each person's mail settings: the language of their reminders, and the weekly digest on or off."""
+    current = selectors.preference_for(user=request.user)
+    initial = {"language": current.language, "receive_digests": current.receive_digests}
+    form = PreferenceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.preference_update(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Mail settings saved."))
+        return redirect("reminders:preferences")
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "sees_outbox": selectors.sees_outbox(request.user)}
+    return render(request, "reminders/preferences.html", context, status=status)
