@@ -100,9 +100,8 @@ class Scenario:
 
 
 SCENARIOS: list[Scenario] = []
-# The view compared with the floor (ratio view / floor). The overview replaces the unit list
-# here once the dashboards have landed.
-FLOOR_VIEW = "unit_list_city"
+# The view compared with the floor (ratio view / floor): the overview computes the same numbers and more.
+FLOOR_VIEW = "overview_city"
 
 
 def register(scenario: Scenario) -> Scenario:
@@ -171,5 +170,72 @@ register(
         role="office_district",
         url=lambda ctx, i: reverse("work:review_queue"),
         description="a district office's review queue (first page)",
+    )
+)
+register(
+    Scenario(
+        name="overview_city",
+        role="office_city",
+        url=lambda ctx, i: reverse("dashboards:overview"),
+        target_p50_ms=250,
+        description="the city office's overview: clock, lights, measures, areas, trend, stale, reviews",
+    )
+)
+register(
+    Scenario(
+        name="matrix_city",
+        role="office_city",
+        url=lambda ctx, i: reverse("dashboards:matrix") + "?sort=rank",
+        target_p50_ms=250,
+        description="units × measures for the whole city, ranked (first page of 50)",
+    )
+)
+register(
+    Scenario(
+        name="overview_district",
+        role="office_district",
+        url=lambda ctx, i: reverse("dashboards:overview"),
+        description="a district office's overview",
+    )
+)
+
+
+def _next_workday():
+    from datetime import timedelta
+
+    from tracker.core.workdays import is_workday
+
+    day = timezone.localdate()
+    while not is_workday(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _sweep(ctx: BenchContext, i: int):
+    # A dry run decides and renders every mail, then rolls back, so each run does the full work.
+    from tracker.reminders.services import reminders_sweep
+
+    return reminders_sweep(today=_next_workday(), dry_run=True)
+
+
+register(
+    Scenario(
+        name="reminder_sweep",
+        call=_sweep,
+        runs=2,
+        target_p50_ms=20_000,
+        target_peak_mib=300,
+        description="the daily reminder sweep over the whole city (dry run: rolled back after rendering)",
+    )
+)
+register(
+    Scenario(
+        name="ledger_export_city",
+        role="office_city",
+        url=lambda ctx, i: reverse("dashboards:ledger_export"),
+        runs=2,
+        target_p50_ms=30_000,
+        target_peak_mib=300,
+        description="the full task ledger of the city as .xlsx (every task, streamed)",
     )
 )
