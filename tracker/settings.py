@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "tracker.campaigns",
     "tracker.work",
     "tracker.demo",
+    # Performance: synthetic data and `manage.py bench` (issue 7).
+    "tracker.bench",
 ]
 
 MIDDLEWARE = [

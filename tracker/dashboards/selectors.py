@@ -312,17 +312,14 @@ def trend(*, user, campaign: Campaign, rule: LightRule, total: int) -> list[Tren
     `total` is today's number of tasks in scope, so the last point equals today's completion.
     """
     scope = scope_for(user)
-    accepted_at = (
-        TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.ACCEPTED)
-        .order_by()
-        .values("task")
-        .annotate(last=Max("created_at"))
-        .values("last")
+    done_tasks = scope_tasks(user=user, campaign=campaign).filter(status=TaskStatus.DONE)
+    # Done is final (nothing reopens an accepted task), so a done task has one acceptance: grouping
+    # the events is exact, and a join where a per-task MAX() subquery cost 0.8 s at city scale.
+    accepted = TaskEvent.objects.filter(task__in=done_tasks, kind=EventKind.ACCEPTED).annotate(
+        day=TruncDate("created_at"), series=_kind("done")
     )
-    done = (
-        scope_tasks(user=user, campaign=campaign)
-        .filter(status=TaskStatus.DONE)
-        .annotate(day=TruncDate(Coalesce(Subquery(accepted_at), F("updated_at"))), series=_kind("done"))
+    closed_unreviewed = done_tasks.exclude(events__kind=EventKind.ACCEPTED).annotate(
+        day=TruncDate("updated_at"), series=_kind("done")
     )
     submitted = TaskEvent.objects.filter(
         scope.unit_q("task__unit__"), task__campaign=campaign, kind=EventKind.SUBMITTED
@@ -332,7 +329,10 @@ def trend(*, user, campaign: Campaign, rule: LightRule, total: int) -> list[Tren
         .filter(task__campaign=campaign)
         .annotate(day=F("occurred_on"), series=_kind("entries"))
     )
-    parts = [qs.order_by().values("day", "series").annotate(n=Count("pk")) for qs in (done, submitted, entries)]
+    parts = [
+        qs.order_by().values("day", "series").annotate(n=Count("pk"))
+        for qs in (accepted, closed_unreviewed, submitted, entries)
+    ]
     per_day: dict[date, dict[str, int]] = {}
     for row in parts[0].union(*parts[1:], all=True):
         day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(str(row["day"]))
