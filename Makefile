@@ -50,6 +50,14 @@ messages: $(STAMP)
 clean:
 	rm -rf var db.sqlite3 .pytest_cache
 
+# Performance (issue 7): synthetic data + timings, and a 60 s load test (docs/PERFORMANCE.md).
+.PHONY: bench loadtest
+SCALE ?= city
+bench: migrate
+	$(BIN)/python manage.py bench --scale $(SCALE) $(BENCH_ARGS)
+
+loadtest: migrate
+	SCALE=$(SCALE) scripts/loadtest.sh
 # Database and evidence files in one archive (var/backups/ unless FILE=...); restore asks before replacing.
 backup: $(STAMP)
 	$(BIN)/python manage.py backup $(if $(FILE),--output $(FILE))

@@ -6,6 +6,8 @@ from tracker.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="tracker-test-media-")
+if not REDIS_URL:  # noqa: F405
+    CACHES["default"]["LOCATION"] = tempfile.mkdtemp(prefix="tracker-test-cache-")  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -12,8 +12,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.conftest import grow_city, login
-from tests.factories import TaskFactory, make_unit
-from tracker.orgs.models import GuidanceGroup, UnitCategory
+from tests.factories import TaskFactory, make_unit, make_user
+from tracker.orgs.models import GuidanceGroup, Role, UnitCategory
 from tracker.work import services
 from tracker.work.instantiation import tasks_generate
 from tracker.work.models import Task
@@ -259,7 +259,7 @@ def test_export_headers_follow_the_user_language(client, city):
 
 # session, user, scope (+ guide's groups), campaign, task counts, units by light, measures,
 # areas (2), trend, stale (2), waiting (2), scope names
-OVERVIEW_QUERIES = {"office_city": 15, "guide": 14, "leader_a": 13}  # no areas for the last two
+OVERVIEW_QUERIES = {"office_city": 17, "guide": 16, "leader_a": 15}  # no areas for the last two
 # session, user, scope (+ groups), campaign, measures, count, page, categories, areas
 MATRIX_QUERIES = {"office_city": 9, "guide": 10, "leader_a": 9}
 MATRIX_HTMX_QUERIES = {"office_city": 7, "guide": 8, "leader_a": 7}  # no filter options
@@ -275,6 +275,13 @@ def big_scopes(city, units: int):
         TaskFactory(campaign=city.campaign, unit=city.unit_a, measure=city.study, status=["todo", "done"][i % 2])
 
 
+def unit_a_light(city) -> str:
+    from tracker.work.lights import LightRule
+
+    rule = LightRule.for_campaign(city.campaign)
+    return Task.objects.filter(unit=city.unit_a, campaign=city.campaign).aggregate(**rule.tally())["task_light"]
+
+
 @pytest.mark.parametrize("user", ["office_city", "guide", "leader_a"])
 def test_dashboard_query_counts_do_not_grow(client, city, django_assert_num_queries, user):
     some_progress(city)
@@ -282,16 +289,19 @@ def test_dashboard_query_counts_do_not_grow(client, city, django_assert_num_quer
     pages = [
         (OVERVIEW, {}, {}, OVERVIEW_QUERIES),
         (MATRIX, {"sort": "-m-study"}, {}, MATRIX_QUERIES),
-        (MATRIX, {"category": "organ", "light": "red", "page": "1"}, HX, MATRIX_HTMX_QUERIES),
+        (MATRIX, {"category": "organ", "page": "1"}, HX, MATRIX_HTMX_QUERIES),
         (MATRIX_XLSX, {"sort": "percent"}, {}, MATRIX_EXPORT_QUERIES),
         (LEDGER_XLSX, {}, {}, LEDGER_EXPORT_QUERIES),
     ]
+    # Filter by the light unit A has, so the filtered page is never empty (an empty page skips a query).
+    pages[2][1]["light"] = unit_a_light(city)
     small = Task.objects.values("unit").distinct().count()
     for url, params, headers, expected in pages:
         with django_assert_num_queries(expected[user]):
             assert client.get(url, params, **headers).status_code == 200
     big_scopes(city, 500)
     assert Task.objects.values("unit").distinct().count() >= small + 500
+    pages[2][1]["light"] = unit_a_light(city)
     for url, params, headers, expected in pages:
         with django_assert_num_queries(expected[user]):
             response = client.get(url, params, **headers)
@@ -314,3 +324,30 @@ def test_trend_and_lists_on_the_overview_use_real_dates(client, city):
     assert by_day[timezone.localdate() - timedelta(days=2)].entries == 1
     assert by_day[(timezone.now() - timedelta(days=8)).astimezone(timezone.get_current_timezone()).date()].submitted
     assert isinstance(o.trend[0].day, date)
+
+
+def test_overview_lists_overdue_rectifications_offers_urging_and_loads_crowding(client, city):
+    """PRODUCT §6: overdue rectification items and crowded research on the dashboard; 催办 from a row."""
+    from tests.factories import make_ledger_row
+    from tracker.ledgers.models import RectificationItem
+
+    item = make_ledger_row("rectification", unit=city.unit_a, by=city.staff_a, problem="台账不全")
+    RectificationItem.objects.filter(pk=item.pk).update(deadline=timezone.localdate() - timedelta(days=2))
+    login(client, city.office_city)
+    response = client.get(OVERVIEW)
+    page = response.content.decode()
+    assert "台账不全" in page and 'id="rectification-list"' in page
+    assert f'hx-get="{reverse("ledgers:crowding")}"' in page  # loads after the page; a plain link without htmx
+    stale = response.context["o"].stale
+    assert stale and all(reverse("reminders:unit_urge", args=[unit.pk]) in page for unit in stale)
+    # The unit leader sees their own overdue item but neither the crowding card nor 催办 buttons.
+    client.logout()
+    login(client, city.leader_a)
+    page = client.get(OVERVIEW).content.decode()
+    assert "台账不全" in page
+    assert reverse("ledgers:crowding") not in page.split("<main")[-1]
+    assert "inline-urge" not in page
+    # Another district's office does not see unit A's item.
+    client.logout()
+    login(client, make_user(Role.OFFICE, unit=city.west, username="office_west"))
+    assert "台账不全" not in client.get(OVERVIEW).content.decode()

@@ -135,3 +135,11 @@ def test_only_offices_get_the_outbox_link_on_their_settings_page(client, city):
     outbox = reverse("reminders:outbox")
     assert outbox in login(client, city.office_east).get(reverse("reminders:preferences")).content.decode()
     assert outbox not in login(client, city.staff_a).get(reverse("reminders:preferences")).content.decode()
+
+
+def test_reminder_forms_refuse_bad_input_in_chinese():
+    from tests.badinput import assert_form_refuses
+    from tracker.reminders.forms import PreferenceForm, UrgeForm
+
+    assert assert_form_refuses(UrgeForm, valid={"note": "请本周内完成"}) == ["note"]
+    assert "language" in assert_form_refuses(PreferenceForm, valid={"language": "en", "receive_digests": "on"})

@@ -82,10 +82,13 @@ def test_completion_percent_rounds_down_so_100_means_all_done():
         ([], "green"),  # nothing in the group is late
         ([("done", -5), ("todo", 30)], "green"),
         ([("todo", 0), ("todo", 30)], "yellow"),  # one due today
-        ([("todo", -1), ("todo", 0), ("done", 3)], "red"),  # any red task makes the group red
+        ([("todo", -1), ("todo", 0), ("done", 3)], "red"),  # a third of the tasks are red
+        ([("todo", -1)] + [("todo", 30)] * 9, "red"),  # 10 %: the campaign's default threshold
+        ([("todo", -1)] + [("todo", 30)] * 10, "yellow"),  # one late task in eleven: a warning
+        ([("todo", 30)] * 10 + [("todo", 0)], "yellow"),
     ],
 )
-def test_group_light_is_the_worst_task_light_in_sql_and_aggregate(city, rule, statuses_and_dues, expected):
+def test_group_light_rolls_up_in_sql_and_aggregate(city, rule, statuses_and_dues, expected):
     from django.db.models import Q
 
     from tracker.orgs.models import Unit

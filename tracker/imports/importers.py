@@ -22,6 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tracker.core.models import UserPreference
+from tracker.core.validators import CONTROL_CHARACTERS
 from tracker.imports.files import FileProblem, Sheet
 from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitCategory, UnitLevel
 from tracker.orgs.scope import scope_for
@@ -32,6 +33,7 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 MESSAGES: dict[str, Promise] = {
     "required": _("This column must be filled in."),
     "too_long": _("At most %(max)s characters."),
+    "control_characters": _("Remove the invisible control characters from this text (often pasted in by accident)."),
     "bad_code": _("Use only letters, digits, hyphens and underscores."),
     "duplicate": _("“%(value)s” already appears in row %(row)s."),
     "differs": _("Differs from row %(row)s for the same username."),
@@ -199,6 +201,8 @@ class Importer:
             self.problem(row["row"], key, "required")
         elif len(value) > max_length:
             self.problem(row["row"], key, "too_long", max=max_length)
+        elif CONTROL_CHARACTERS.search(value):
+            self.problem(row["row"], key, "control_characters")
         return value
 
     def check(self, rows: list[dict]) -> list[Problem]:

@@ -5,11 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
-
-# C0/C1 control characters other than tab and newlines: invisible, and they break Excel exports.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+from tracker.core.validators import validate_plain_text
 
 
 def normalise_key(text: str) -> str:
@@ -23,8 +19,8 @@ def normalise_key(text: str) -> str:
 
 
 def no_control_characters(value: str) -> None:
-    if value and _CONTROL.search(value):
-        raise ValidationError(_("Remove the invisible control characters from this text."), code="control_chars")
+    """The project's one control-character rule (kept under this name: migrations refer to it)."""
+    validate_plain_text(value)
 
 
 def split_names(text: str) -> list[str]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, FloatField, Max, Q, QuerySet, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from tracker.campaigns.models import Campaign
+from tracker.dashboards.selectors import stale_units_among
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import Scope
-from tracker.work.lights import LightRule
+from tracker.work.lights import LightRule, completion_percent, percent_expression
 from tracker.work.models import Task, TaskStatus
 
 LIST_LIMIT = 20
@@ -32,7 +33,7 @@ class Counts:
 
     @property
     def percent_done(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
+        return completion_percent(self.done, self.total)
 
 
 @dataclass
@@ -60,7 +61,6 @@ def _counted_units(units: QuerySet[Unit], campaign: Campaign, rule: LightRule) -
         task_done=Count("tasks", filter=in_campaign & Q(tasks__status=TaskStatus.DONE)),
         task_red=Count("tasks", filter=in_campaign & rule.red_q("tasks__")),
         task_yellow=Count("tasks", filter=in_campaign & rule.yellow_q("tasks__")),
-        last_activity=Max("tasks__last_activity_on", filter=in_campaign),
     )
 
 
@@ -105,15 +105,16 @@ def office_digest(*, campaign: Campaign, rule: LightRule, unit: Unit) -> OfficeD
     units = _counted_units(
         Unit.objects.filter(scope.unit_q(), participates=True).select_related("parent"), campaign, rule
     ).filter(task_total__gt=0)
-    ranked = units.annotate(rate=Cast("task_done", FloatField()) / Cast("task_total", FloatField()))
-    stale = units.filter(last_activity__lt=rule.stale_before).filter(task_done__lt=F("task_total"))
+    # Ranked and called stale exactly as the dashboards do (floored percent; last entry date).
+    ranked = units.annotate(rate=percent_expression(F("task_done"), F("task_total")))
+    stale = stale_units_among(Unit.objects.filter(scope.unit_q(), participates=True), campaign=campaign, rule=rule)
     return OfficeDigest(
         unit=unit,
         counts=_counts(tasks, rule),
         red_tasks=list(_red_tasks(tasks, rule)[:LIST_LIMIT]),
         top_units=list(ranked.order_by("-rate", "path")[:RANK_LIMIT]),
         bottom_units=list(ranked.order_by("rate", "path")[:RANK_LIMIT]),
-        stale_units=list(stale.order_by("last_activity", "path")[:LIST_LIMIT]),
+        stale_units=list(stale[:LIST_LIMIT]),
         stale_count=stale.count(),
     )
 

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.validators import validate_plain_text
 from tracker.reminders.services import NOTE_MAX_CHARS
 
 
@@ -10,6 +11,7 @@ class UrgeForm(forms.Form):
         label=_("Note to the unit"),
         required=False,
         max_length=NOTE_MAX_CHARS,
+        validators=[validate_plain_text],
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Optional: what you expect, by when."),
     )

@@ -172,7 +172,9 @@ def _office_digest(digest: OfficeDigest, today: date) -> Digest:
         if digest.stale_count
         else "",
         stale=[
-            _("%(unit)s (last entry %(date)s)") % {"unit": unit.name, "date": unit.last_activity.isoformat()}
+            _("%(unit)s (last entry %(date)s)") % {"unit": unit.name, "date": unit.last_entry_on.isoformat()}
+            if unit.last_entry_on
+            else _("%(unit)s (no entry yet)") % {"unit": unit.name}
             for unit in digest.stale_units
         ],
     )

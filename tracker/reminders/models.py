@@ -31,7 +31,7 @@ class Kind(models.TextChoices):
 
 
 class MailStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
+    QUEUED = "queued", _("Waiting to send")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
 

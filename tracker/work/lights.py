@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from django.db import models
 from django.db.models import Case, Count, Expression, IntegerField, Q, Value, When
-from django.db.models.lookups import GreaterThan
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +70,7 @@ class LightRule:
     today: date
     yellow_due_by: date
     stale_before: date
+    group_red_percent: int = 10
 
     @classmethod
     def for_campaign(cls, campaign: Campaign, today: date | None = None) -> LightRule:
@@ -78,6 +79,7 @@ class LightRule:
             today=today,
             yellow_due_by=add_workdays(today, campaign.yellow_due_workdays),
             stale_before=today - timedelta(days=campaign.stale_days),
+            group_red_percent=campaign.group_red_percent,
         )
 
     def closed_q(self, prefix: str = "") -> Q:
@@ -106,14 +108,20 @@ class LightRule:
             output_field=models.CharField(max_length=6),
         )
 
-    def rollup_expression(self, red: Expression, yellow: Expression) -> Case:
-        """A group's light from its tasks' lights: the worst one wins.
+    def rollup_expression(self, red: Expression, yellow: Expression, total: Expression) -> Case:
+        """A group's light from its tasks' lights.
 
-        Red when any task is red (something is overdue), else yellow when any task is yellow,
-        else green; a group without tasks is green, as nothing in it is late.
+        Red when at least `group_red_percent` % of its tasks are red; else yellow when any task is
+        red or yellow (something is late or close to it); else green. A group without tasks is
+        green, as nothing in it is late. With one overdue task among fifty a unit is yellow, so
+        red still singles out the units that are really behind.
         """
         return Case(
-            When(GreaterThan(red, 0), then=Value(Light.RED)),
+            When(
+                GreaterThan(red, 0) & GreaterThanOrEqual(red * Value(100), total * Value(self.group_red_percent)),
+                then=Value(Light.RED),
+            ),
+            When(GreaterThan(red, 0), then=Value(Light.YELLOW)),
             When(GreaterThan(yellow, 0), then=Value(Light.YELLOW)),
             default=Value(Light.GREEN),
             output_field=models.CharField(max_length=6),
@@ -144,5 +152,5 @@ class LightRule:
             f"{name}_red": red,
             f"{name}_yellow": yellow,
             f"{name}_percent": percent_expression(done, total),
-            f"{name}_light": self.rollup_expression(red, yellow),
+            f"{name}_light": self.rollup_expression(red, yellow, total),
         }

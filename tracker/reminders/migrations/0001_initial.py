@@ -183,7 +183,7 @@ class Migration(migrations.Migration):
                 (
                     "status",
                     models.CharField(
-                        choices=[("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")],
+                        choices=[("queued", "Waiting to send"), ("sent", "Sent"), ("failed", "Failed")],
                         default="queued",
                         max_length=8,
                         verbose_name="status",

@@ -1,0 +1,241 @@
+"""What `manage.py bench` measures: a registry of scenarios run through the real views.
+
+A scenario is one request (method, URL, data, htmx or not) made by a logged-in user of a given
+role, or one call of a function for work that is not a request (a reminder sweep, an export
+job). To add one, append a `Scenario` with `register(...)`; its builders get the `BenchContext`
+(the dataset's city, a district, a typical unit and task, and a user per role) and the run
+number, so repeated runs can spread their writes.
+
+    register(Scenario(
+        name="overview",
+        role="leadership_city",
+        url=lambda ctx, i: reverse("dashboards:overview"),
+        target_p50_ms=250,
+    ))
+    register(Scenario(name="reminder_sweep", call=lambda ctx, i: reminders_sweep(), runs=3,
+                      target_p50_ms=20_000, target_peak_mib=300))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from tracker.bench.generator import Dataset
+from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitLevel
+from tracker.work.lights import LightRule
+from tracker.work.models import OPEN_STATUSES, Task, TaskStatus
+
+
+@dataclass
+class BenchContext:
+    """The objects scenarios point at, chosen deterministically from a dataset."""
+
+    dataset: Dataset
+    rule: LightRule
+    city: Unit
+    district: Unit
+    unit: Unit  # an ordinary unit (a district bureau) with the campaign's full task list
+    task: Task  # its busiest task still in progress: the longest timeline a clerk opens
+    open_tasks: list[Task]  # where entry POSTs go, one after another
+    users: dict[str, object] = field(default_factory=dict)  # role key → user
+
+    @property
+    def campaign(self):
+        return self.dataset.campaign
+
+    @classmethod
+    def build(cls, dataset: Dataset, variant: int = 0) -> BenchContext:
+        """The context of the `variant`-th district bureau of the city (0: the first one)."""
+        city = dataset.city()
+        bureaus = Unit.objects.filter(
+            path__startswith=city.path, level=UnitLevel.UNIT, category__code="organ", parent__level=UnitLevel.DISTRICT
+        ).order_by("path")
+        unit = bureaus[variant % bureaus.count()]
+        district = unit.parent
+        tasks = Task.objects.filter(unit=unit, campaign=dataset.campaign)
+        task = (
+            tasks.filter(status=TaskStatus.IN_PROGRESS).order_by("-entry_count", "id").first()
+            or tasks.order_by("id").first()
+        )
+        open_tasks = list(tasks.filter(status__in=OPEN_STATUSES).order_by("id"))
+        group = GuidanceGroup.objects.filter(units=unit).order_by("pk").first()
+        users = {
+            "staff": _holder(Q(role=Role.STAFF, unit=unit)),
+            "unit_leader": _holder(Q(role=Role.UNIT_LEADER, unit=unit)),
+            "guide": _holder(Q(role=Role.GUIDE, guidance_group=group)),
+            "office_city": _holder(Q(role=Role.OFFICE, unit=city)),
+            "office_district": _holder(Q(role=Role.OFFICE, unit=district)),
+            "leadership_city": _holder(Q(role=Role.LEADERSHIP, unit=city)),
+        }
+        rule = LightRule.for_campaign(dataset.campaign)
+        return cls(dataset, rule, city, district, unit, task, open_tasks, users)
+
+
+def _holder(q: Q):
+    assignment = RoleAssignment.objects.filter(q).order_by("user__username").select_related("user").first()
+    return assignment.user if assignment else None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One thing to time. Either `url` (a request through the Django test client) or `call`."""
+
+    name: str
+    role: str | None = None  # key of BenchContext.users; the client is logged in as that user
+    url: Callable[[BenchContext, int], str] | None = None
+    method: str = "get"
+    data: Callable[[BenchContext, int], dict] | None = None
+    htmx: bool = False
+    expect: int = 200
+    call: Callable[[BenchContext, int], object] | None = None
+    runs: int | None = None  # overrides --runs for slow work (a sweep, a full export)
+    target_p50_ms: float | None = None
+    target_peak_mib: float | None = None
+    description: str = ""
+
+
+SCENARIOS: list[Scenario] = []
+# The view compared with the floor (ratio view / floor): the overview computes the same numbers and more.
+FLOOR_VIEW = "overview_city"
+
+
+def register(scenario: Scenario) -> Scenario:
+    if any(s.name == scenario.name for s in SCENARIOS):
+        raise ValueError(f"scenario {scenario.name!r} is registered twice")
+    if (scenario.url is None) == (scenario.call is None):
+        raise ValueError(f"scenario {scenario.name!r} needs exactly one of url and call")
+    SCENARIOS.append(scenario)
+    return scenario
+
+
+def _entry_data(ctx: BenchContext, i: int) -> dict:
+    text = f"基准测试：第{i + 1}次记录工作进展。"
+    return {"text": text, "occurred_on": timezone.localdate().isoformat(), "percent": 50}
+
+
+register(
+    Scenario(
+        name="unit_page",
+        role="staff",
+        url=lambda ctx, i: reverse("work:unit_detail", args=[ctx.unit.pk]),
+        target_p50_ms=60,
+        description="a unit's task ledger, full page, as its staff member",
+    )
+)
+register(
+    Scenario(
+        name="unit_page_htmx",
+        role="staff",
+        url=lambda ctx, i: reverse("work:unit_detail", args=[ctx.unit.pk]) + "?status=in_progress",
+        htmx=True,
+        description="the unit page's filtered task list fragment (htmx)",
+    )
+)
+register(
+    Scenario(
+        name="task_page",
+        role="staff",
+        url=lambda ctx, i: reverse("work:task_detail", args=[ctx.task.pk]),
+        description="the busiest open task of the unit, with its timeline",
+    )
+)
+register(
+    Scenario(
+        name="entry_post",
+        role="staff",
+        method="post",
+        url=lambda ctx, i: reverse("work:task_entry_add", args=[ctx.open_tasks[i % len(ctx.open_tasks)].pk]),
+        data=_entry_data,
+        htmx=True,
+        target_p50_ms=60,
+        description="add an entry (htmx POST), re-rendering the task body",
+    )
+)
+register(
+    Scenario(
+        name="unit_list_city",
+        role="office_city",
+        url=lambda ctx, i: reverse("orgs:unit_list"),
+        description="the city office's unit list with per-unit counts (first page)",
+    )
+)
+register(
+    Scenario(
+        name="review_queue_district",
+        role="office_district",
+        url=lambda ctx, i: reverse("work:review_queue"),
+        description="a district office's review queue (first page)",
+    )
+)
+register(
+    Scenario(
+        name="overview_city",
+        role="office_city",
+        url=lambda ctx, i: reverse("dashboards:overview"),
+        target_p50_ms=250,
+        description="the city office's overview: clock, lights, measures, areas, trend, stale, reviews",
+    )
+)
+register(
+    Scenario(
+        name="matrix_city",
+        role="office_city",
+        url=lambda ctx, i: reverse("dashboards:matrix") + "?sort=rank",
+        target_p50_ms=250,
+        description="units × measures for the whole city, ranked (first page of 50)",
+    )
+)
+register(
+    Scenario(
+        name="overview_district",
+        role="office_district",
+        url=lambda ctx, i: reverse("dashboards:overview"),
+        description="a district office's overview",
+    )
+)
+
+
+def _next_workday():
+    from datetime import timedelta
+
+    from tracker.core.workdays import is_workday
+
+    day = timezone.localdate()
+    while not is_workday(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _sweep(ctx: BenchContext, i: int):
+    # A dry run decides and renders every mail, then rolls back, so each run does the full work.
+    from tracker.reminders.services import reminders_sweep
+
+    return reminders_sweep(today=_next_workday(), dry_run=True)
+
+
+register(
+    Scenario(
+        name="reminder_sweep",
+        call=_sweep,
+        runs=2,
+        target_p50_ms=20_000,
+        target_peak_mib=300,
+        description="the daily reminder sweep over the whole city (dry run: rolled back after rendering)",
+    )
+)
+register(
+    Scenario(
+        name="ledger_export_city",
+        role="office_city",
+        url=lambda ctx, i: reverse("dashboards:ledger_export"),
+        runs=2,
+        target_p50_ms=30_000,
+        target_peak_mib=300,
+        description="the full task ledger of the city as .xlsx (every task, streamed)",
+    )
+)
