@@ -8,6 +8,7 @@ to a Celery task is one line in `_dispatch`.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import Counter
 
@@ -45,9 +46,15 @@ def import_job_create(*, by, kind: str, file_name: str, data: bytes) -> ImportJo
         file_name=file_name[:255],
         file_sha256=hashlib.sha256(data).hexdigest(),
         total=len(rows),
-        rows=rows,
-        report={"problems": [p.as_json() for p in problems], "plan": importer.counts()},
+        rows=_storable(rows),
+        report=_storable({"problems": [p.as_json() for p in problems], "plan": importer.counts()}),
     )
+
+
+def _storable(value):
+    """JSON PostgreSQL can keep: jsonb refuses U+0000, which a pasted cell may hold. Such a row is
+    already refused for its control character; this only lets the report be saved and shown."""
+    return json.loads(json.dumps(value).replace("\\u0000", "\\ufffd"))
 
 
 def import_job_start(*, job: ImportJob, by) -> ImportJob:
