@@ -393,13 +393,13 @@ def grow_city(city, units: int, *, seed: int = 3) -> list:
         if task.status == "todo":
             continue
         day = today - timedelta(days=rng.randint(0, 30))
-        task.entry_count, task.last_activity_on = 1, day
+        task.entry_count, task.last_activity_on, task.last_entry_on = 1, day, day
         entries.append(Entry(task=task, author=city.office_city, occurred_on=day, text="bulk"))
         if task.status in ("submitted", "done"):
             events.append(TaskEvent(task=task, kind=EventKind.SUBMITTED, actor=city.office_city))
         if task.status == "done":
             events.append(TaskEvent(task=task, kind=EventKind.ACCEPTED, actor=city.office_city))
-    Task.objects.bulk_update(tasks, ["status", "entry_count", "last_activity_on"], batch_size=1000)
+    Task.objects.bulk_update(tasks, ["status", "entry_count", "last_activity_on", "last_entry_on"], batch_size=1000)
     Entry.objects.bulk_create(entries, batch_size=1000)
     TaskEvent.objects.bulk_create(events, batch_size=1000)
     for event in events:

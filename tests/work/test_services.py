@@ -161,3 +161,23 @@ def test_self_chosen_task(city):
         services.task_create_self_chosen(
             campaign=city.campaign, unit=city.unit_a, by=city.staff_b, measure=city.study, title="x", due_on=due
         )
+
+
+def test_last_entry_on_follows_entries_added_back_dated_deleted_and_restored(city):
+    """The dashboards read Task.last_entry_on instead of joining entries: it must equal MAX(occurred_on)."""
+    from django.db.models import Max
+
+    task = city.task_a()
+    assert task.last_entry_on is None
+    today = timezone.localdate()
+    newest = services.entry_add(task=task, by=city.staff_a, text="今天", occurred_on=today)
+    services.entry_add(task=task, by=city.staff_a, text="补记", occurred_on=today - timedelta(days=9))
+    task.refresh_from_db()
+    assert task.last_entry_on == today  # a back-dated entry does not move it back
+    services.entry_delete(entry=newest, by=city.staff_a)
+    task.refresh_from_db()
+    assert task.last_entry_on == today - timedelta(days=9)
+    assert task.last_entry_on == Entry.objects.filter(task=task).aggregate(last=Max("occurred_on"))["last"]
+    services.entry_restore(entry=Entry.all_objects.get(pk=newest.pk), by=city.staff_a)
+    task.refresh_from_db()
+    assert task.last_entry_on == today

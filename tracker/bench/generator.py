@@ -614,6 +614,7 @@ class _Builder:
             last_at, last_actor = at, author
         sim.entry_count = count
         sim.last_activity = max(sim.initial_activity, days[-1])
+        sim.last_entry = days[-1]
         sim.progress = progress
         if closing:
             submitted = min(today, days[-1] + timedelta(days=rng.randint(0, 2)))
@@ -659,6 +660,7 @@ TASK_FIELDS = (
     "status",
     "progress",
     "last_activity_on",
+    "last_entry_on",
     "entry_count",
     "is_featured",
     "created_by_id",
@@ -697,6 +699,7 @@ class _TaskSim:
     progress: int = 0
     entry_count: int = 0
     last_activity: date | None = None
+    last_entry: date | None = None
     is_featured: bool = False
     version: int = 1
     updated_at: datetime | None = None
@@ -743,6 +746,7 @@ class _TaskSim:
             status,
             progress,
             last_activity,
+            None if initial else self.last_entry,
             entry_count,
             featured,
             self.created_by,

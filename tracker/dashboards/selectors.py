@@ -376,15 +376,15 @@ def stale_units_among(units: QuerySet[Unit], *, campaign: Campaign, rule: LightR
 
     `last_entry_on` is the date of the unit's latest entry (None: none yet); a unit that has not
     logged anything since the campaign started counts from the start date. One grouped pass over
-    units, tasks and entries (no per-row subquery). The weekly digest uses it too, so the mail and
-    the dashboard name the same units.
+    units and tasks: Task.last_entry_on spares joining every entry. The weekly digest uses it too,
+    so the mail and the dashboard name the same units.
     """
     open_task = Q(tasks__status__in=OPEN_STATUSES)
     return (
         units.filter(tasks__campaign=campaign)
         .annotate(
-            open_tasks=Count("tasks", filter=open_task, distinct=True),
-            last_entry_on=Max("tasks__entries__occurred_on"),
+            open_tasks=Count("tasks", filter=open_task),
+            last_entry_on=Max("tasks__last_entry_on"),
         )
         .annotate(quiet_since=Coalesce("last_entry_on", Value(campaign.starts_on), output_field=DateField()))
         .filter(open_tasks__gt=0, quiet_since__lt=rule.stale_before)
@@ -431,17 +431,9 @@ def overdue_reviews(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Ta
 
 def ledger_tasks(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
     """Every task in scope with its light and `last_entry_on`, in tree, measure and due order."""
-    last_entry = (
-        Entry.objects.filter(task=OuterRef("pk"))
-        .order_by()
-        .values("task")
-        .annotate(last=Max("occurred_on"))
-        .values("last")
-    )
     return (
         task_list(user=user, campaign=campaign, rule=rule)
         .select_related("unit")
-        .annotate(last_entry_on=Subquery(last_entry, output_field=DateField()))
         .order_by("unit__path", "measure__order", "due_on", "id")
     )
 

@@ -200,6 +200,7 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
             )
         task.entry_count = count
         task.last_activity_on = dates[-1]
+        task.last_entry_on = dates[-1]
         task.progress = entries[-1].percent
         task.status = outcome
         # The review trail is dated like the entries, so the dashboards' trend has a real history.
@@ -217,7 +218,7 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
         bulk_update_with_history(
             tasks,
             Task,
-            ["owner", "last_activity_on", "entry_count", "progress", "status"],
+            ["owner", "last_activity_on", "last_entry_on", "entry_count", "progress", "status"],
             batch_size=1000,
             default_change_reason="demo",
         )

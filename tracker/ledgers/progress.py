@@ -13,7 +13,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -105,9 +105,11 @@ def tasks_sync(*, row: LedgerRow, by: AbstractBaseUser) -> list[Task]:
             LedgerEntryLink.objects.create(task=task, entry=entry, ledger=ledger, row_id=row.pk)
             task.entry_count += 1
             task.last_activity_on = max(task.last_activity_on, occurred_on)
+            task.last_entry_on = max(task.last_entry_on or occurred_on, occurred_on)
         elif not counts and link is not None:
             link.entry.delete()  # the link goes with it; the entry's history keeps what it said
             task.entry_count = max(0, task.entry_count - 1)
+            task.last_entry_on = Entry.objects.filter(task=task).aggregate(last=Max("occurred_on"))["last"]
         elif progress == task.progress:
             continue
         task.progress = progress

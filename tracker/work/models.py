@@ -71,6 +71,9 @@ class Task(TimeStamped):
     # Kept by the entry service so lights and lists need no aggregate over entries.
     last_activity_on = models.DateField(_("last activity"), default=timezone.localdate)
     entry_count = models.PositiveIntegerField(_("entries"), default=0)
+    # Date of the latest live entry (None: none yet), also kept by the entry services: the
+    # dashboards' stale units read it instead of joining every entry.
+    last_entry_on = models.DateField(_("last entry"), null=True, blank=True)
     is_featured = models.BooleanField(_("featured as a model case"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

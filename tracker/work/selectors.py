@@ -161,7 +161,7 @@ def unit_people(*, unit: Unit) -> QuerySet:
 
 
 # Counters the entry service keeps on the task; the entry rows themselves say what happened.
-TASK_HISTORY_HIDDEN = {"entry_count", "last_activity_on"}
+TASK_HISTORY_HIDDEN = {"entry_count", "last_activity_on", "last_entry_on"}
 
 
 def _task_or_entry(record) -> str:

@@ -130,6 +130,7 @@ def entry_add(
                 _save(evidence, by)
             locked.entry_count += 1  # safe: the row is locked
             locked.last_activity_on = max(locked.last_activity_on, occurred_on)
+            locked.last_entry_on = max(locked.last_entry_on or occurred_on, occurred_on)
             if percent is not None:
                 locked.progress = percent
             if locked.status == TaskStatus.TODO:
@@ -258,6 +259,7 @@ def _recount(task: Task, by: AbstractBaseUser) -> None:
     totals = live.aggregate(n=Count("id"), last=Max("occurred_on"))
     task.entry_count = totals["n"]
     task.last_activity_on = totals["last"] or timezone.localdate(task.created_at)
+    task.last_entry_on = totals["last"]
     # As in entry_add: the latest recorded percentage is the task's progress.
     task.progress = live.exclude(percent=None).order_by("-id").values_list("percent", flat=True).first() or 0
     if task.entry_count == 0 and task.status == TaskStatus.IN_PROGRESS:
