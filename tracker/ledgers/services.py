@@ -37,7 +37,7 @@ from tracker.ledgers.registry import LEDGERS
 from tracker.ledgers.selectors import NearbyVisit, visit_crowding
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import scope_for
-from tracker.work.uploads import validate_evidence
+from tracker.work.uploads import evidence_problems
 
 MAX_FILES = 10
 Row = TypeVar("Row", bound=LedgerRow)
@@ -70,15 +70,7 @@ def _require_review(user: AbstractBaseUser, unit: Unit) -> None:
 
 
 def _check_files(files: Sequence[UploadedFile], field: str = "files") -> None:
-    errors: list[str] = []
-    if len(files) > MAX_FILES:
-        errors.append(_("At most %(n)d files at a time.") % {"n": MAX_FILES})
-    for upload in files:
-        try:
-            validate_evidence(upload)
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-    if errors:
+    if errors := evidence_problems(files, limit=MAX_FILES, too_many=_("At most %(n)d files at a time.")):
         raise ValidationError({field: errors})
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from tracker.core.forms import attach_errors
 from tracker.ledgers import exports, selectors, services
 from tracker.ledgers.forms import (
     CloseRequestForm,
@@ -52,14 +53,6 @@ def _unit(request: HttpRequest, pk: int) -> Unit:
 
 def _row(request: HttpRequest, spec: LedgerSpec, pk: int):
     return get_for_user_or_404(spec.model.objects.select_related("unit", "campaign"), request.user, pk=pk)
-
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _done(request: HttpRequest, url: str, message: str) -> HttpResponse:
@@ -126,7 +119,7 @@ def row_create(request: HttpRequest, pk: int, ledger: str) -> HttpResponse:
             except services.CrowdingNotConfirmed as exc:
                 context["nearby"] = exc.nearby
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 return _done(request, row.get_absolute_url(), _("Saved in the ledger."))
         return _render_form(request, context, status=422)
@@ -165,7 +158,7 @@ def row_edit(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
             except services.CrowdingNotConfirmed as exc:
                 context["nearby"] = exc.nearby
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 return _done(request, row.get_absolute_url(), _("Changes saved."))
         return _render_form(request, context, status=422)
@@ -286,7 +279,7 @@ def rectification_raise(request: HttpRequest, pk: int) -> HttpResponse:
                     campaign=campaign, unit=unit, by=request.user, data=form.model_data()
                 )
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 return _done(request, item.get_absolute_url(), _("Problem raised; it is now in the unit's ledger."))
         return _render_form(request, context, status=422)
@@ -304,7 +297,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.milestone_add(item=item, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             return _after_item_write(request, pk, _("Staged target added."))
     return _render_row(request, RECT, item, status=422, milestone_form=form)
@@ -350,7 +343,7 @@ def close_request(request: HttpRequest, pk: int) -> HttpResponse:
         except services.StaleEdit:
             return _item_conflict(request, pk)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             return _after_item_write(request, pk, _("Close-out requested; the verifier has been asked."))
     return _render_row(request, RECT, item, status=422, close_form=form)
@@ -380,7 +373,7 @@ def close_review(request: HttpRequest, pk: int) -> HttpResponse:
         except services.StaleEdit:
             return _item_conflict(request, pk)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             return _after_item_write(request, pk, message)
     return _render_row(request, RECT, item, status=422, review_form=form)

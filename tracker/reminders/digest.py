@@ -1,8 +1,9 @@
 """What the weekly digest says, computed in the database for many recipients at once.
 
-Kept in this one module on purpose: when the dashboards' selectors land, these functions can
-delegate to them. Scope comes from the access rule's own `Scope` (a leader sees their unit, an
-office its subtree), never from a second filter written here.
+Counts, completion and ranking use the same roll-up (`LightRule.tally`) and stale-unit rule
+(`stale_units_among`) as the dashboards, so the mail and the screen agree. Scope comes from the
+access rule's own `Scope` (a leader sees their unit, an office its subtree), never from a second
+filter written here.
 """
 
 from __future__ import annotations
@@ -10,43 +11,32 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from tracker.campaigns.models import Campaign
 from tracker.dashboards.selectors import stale_units_among
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import Scope
-from tracker.work.lights import LightRule, completion_percent, percent_expression
-from tracker.work.models import Task, TaskStatus
+from tracker.work.lights import LightRule
+from tracker.work.models import Task
+from tracker.work.selectors import TaskCounts, task_counts
 
 LIST_LIMIT = 20
 RANK_LIMIT = 5
 
 
 @dataclass
-class Counts:
-    total: int = 0
-    done: int = 0
-    red: int = 0
-    yellow: int = 0
-
-    @property
-    def percent_done(self) -> int:
-        return completion_percent(self.done, self.total)
-
-
-@dataclass
 class UnitDigest:
     unit: Unit
-    counts: Counts
+    counts: TaskCounts
     red_tasks: list[Task] = field(default_factory=list)
 
 
 @dataclass
 class OfficeDigest:
     unit: Unit
-    counts: Counts
+    counts: TaskCounts
     red_tasks: list[Task]
     top_units: list[Unit]
     bottom_units: list[Unit]
@@ -55,23 +45,8 @@ class OfficeDigest:
 
 
 def _counted_units(units: QuerySet[Unit], campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
-    in_campaign = Q(tasks__campaign=campaign)
-    return units.annotate(
-        task_total=Count("tasks", filter=in_campaign),
-        task_done=Count("tasks", filter=in_campaign & Q(tasks__status=TaskStatus.DONE)),
-        task_red=Count("tasks", filter=in_campaign & rule.red_q("tasks__")),
-        task_yellow=Count("tasks", filter=in_campaign & rule.yellow_q("tasks__")),
-    )
-
-
-def _counts(tasks: QuerySet[Task], rule: LightRule) -> Counts:
-    row = tasks.order_by().aggregate(
-        total=Count("id"),
-        done=Count("id", filter=Q(status=TaskStatus.DONE)),
-        red=Count("id", filter=rule.red_q()),
-        yellow=Count("id", filter=rule.yellow_q()),
-    )
-    return Counts(**row)
+    # The one roll-up rule (counts, floored percent, light), as on the dashboards and unit pages.
+    return units.annotate(**rule.tally("tasks__", Q(tasks__campaign=campaign)))
 
 
 def _red_tasks(tasks: QuerySet[Task], rule: LightRule) -> QuerySet[Task]:
@@ -84,7 +59,7 @@ def unit_digests(*, campaign: Campaign, rule: LightRule, unit_ids: list[int]) ->
     digests = {
         unit.pk: UnitDigest(
             unit=unit,
-            counts=Counts(unit.task_total, unit.task_done, unit.task_red, unit.task_yellow),
+            counts=TaskCounts.from_row(unit),
         )
         for unit in _counted_units(Unit.objects.filter(scope.unit_q()), campaign, rule)
     }
@@ -106,14 +81,13 @@ def office_digest(*, campaign: Campaign, rule: LightRule, unit: Unit) -> OfficeD
         Unit.objects.filter(scope.unit_q(), participates=True).select_related("parent"), campaign, rule
     ).filter(task_total__gt=0)
     # Ranked and called stale exactly as the dashboards do (floored percent; last entry date).
-    ranked = units.annotate(rate=percent_expression(F("task_done"), F("task_total")))
     stale = stale_units_among(Unit.objects.filter(scope.unit_q(), participates=True), campaign=campaign, rule=rule)
     return OfficeDigest(
         unit=unit,
-        counts=_counts(tasks, rule),
+        counts=task_counts(tasks=tasks, rule=rule),
         red_tasks=list(_red_tasks(tasks, rule)[:LIST_LIMIT]),
-        top_units=list(ranked.order_by("-rate", "path")[:RANK_LIMIT]),
-        bottom_units=list(ranked.order_by("rate", "path")[:RANK_LIMIT]),
+        top_units=list(units.order_by("-task_percent", "path")[:RANK_LIMIT]),
+        bottom_units=list(units.order_by("task_percent", "path")[:RANK_LIMIT]),
         stale_units=list(stale[:LIST_LIMIT]),
         stale_count=stale.count(),
     )

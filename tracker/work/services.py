@@ -19,7 +19,7 @@ from tracker.orgs.models import Unit
 from tracker.orgs.scope import scope_for
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
 from tracker.work.selectors import unit_people
-from tracker.work.uploads import validate_evidence
+from tracker.work.uploads import evidence_problems
 
 MAX_FILES_PER_ENTRY = 10
 MAX_ENTRY_CHARS = 4000
@@ -100,13 +100,8 @@ def entry_add(
         errors.setdefault("occurred_on", []).append(_("The date is before the campaign started."))
     if percent is not None and not 0 <= percent <= 100:
         errors.setdefault("percent", []).append(_("Progress must be between 0 and 100."))
-    if len(files) > MAX_FILES_PER_ENTRY:
-        errors.setdefault("files", []).append(_("At most %(n)d files per entry.") % {"n": MAX_FILES_PER_ENTRY})
-    for upload in files:
-        try:
-            validate_evidence(upload)
-        except ValidationError as exc:
-            errors.setdefault("files", []).extend(exc.messages)
+    if problems := evidence_problems(files, limit=MAX_FILES_PER_ENTRY, too_many=_("At most %(n)d files per entry.")):
+        errors["files"] = problems
     if errors:
         raise ValidationError(errors)
 

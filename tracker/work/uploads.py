@@ -77,3 +77,15 @@ def _is_office_zip(upload: UploadedFile) -> bool:
         return False
     finally:
         upload.seek(0)
+
+
+def evidence_problems(files, *, limit: int, too_many: str) -> list[str]:
+    """Every reason to refuse a batch of evidence files: more than `limit` of them (`too_many`,
+    with %(n)d), or any file `validate_evidence` refuses. Empty when all may be stored."""
+    problems = [too_many % {"n": limit}] if len(files) > limit else []
+    for upload in files:
+        try:
+            validate_evidence(upload)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+    return problems

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker.campaigns.models import Measure
+from tracker.core.forms import attach_errors
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import get_for_user_or_404, scope_for
 from tracker.work import selectors, services
@@ -117,14 +118,6 @@ def _conflict(request: HttpRequest, pk: int, seen_version: int) -> HttpResponse:
     return _render_task(request, task, status=409, conflict=changes)
 
 
-def _attach_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @require_POST
 @login_required
 def task_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -142,7 +135,7 @@ def task_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
                 files=data["files"],
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             return _after_write(request, pk, _("Entry added."))
     return _render_task(request, task, status=422, entry_form=form)
@@ -162,7 +155,7 @@ def task_owner(request: HttpRequest, pk: int) -> HttpResponse:
     except services.ConflictError:
         return _conflict(request, pk, form.cleaned_data["version"])
     except ValidationError as exc:
-        _attach_errors(form, exc)
+        attach_errors(form, exc)
         return _render_task(request, task, status=422, owner_form=form)
     return _after_write(request, pk, _("Owner changed."))
 
@@ -183,7 +176,7 @@ def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.ConflictError:
             return _conflict(request, pk, form.cleaned_data["version"])
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             return _after_write(request, pk, _("Submitted for review."))
     return _render_task(request, task, status=422, submit_form=form)
@@ -211,7 +204,7 @@ def task_review(request: HttpRequest, pk: int) -> HttpResponse:
         except services.ConflictError:
             return _conflict(request, pk, data["version"])
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             return _after_write(request, pk, message)
     return _render_task(request, task, status=422, review_form=form)
@@ -253,7 +246,7 @@ def unit_task_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             task = services.task_create_self_chosen(campaign=campaign, unit=unit, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Self-chosen task added."))
             return redirect("work:task_detail", pk=task.pk)
