@@ -408,6 +408,14 @@ def grow_city(city, units: int, *, seed: int = 3) -> list:
     return new
 
 
+def rollups_current(city) -> None:
+    """Fold pending changes into the roll-ups, as the minute job would, before counting a page's queries."""
+    from tracker.rollups.services import rollups_refresh
+    from tracker.work.lights import LightRule
+
+    rollups_refresh(campaign=city.campaign, rule=LightRule.for_campaign(city.campaign))
+
+
 @pytest.fixture
 def big_city(city):
     """The small city grown to about 500 units (a thousand tasks) for query-count tests."""

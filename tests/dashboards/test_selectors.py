@@ -11,13 +11,34 @@ from django.utils import timezone
 
 from tests.factories import TaskFactory, make_unit
 from tracker.campaigns.models import Measure
-from tracker.dashboards import selectors
+from tracker.dashboards import selectors as dashboard_selectors
 from tracker.dashboards.selectors import UnitFilters
 from tracker.orgs.models import GuidanceGroup
+from tracker.rollups.services import rollups_refresh
 from tracker.work import services
 from tracker.work.instantiation import tasks_generate
 from tracker.work.lights import LightRule
 from tracker.work.models import EventKind, Task, TaskEvent
+
+
+class FreshSelectors:
+    """The dashboard selectors, each read preceded by `rollups_refresh`, as the views and the briefing do."""
+
+    READERS = {"unit_rollups", "ranking", "units_by_light", "measure_rollups", "area_rollups", "trend", "stale_units"}
+
+    def __getattr__(self, name):
+        target = getattr(dashboard_selectors, name)
+        if name not in self.READERS:
+            return target
+
+        def read(*, campaign, rule, **kwargs):
+            rollups_refresh(campaign=campaign, rule=rule)
+            return target(campaign=campaign, rule=rule, **kwargs)
+
+        return read
+
+
+selectors = FreshSelectors()
 
 
 @pytest.fixture

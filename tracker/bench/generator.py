@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -34,6 +34,9 @@ from tracker.campaigns.models import Campaign, Measure, Period
 from tracker.campaigns.seeding import campaign_seed
 from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitCategory, UnitLevel
 from tracker.orgs.services import PATH_DIGITS
+from tracker.rollups.models import DayTally, MeasureTally, UnitTally
+from tracker.rollups.services import rollups_invalidate, rollups_refresh
+from tracker.work.lights import LightRule
 from tracker.work.models import Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
 
 UNIT_BATCH = 100  # units whose tasks and entries are simulated and copied together
@@ -136,7 +139,13 @@ def dataset_generate(
         campaign = _campaign(today)
         builder = _Builder(shape, seed, campaign, today, progress=progress, log=log)
         root = builder.build()
+        rollups_invalidate(campaign=campaign)
     _analyze()
+    # The roll-ups are counted once here (as the nightly rebuild would), not in the first timed run.
+    counted = time.perf_counter()
+    rollups_refresh(campaign=campaign, rule=LightRule.for_campaign(campaign, today))
+    log(f"roll-ups counted in {time.perf_counter() - counted:.1f} s")
+    _analyze(ROLLUP_MODELS)
     dataset = Dataset(scale=scale, seed=seed, root=root, campaign=campaign, generated=True)
     dataset.seconds = time.perf_counter() - started
     return dataset
@@ -151,11 +160,23 @@ def _campaign(today: date) -> Campaign:
     return campaign
 
 
-def _analyze() -> None:
+ROLLUP_MODELS = (UnitTally, MeasureTally, DayTally)
+
+
+def _analyze(models: Iterable[type] | None = None) -> None:
     """Fresh planner statistics and visibility map, as autovacuum would give a live system later."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return  # VACUUM cannot run inside a transaction (a test's, say)
-    models = [Unit, get_user_model(), RoleAssignment, Task, Task.history.model, Entry, Entry.history.model, TaskEvent]
+    models = models or [
+        Unit,
+        get_user_model(),
+        RoleAssignment,
+        Task,
+        Task.history.model,
+        Entry,
+        Entry.history.model,
+        TaskEvent,
+    ]
     with connection.cursor() as cursor:
         for model in models:
             cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
@@ -168,6 +189,7 @@ def _dataset_deletes(unit_ids_sql: str) -> list[tuple[type, str]]:
     tasks = f"SELECT id FROM {Task._meta.db_table} WHERE unit_id IN ({unit_ids_sql})"
     entries = f"SELECT id FROM {Entry._meta.db_table} WHERE task_id IN ({tasks})"
     return [
+        *((model, f"unit_id IN ({unit_ids_sql})") for model in ROLLUP_MODELS),
         (Evidence, f"entry_id IN ({entries})"),
         (Entry.history.model, f"task_id IN ({tasks})"),
         (Entry, f"task_id IN ({tasks})"),

@@ -20,6 +20,7 @@ from tracker.dashboards.selectors import Overview, UnitFilters
 from tracker.ledgers.models import RectificationItem, RectificationStatus, ResearchVisit
 from tracker.ledgers.selectors import CrowdedSite, crowded_sites
 from tracker.orgs.models import Unit
+from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import Light, LightRule
 from tracker.work.models import Task
 
@@ -108,6 +109,7 @@ def briefing_data(
     *, user, campaign: Campaign, starts_on: date, ends_on: date, rule: LightRule | None = None
 ) -> Briefing:
     rule = rule or LightRule.for_campaign(campaign)
+    rollups_refresh(campaign=campaign, rule=rule)
     overview = dashboards.overview(user=user, campaign=campaign, rule=rule)
     top, bottom, ranked = _ranking(user=user, campaign=campaign, rule=rule)
     red = dashboards.unit_rollups(user=user, campaign=campaign, rule=rule, filters=UnitFilters(light=Light.RED))

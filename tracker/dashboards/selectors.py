@@ -1,10 +1,12 @@
 """Roll-ups for the leadership dashboards (PRODUCT §6), scoped by the one access rule.
 
 Every function takes the user (whose `Scope` decides what is counted), the campaign and the
-campaign's `LightRule`, and computes its numbers in the database with conditional aggregation
-(`LightRule.tally`), so the query count does not grow with the number of units. The overview,
-the matrix, the Excel exports and later the weekly digest and the Word briefing read the same
-functions: `overview`, `unit_rollups` / `ranking`, `measure_rollups`, `area_rollups`, `trend`,
+campaign's `LightRule`. The counts come from the roll-up tables (`tracker.rollups`): a city or
+a province is the subtree row of its root, a matrix row the own rows of one unit, so neither the
+query count nor the rows read grow with the number of tasks. Callers bring the roll-ups up to
+date first with `rollups_refresh(campaign=…, rule=…)` (the dashboard views and the briefing do).
+The overview, the matrix, the Excel exports and the Word briefing read the same functions:
+`overview`, `unit_rollups` / `ranking`, `measure_rollups`, `area_rollups`, `trend`,
 `stale_units`, `overdue_reviews`.
 """
 
@@ -15,8 +17,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     DateField,
     F,
@@ -25,11 +25,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
-    When,
     Window,
 )
-from django.db.models.functions import Coalesce, Rank, Substr, TruncDate
+from django.db.models.functions import Coalesce, Rank
 from django.utils import timezone
 
 from tracker.campaigns.models import Campaign, Measure
@@ -37,9 +37,11 @@ from tracker.core.workdays import is_workday
 from tracker.ledgers.models import RectificationItem, RectificationStatus
 from tracker.orgs.models import Role, RoleAssignment, Unit, UnitCategory
 from tracker.orgs.scope import scope_for
+from tracker.rollups.models import DayTally, UnitTally
+from tracker.rollups.selectors import row_tally, span_q, tally_sums
 from tracker.work.lights import Light, LightRule, completion_percent, light_rank
-from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Task, TaskEvent, TaskStatus
-from tracker.work.selectors import TaskCounts, task_counts, task_list
+from tracker.work.models import OPEN_STATUSES, EventKind, Task, TaskEvent, TaskStatus
+from tracker.work.selectors import TaskCounts, task_list
 
 PATH_STEP = 9  # one level of Unit.path: "/" and eight digits (tracker.orgs.services.PATH_DIGITS)
 LIST_LIMIT = 20  # rows of the overview's stale and waiting lists; the full lists are a filter away
@@ -127,8 +129,8 @@ def _measure_key(measure: Measure) -> str:
 def _rolled_up_units(*, user, campaign: Campaign, rule: LightRule, filters: UnitFilters, measures=()) -> QuerySet[Unit]:
     units = (
         Unit.objects.for_user(user)
-        # Filter before annotate: the counts then run over this join, i.e. the campaign's tasks.
-        .filter(tasks__campaign=campaign)
+        # The unit's own measure rows: one per measure it has tasks in, summed into its row and cells.
+        .filter(measure_tallies__campaign=campaign, measure_tallies__subtree=False)
         .select_related("category", "parent")
     )
     if filters.category:
@@ -139,8 +141,9 @@ def _rolled_up_units(*, user, campaign: Campaign, rule: LightRule, filters: Unit
         units = units.filter(path__startswith=Subquery(root_path))
     cells = {}
     for measure in measures:
-        cells.update(rule.tally("tasks__", Q(tasks__measure=measure), name=_measure_key(measure)))
-    units = units.annotate(**rule.tally("tasks__"), **cells)
+        within = Q(measure_tallies__measure=measure)
+        cells.update(tally_sums(rule, "measure_tallies__", within, name=_measure_key(measure)))
+    units = units.annotate(**tally_sums(rule, "measure_tallies__"), **cells)
     if filters.light:
         units = units.filter(task_light=filters.light)
     return units
@@ -202,9 +205,19 @@ def units_by_light(
     filters: UnitFilters = UnitFilters(),
 ) -> dict[str, int]:
     """How many of the units `unit_rollups` would list are red, yellow and green (one query)."""
+    if not filters.active:
+        return scope_tally(user=user, campaign=campaign, rule=rule)[1]
     units = _rolled_up_units(user=user, campaign=campaign, rule=rule, filters=filters)
     counts = units.order_by().aggregate(**{light: Count("pk", filter=Q(task_light=light)) for light in Light.values})
     return {light: counts[light] for light in Light.values}
+
+
+def scope_tally(*, user, campaign: Campaign, rule: LightRule) -> tuple[TaskCounts, dict[str, int]]:
+    """The scope's task counts and its units by light, from the subtree rows of its roots (one query)."""
+    row = UnitTally.objects.filter(span_q(scope_for(user)), campaign=campaign).aggregate(
+        **tally_sums(rule), **{light: Coalesce(Sum(f"units_{light}"), 0) for light in Light.values}
+    )
+    return TaskCounts.from_row(row), {light: row[light] for light in Light.values}
 
 
 def category_options() -> QuerySet[UnitCategory]:
@@ -221,8 +234,13 @@ def area_options(*, user) -> QuerySet[Unit]:
 
 def measure_rollups(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Measure]:
     """Measures with the roll-up of their tasks in the user's scope (`task_*` keys, LightRule.tally)."""
-    in_scope = Q(tasks__campaign=campaign) & scope_for(user).unit_q("tasks__unit__")
-    return Measure.objects.filter(in_scope).annotate(**rule.tally("tasks__")).order_by("order", "code")
+    in_scope = Q(tallies__campaign=campaign) & span_q(scope_for(user), "tallies__")
+    return (
+        Measure.objects.filter(in_scope)
+        .annotate(**tally_sums(rule, "tallies__"))
+        .filter(task_total__gt=0)
+        .order_by("order", "code")
+    )
 
 
 @dataclass(frozen=True)
@@ -234,34 +252,27 @@ class AreaRollup:
 
 
 def area_rollups(*, user, campaign: Campaign, rule: LightRule) -> list[AreaRollup]:
-    """Roll-ups per subtree one level below each root of the user's scope, in two queries.
+    """Roll-ups per subtree one level below each root of the user's scope, in one query.
 
-    Each task is grouped by the path prefix of its unit's ancestor one level below the root,
-    which the zero-padded materialised path makes a plain substring. Guides and unit leaders
+    The areas of a root are its children's subtree rows, plus the root's own row when the root
+    has tasks of its own; a superuser's areas are the top-level units. Guides and unit leaders
     read single units, not subtrees, so they get no areas.
     """
     scope = scope_for(user)
-    # Every path starts with "/", so a superuser's root "/" has the top-level units as its areas.
-    roots = ("/",) if scope.is_superuser else scope.read_paths
-    if not roots:
+    if scope.is_superuser:
+        areas = Q(subtree=True, unit__depth=0)
+    elif scope.read_paths:
+        roots = list(scope.read_paths)
+        areas = Q(subtree=True, unit__parent__path__in=roots) | Q(subtree=False, unit__path__in=roots)
+    else:
         return []
-    prefixes = [(root, Substr("unit__path", 1, len(root) + PATH_STEP)) for root in roots]
-    area = prefixes[0][1]
-    if len(prefixes) > 1:
-        area = Case(
-            *(When(unit__path__startswith=root, then=prefix) for root, prefix in prefixes), output_field=CharField()
-        )
     rows = (
-        Task.objects.for_user(user)
-        .filter(campaign=campaign)
-        .annotate(area=area)
-        .values("area")
-        .annotate(**rule.tally())
-        .order_by("area")
+        UnitTally.objects.filter(areas, campaign=campaign, total__gt=0)
+        .annotate(**row_tally(rule))
+        .select_related("unit")
+        .order_by("unit__path")
     )
-    by_path = {row["area"]: row for row in rows}
-    units = Unit.objects.for_user(user).filter(path__in=list(by_path)).order_by("path")
-    return [AreaRollup(unit=u, counts=TaskCounts.from_row(by_path[u.path])) for u in units]
+    return [AreaRollup(unit=row.unit, counts=TaskCounts.from_row(row)) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -304,42 +315,24 @@ class TrendPoint:
 
 
 def trend(*, user, campaign: Campaign, rule: LightRule, total: int) -> list[TrendPoint]:
-    """Daily completion from real dates, in one grouped query (UNION ALL of three GROUP BYs).
+    """Daily completion from real dates, summed from the day roll-ups of the user's scope (one query).
 
-    A done task counts from the day of its last acceptance (or, for a task closed without a
-    review event, the day it was last saved); submissions from their events; entries from the
-    date they report. Days without any event carry the previous total: nothing is interpolated.
-    `total` is today's number of tasks in scope, so the last point equals today's completion.
+    A done task counts from the day of its acceptance (or, for a task closed without a review
+    event, the day it was last saved); submissions from their events; entries from the date they
+    report (`tracker.rollups.recount.day_parts`). Days without any event carry the previous total:
+    nothing is interpolated. `total` is today's number of tasks in scope, so the last point equals
+    today's completion.
     """
-    scope = scope_for(user)
-    done_tasks = scope_tasks(user=user, campaign=campaign).filter(status=TaskStatus.DONE)
-    # Done is final (nothing reopens an accepted task), so a done task has one acceptance: grouping
-    # the events is exact, and a join where a per-task MAX() subquery cost 0.8 s at city scale.
-    accepted = TaskEvent.objects.filter(task__in=done_tasks, kind=EventKind.ACCEPTED).annotate(
-        day=TruncDate("created_at"), series=_kind("done")
+    rows = (
+        DayTally.objects.filter(span_q(scope_for(user)), campaign=campaign)
+        .values("day")
+        .annotate(entries=Sum("entries"), submitted=Sum("submitted"), done=Sum("done"))
+        .order_by("day")
     )
-    closed_unreviewed = done_tasks.exclude(events__kind=EventKind.ACCEPTED).annotate(
-        day=TruncDate("updated_at"), series=_kind("done")
-    )
-    submitted = TaskEvent.objects.filter(
-        scope.unit_q("task__unit__"), task__campaign=campaign, kind=EventKind.SUBMITTED
-    ).annotate(day=TruncDate("created_at"), series=_kind("submitted"))
-    entries = (
-        Entry.objects.for_user(user)
-        .filter(task__campaign=campaign)
-        .annotate(day=F("occurred_on"), series=_kind("entries"))
-    )
-    parts = [
-        qs.order_by().values("day", "series").annotate(n=Count("pk"))
-        for qs in (accepted, closed_unreviewed, submitted, entries)
-    ]
-    per_day: dict[date, dict[str, int]] = {}
-    for row in parts[0].union(*parts[1:], all=True):
-        day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(str(row["day"]))
-        per_day.setdefault(day, {})[row["series"]] = per_day.get(day, {}).get(row["series"], 0) + row["n"]
+    per_day = {row["day"]: row for row in rows}
     start, end = campaign.starts_on, min(rule.today, campaign.ends_on)
     # Work finished before the campaign's first day counts on that day.
-    cumulative = sum(counts.get("done", 0) for day, counts in per_day.items() if day < start)
+    cumulative = sum(row["done"] for day, row in per_day.items() if day < start)
     points = []
     day = start
     while day <= end:
@@ -359,16 +352,24 @@ def trend(*, user, campaign: Campaign, rule: LightRule, total: int) -> list[Tren
     return points
 
 
-def _kind(name: str) -> Value:
-    return Value(name, output_field=CharField())
-
-
 # --- lists that need action --------------------------------------------------------------------
 
 
 def stale_units(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
-    """Units in the user's scope with open tasks and no entry for `campaign.stale_days` days."""
-    return stale_units_among(Unit.objects.for_user(user), campaign=campaign, rule=rule)
+    """Units in the user's scope with open tasks and no entry for `campaign.stale_days` days.
+
+    The same rule as `stale_units_among` (which the weekly digest reads from tasks), here from
+    the units' own roll-up rows: `last_entry_on` is the latest entry of the unit's tasks.
+    """
+    return (
+        Unit.objects.for_user(user)
+        .filter(unit_tallies__campaign=campaign, unit_tallies__subtree=False, unit_tallies__open_tasks__gt=0)
+        .annotate(open_tasks=F("unit_tallies__open_tasks"), last_entry_on=F("unit_tallies__last_entry_on"))
+        .annotate(quiet_since=Coalesce("last_entry_on", Value(campaign.starts_on), output_field=DateField()))
+        .filter(quiet_since__lt=rule.stale_before)
+        .select_related("parent")
+        .order_by(F("last_entry_on").asc(nulls_first=True), "path")
+    )
 
 
 def stale_units_among(units: QuerySet[Unit], *, campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
@@ -489,7 +490,7 @@ def scope_names(*, user) -> list[str]:
 
 def overview(*, user, campaign: Campaign, rule: LightRule) -> Overview:
     """The overview's numbers in a fixed number of queries, whatever the size of the scope."""
-    counts = task_counts(tasks=scope_tasks(user=user, campaign=campaign), rule=rule)
+    counts, by_light = scope_tally(user=user, campaign=campaign, rule=rule)
     stale = stale_units(user=user, campaign=campaign, rule=rule)
     waiting = overdue_reviews(user=user, campaign=campaign, rule=rule)
     rectifications = overdue_rectifications(user=user, campaign=campaign, rule=rule)
@@ -497,7 +498,7 @@ def overview(*, user, campaign: Campaign, rule: LightRule) -> Overview:
         campaign=campaign,
         clock=campaign_clock(campaign=campaign, rule=rule),
         counts=counts,
-        units_by_light=units_by_light(user=user, campaign=campaign, rule=rule),
+        units_by_light=by_light,
         measures=list(measure_rollups(user=user, campaign=campaign, rule=rule)),
         areas=area_rollups(user=user, campaign=campaign, rule=rule),
         trend=trend(user=user, campaign=campaign, rule=rule, total=counts.total),

@@ -22,6 +22,7 @@ from tracker.dashboards.selectors import UnitFilters
 from tracker.orgs.models import Role
 from tracker.orgs.scope import log as access_log
 from tracker.orgs.scope import scope_for
+from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import Light, LightRule, completion_percent
 from tracker.work.selectors import current_campaign
 
@@ -38,7 +39,10 @@ def _dashboard(request: HttpRequest) -> tuple[Campaign, LightRule]:
     campaign = current_campaign()
     if campaign is None:
         raise Http404("no active campaign")
-    return campaign, LightRule.for_campaign(campaign)
+    rule = LightRule.for_campaign(campaign)
+    # Fold in what changed since the last read (usually nothing: the minute job got there first).
+    rollups_refresh(campaign=campaign, rule=rule)
+    return campaign, rule
 
 
 @require_GET

@@ -20,6 +20,7 @@ from tracker.campaigns.models import Campaign
 from tracker.campaigns.seeding import campaign_seed
 from tracker.orgs.models import GuidanceGroup, Role, Unit, UnitCategory, UnitLevel
 from tracker.orgs.services import role_grant, unit_create
+from tracker.rollups.services import rollups_invalidate
 from tracker.work.instantiation import tasks_generate
 from tracker.work.models import Entry, EventKind, Task, TaskEvent
 
@@ -84,6 +85,8 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
         units, people = _build_tree_and_people()
     tasks_generate(campaign=campaign)
     entries = _simulate_progress(campaign, units, people, rng, today)
+    # Progress was written in bulk, past the signals: count the roll-ups afresh.
+    rollups_invalidate(campaign=campaign)
     demo_ledgers(today=today)
     return DemoResult(True, len(units), Task.objects.filter(campaign=campaign).count(), entries)
 

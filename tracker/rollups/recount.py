@@ -1,0 +1,212 @@
+"""Counting from the source rows: the SQL that builds the roll-ups, refreshes them and checks them.
+
+Each count is an ORM queryset grouped by a key (a unit id for own rows; for subtree rows, the
+path prefix of the ancestor at one tree level, joined back to that unit), so the light rule and
+the trend's definitions stay in one place (`LightRule.tally`, the events and entries below). The
+querysets are wrapped in `INSERT … SELECT` to write, and compared with the stored rows to check:
+the counting happens in the database, not in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import Case, CharField, Count, Expression, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Substr, TruncDate
+from django.db.models.lookups import Exact
+
+from tracker.campaigns.models import Campaign
+from tracker.orgs.models import Unit
+from tracker.rollups.models import DayTally, MeasureTally, UnitTally
+from tracker.work.lights import Light, LightRule
+from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Task, TaskEvent, TaskStatus
+
+PATH_STEP = 9  # one level of Unit.path: eight digits and "/" (tracker.orgs.services.PATH_DIGITS)
+SERIES = ("entries", "submitted", "done")  # DayTally.COUNTERS, as the trend's series names
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """The unit and its ancestors, root first: Unit.path is the chain of zero-padded primary keys."""
+    return [int(part) for part in path.strip("/").split("/")]
+
+
+def _prefix(level: int) -> Substr:
+    return Substr("unit__path", 1, 1 + PATH_STEP * (level + 1))
+
+
+def max_depth() -> int:
+    return Unit.objects.aggregate(depth=Max("depth"))["depth"] or 0
+
+
+# --- own rows, counted from tasks, entries and events -------------------------------------------
+
+
+def _tasks(campaign: Campaign, unit_ids: Iterable[int] | None, prefix: str = "") -> Q:
+    q = Q(**{f"{prefix}campaign": campaign})
+    if unit_ids is not None:
+        q &= Q(**{f"{prefix}unit_id__in": sorted(unit_ids)})
+    return q
+
+
+def _light_is(light: Expression, value: str) -> Case:
+    return Case(When(Exact(light, Value(value)), then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def unit_counts(*, campaign: Campaign, rule: LightRule, unit_ids: Iterable[int] | None = None) -> QuerySet:
+    """One row per unit with tasks: UnitTally's counters (aliases c_<field>), grp = unit id."""
+    tally = rule.tally()
+    light = tally["task_light"]
+    return (
+        Task.objects.filter(_tasks(campaign, unit_ids))
+        .annotate(grp=F("unit_id"))
+        .values("grp")
+        .annotate(
+            c_total=tally["task_total"],
+            c_done=tally["task_done"],
+            c_submitted=tally["task_submitted"],
+            c_red=tally["task_red"],
+            c_yellow=tally["task_yellow"],
+            c_open_tasks=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+            c_units_red=_light_is(light, Light.RED),
+            c_units_yellow=_light_is(light, Light.YELLOW),
+            c_units_green=_light_is(light, Light.GREEN),
+            c_last_entry_on=Max("last_entry_on"),
+        )
+        .order_by()
+    )
+
+
+def measure_counts(*, campaign: Campaign, rule: LightRule, unit_ids: Iterable[int] | None = None) -> QuerySet:
+    """One row per unit and measure with tasks: MeasureTally's counters, grp = unit id."""
+    tally = rule.tally()
+    return (
+        Task.objects.filter(_tasks(campaign, unit_ids))
+        .annotate(grp=F("unit_id"))
+        .values("grp", "measure_id")
+        .annotate(
+            c_total=tally["task_total"],
+            c_done=tally["task_done"],
+            c_submitted=tally["task_submitted"],
+            c_red=tally["task_red"],
+            c_yellow=tally["task_yellow"],
+        )
+        .order_by()
+    )
+
+
+def _series(name: str) -> Value:
+    return Value(name, output_field=CharField())
+
+
+def day_parts(*, campaign: Campaign, unit_ids: Iterable[int] | None = None) -> QuerySet:
+    """(grp = unit id, day, series, n) rows: the trend's three series, per unit and day.
+
+    A done task counts on the day it was accepted (done is final, so once), or, closed without a
+    review event, on the day it was last saved; submissions on their events' days; entries on the
+    date they report.
+    """
+    done_tasks = Q(task__status=TaskStatus.DONE) & _tasks(campaign, unit_ids, "task__")
+    accepted = TaskEvent.objects.filter(done_tasks, kind=EventKind.ACCEPTED).annotate(
+        grp=F("task__unit_id"), day=TruncDate("created_at"), series=_series("done")
+    )
+    closed_unreviewed = (
+        Task.objects.filter(_tasks(campaign, unit_ids), status=TaskStatus.DONE)
+        .exclude(events__kind=EventKind.ACCEPTED)
+        .annotate(grp=F("unit_id"), day=TruncDate("updated_at"), series=_series("done"))
+    )
+    submitted = TaskEvent.objects.filter(_tasks(campaign, unit_ids, "task__"), kind=EventKind.SUBMITTED).annotate(
+        grp=F("task__unit_id"), day=TruncDate("created_at"), series=_series("submitted")
+    )
+    entries = Entry.objects.filter(_tasks(campaign, unit_ids, "task__")).annotate(
+        grp=F("task__unit_id"), day=F("occurred_on"), series=_series("entries")
+    )
+    parts = [
+        qs.order_by().values("grp", "day", "series").annotate(n=Count("pk"))
+        for qs in (accepted, closed_unreviewed, submitted, entries)
+    ]
+    return parts[0].union(*parts[1:], all=True)
+
+
+def _day_pivot(parts: QuerySet) -> tuple[str, list]:
+    """The day parts as one row per (key, day) with DayTally's counters (aliases c_<series>)."""
+    sql, params = parts.query.sql_with_params()
+    sums = ", ".join(f"SUM(CASE WHEN p.series = '{name}' THEN p.n ELSE 0 END) AS c_{name}" for name in SERIES)
+    return f"SELECT p.grp AS grp, p.day AS day, {sums} FROM ({sql}) p GROUP BY p.grp, p.day", list(params)
+
+
+# --- subtree rows, summed from the stored own rows ----------------------------------------------
+
+
+def subtree_counts(model, *, campaign: Campaign, level: int) -> QuerySet:
+    """Own rows of `model` summed per ancestor at tree `level` (grp = that ancestor's path)."""
+    extra = {"measure": ("measure_id",), "day": ("day",)}
+    group = [f for name, fields in extra.items() if _has(model, name) for f in fields]
+    return (
+        model.objects.filter(campaign=campaign, subtree=False, unit__depth__gte=level)
+        .annotate(grp=_prefix(level))
+        .values("grp", *group)
+        .annotate(**{f"c_{name}": Sum(name) for name in model.COUNTERS})
+        .order_by()
+    )
+
+
+def _has(model, name: str) -> bool:
+    return any(field.name == name for field in model._meta.get_fields())
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _columns(model, *names: str) -> str:
+    return ", ".join(_qn(model._meta.get_field(name).column) for name in names)
+
+
+def _fields(model) -> tuple[str, ...]:
+    """Key columns after (campaign, unit, subtree), then the counters, as the INSERTs write them."""
+    if model is MeasureTally:
+        return ("measure", *model.COUNTERS)
+    if model is DayTally:
+        return ("day", *model.COUNTERS)
+    return (*model.COUNTERS, "last_entry_on")
+
+
+def _select(model) -> str:
+    keys = {"measure": "sub.measure_id", "day": "sub.day"}
+    return ", ".join(keys.get(name) or f"sub.c_{name}" for name in _fields(model))
+
+
+def insert_own(model, *, campaign: Campaign, rule: LightRule, unit_ids: Iterable[int] | None = None) -> None:
+    """Count the own rows of `model` (for `unit_ids`, or every unit) and insert them."""
+    if model is DayTally:
+        sql, params = _day_pivot(day_parts(campaign=campaign, unit_ids=unit_ids))
+    else:
+        counts = unit_counts if model is UnitTally else measure_counts
+        sql, params = counts(campaign=campaign, rule=rule, unit_ids=unit_ids).query.sql_with_params()
+    columns = _columns(model, "campaign", "unit", "subtree", *_fields(model))
+    table = _qn(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT %s, sub.grp, %s, {_select(model)} FROM ({sql}) sub",
+            [campaign.pk, False, *params],
+        )
+
+
+def insert_subtree(model, *, campaign: Campaign, levels: int) -> None:
+    """Sum the own rows into subtree rows, one INSERT per tree level (each ancestor has one level)."""
+    fields = [f for f in _fields(model) if f != "last_entry_on"]
+    select = ", ".join({"measure": "sub.measure_id", "day": "sub.day"}.get(name) or f"sub.c_{name}" for name in fields)
+    columns = _columns(model, "campaign", "unit", "subtree", *fields)
+    unit_table = _qn(Unit._meta.db_table)
+    for level in range(levels + 1):
+        sql, params = subtree_counts(model, campaign=campaign, level=level).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_qn(model._meta.db_table)} ({columns}) SELECT %s, a.id, %s, {select} "
+                f"FROM ({sql}) sub JOIN {unit_table} a ON a.path = sub.grp",
+                [campaign.pk, True, *params],
+            )

@@ -1,0 +1,140 @@
+"""Keeping the roll-ups exact: mark what changed, fold it in before reading, rebuild when the rule moves."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from tracker.campaigns.models import Campaign
+from tracker.orgs.models import Unit
+from tracker.rollups import recount
+from tracker.rollups.models import DayTally, DirtyUnit, MeasureTally, RollupState, UnitTally
+from tracker.work.lights import LightRule
+
+log = logging.getLogger("tracker.rollups")
+
+TASK_MODELS = (UnitTally, MeasureTally)
+# Folding unit by unit costs a few statements per model; past this many changed units one
+# rebuild is cheaper (a bulk import, the nightly generation of a month's tasks).
+FOLD_LIMIT = 300
+_KEYS = {UnitTally: (), MeasureTally: ("measure_id",), DayTally: ("day",)}
+
+
+def rule_key(rule: LightRule) -> str:
+    """What the task tallies' lights depend on; a different key means they must be recounted."""
+    return f"{rule.today}|{rule.yellow_due_by}|{rule.stale_before}|{rule.group_red_percent}"
+
+
+def rollups_mark(*, campaign_id: int, unit_ids: Iterable[int]) -> None:
+    """Note units whose tasks changed without a model signal (bulk inserts), in the caller's transaction."""
+    DirtyUnit.objects.bulk_create([DirtyUnit(campaign_id=campaign_id, unit_id=u) for u in sorted(set(unit_ids))])
+
+
+def rollups_invalidate(*, campaign: Campaign | None = None) -> None:
+    """Have the next refresh rebuild everything (after bulk writes that bypass signals)."""
+    states = RollupState.objects.all() if campaign is None else RollupState.objects.filter(campaign=campaign)
+    states.update(rule_key="", days_built=False)
+
+
+def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
+    """Bring the campaign's roll-ups up to date for `rule`; call before reading them.
+
+    Nothing to do (one query) when no unit changed and the rule is the one counted with. Otherwise,
+    under a lock on the state row so one refresh runs at a time: a rebuild of the task tallies when
+    the rule moved (a new day, a new threshold), else the changed units' own rows are recounted and
+    the difference added to their ancestors' subtree rows.
+    """
+    key = rule_key(rule)
+    dirty = DirtyUnit.objects.filter(campaign_id=OuterRef("campaign_id"))
+    state = RollupState.objects.filter(campaign=campaign).annotate(dirty=Exists(dirty)).first()
+    if state is not None and state.rule_key == key and state.days_built and not state.dirty:
+        return state
+    with transaction.atomic():
+        RollupState.objects.get_or_create(campaign=campaign)
+        state = RollupState.objects.select_for_update().get(campaign=campaign)
+        marks = list(DirtyUnit.objects.filter(campaign_id=campaign.pk).values_list("id", "unit_id"))
+        changed = dict(Unit.objects.filter(pk__in={unit for _, unit in marks}).values_list("pk", "path"))
+        rebuild_tasks = state.rule_key != key or len(changed) > FOLD_LIMIT
+        rebuild_days = not state.days_built or len(changed) > FOLD_LIMIT
+        levels = recount.max_depth() if rebuild_tasks or rebuild_days else 0
+        for model in TASK_MODELS:
+            if rebuild_tasks:
+                _rebuild(model, campaign=campaign, rule=rule, levels=levels)
+            elif changed:
+                _fold(model, campaign=campaign, rule=rule, paths=changed)
+        if rebuild_days:
+            _rebuild(DayTally, campaign=campaign, rule=rule, levels=levels)
+        elif changed:
+            _fold(DayTally, campaign=campaign, rule=rule, paths=changed)
+        ids = [mark for mark, _ in marks]
+        for start in range(0, len(ids), 500):
+            DirtyUnit.objects.filter(id__in=ids[start : start + 500]).delete()
+        now = timezone.now()
+        state.rule_key, state.days_built, state.refreshed_at = key, True, now
+        if rebuild_tasks or rebuild_days:
+            state.rebuilt_at = now
+            log.info("rollups rebuilt for campaign %s (%s)", campaign.pk, key)
+        state.save()
+    return state
+
+
+def _rebuild(model, *, campaign: Campaign, rule: LightRule, levels: int) -> None:
+    model.objects.filter(campaign=campaign).delete()
+    recount.insert_own(model, campaign=campaign, rule=rule)
+    recount.insert_subtree(model, campaign=campaign, levels=levels)
+
+
+def _read(model, rows) -> dict[tuple, dict[str, int]]:
+    keys = _KEYS[model]
+    return {
+        (row["unit_id"], *(row[k] for k in keys)): {name: row[name] for name in model.COUNTERS}
+        for row in rows.values("unit_id", *keys, *model.COUNTERS)
+    }
+
+
+def _fold(model, *, campaign: Campaign, rule: LightRule, paths: dict[int, str]) -> None:
+    """Recount the own rows of the changed units and add the difference to every subtree row above them."""
+    own = model.objects.filter(campaign=campaign, subtree=False, unit_id__in=list(paths))
+    old = _read(model, own)
+    own.delete()
+    recount.insert_own(model, campaign=campaign, rule=rule, unit_ids=paths)
+    new = _read(model, own)
+    zero = dict.fromkeys(model.COUNTERS, 0)
+    deltas: dict[tuple, dict[str, int]] = defaultdict(lambda: dict(zero))
+    for key in old.keys() | new.keys():
+        before, after = old.get(key, zero), new.get(key, zero)
+        change = {name: after[name] - before[name] for name in model.COUNTERS}
+        if not any(change.values()):
+            continue
+        unit_id, rest = key[0], key[1:]
+        for ancestor in recount.ancestor_ids(paths[unit_id]):
+            target = deltas[(ancestor, *rest)]
+            for name, value in change.items():
+                target[name] += value
+    if not deltas:
+        return
+    keys = _KEYS[model]
+    rows = model.objects.filter(campaign=campaign, subtree=True, unit_id__in={key[0] for key in deltas})
+    if keys:
+        rows = rows.filter(**{f"{keys[0]}__in": {key[1] for key in deltas}})
+    updated = []
+    for row in rows:
+        change = deltas.pop((row.unit_id, *(getattr(row, k) for k in keys)), None)
+        if change is None:
+            continue
+        for name, value in change.items():
+            setattr(row, name, getattr(row, name) + value)
+        updated.append(row)
+    model.objects.bulk_update(updated, model.COUNTERS, batch_size=500)
+    model.objects.bulk_create(
+        [
+            model(campaign=campaign, unit_id=key[0], subtree=True, **dict(zip(keys, key[1:], strict=True)), **change)
+            for key, change in deltas.items()
+        ],
+        batch_size=500,
+    )
