@@ -48,8 +48,11 @@ def test_denormalised_task_fields_agree_with_entries_and_events(tiny):
     for entry in Entry.objects.filter(task__in=tasks).order_by("id"):
         entries[entry.task_id].append(entry)
     events = defaultdict(list)
+    submitted_at = {}
     for event in TaskEvent.objects.filter(task__in=tasks).order_by("id"):
         events[event.task_id].append(event.kind)
+        if event.kind == EventKind.SUBMITTED:
+            submitted_at[event.task_id] = event.created_at
     statuses = Counter()
     for task in tasks:
         mine = entries[task.pk]
@@ -63,6 +66,7 @@ def test_denormalised_task_fields_agree_with_entries_and_events(tiny):
             expected = 100 if task.status == TaskStatus.DONE else (percents[-1] if percents else 0)
             assert task.progress == expected
         kinds = events[task.pk]
+        assert task.submitted_at == submitted_at.get(task.pk)
         assert task.version == 1 + sum(1 for k in kinds if k != EventKind.CREATED)
         if task.status == TaskStatus.DONE:
             assert kinds[-2:] == [EventKind.SUBMITTED, EventKind.ACCEPTED]

@@ -268,6 +268,7 @@ def test_overdue_reviews_wait_longer_than_the_review_window(city):
     assert not selectors.overdue_reviews(user=city.office_city, campaign=city.campaign, rule=rule).exists()
     long_ago = timezone.now() - timedelta(days=10)
     TaskEvent.objects.filter(task=task, kind=EventKind.SUBMITTED).update(created_at=long_ago)
+    Task.objects.filter(pk=task.pk).update(submitted_at=long_ago)
     for user in (city.office_city, city.leadership, city.guide):  # leadership reads the backlog too
         waiting = list(selectors.overdue_reviews(user=user, campaign=city.campaign, rule=rule))
         assert [t.pk for t in waiting] == [task.pk], user

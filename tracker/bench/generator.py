@@ -642,6 +642,7 @@ class _Builder:
             submitted = min(today, days[-1] + timedelta(days=rng.randint(0, 2)))
             last_at = max(last_at, self._at(submitted, 17, 30))
             events.append((sim.id, EventKind.SUBMITTED, last_actor, "", last_at))
+            sim.submitted_at = last_at
             sim.version += 1
             if status != "submitted":
                 reviewed = min(today, submitted + timedelta(days=rng.randint(1, 3)))
@@ -687,6 +688,7 @@ TASK_FIELDS = (
     "is_featured",
     "created_by_id",
     "version",
+    "submitted_at",
 )
 HISTORY_FIELDS = ("history_date", "history_change_reason", "history_type", "history_user_id")
 TASK_HISTORY_FIELDS = tuple(f for f in TASK_FIELDS if f != "updated_at") + HISTORY_FIELDS
@@ -722,6 +724,7 @@ class _TaskSim:
     entry_count: int = 0
     last_activity: date | None = None
     last_entry: date | None = None
+    submitted_at: datetime | None = None
     is_featured: bool = False
     version: int = 1
     updated_at: datetime | None = None
@@ -773,6 +776,7 @@ class _TaskSim:
             featured,
             self.created_by,
             version,
+            None if initial else self.submitted_at,
         )
 
     def row(self) -> tuple:

@@ -20,8 +20,8 @@ from django.db.models import (
     Count,
     DateField,
     F,
+    FilteredRelation,
     Max,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -37,10 +37,10 @@ from tracker.core.workdays import is_workday
 from tracker.ledgers.models import RectificationItem, RectificationStatus
 from tracker.orgs.models import Role, RoleAssignment, Unit, UnitCategory
 from tracker.orgs.scope import scope_for
-from tracker.rollups.models import DayTally, UnitTally
-from tracker.rollups.selectors import row_tally, span_q, tally_sums
+from tracker.rollups.models import DayTally, MeasureTally, UnitTally
+from tracker.rollups.selectors import root_ids, row_tally, span_q, tally_sums
 from tracker.work.lights import Light, LightRule, completion_percent, light_rank
-from tracker.work.models import OPEN_STATUSES, EventKind, Task, TaskEvent, TaskStatus
+from tracker.work.models import OPEN_STATUSES, Task, TaskStatus
 from tracker.work.selectors import TaskCounts, task_list
 
 PATH_STEP = 9  # one level of Unit.path: "/" and eight digits (tracker.orgs.services.PATH_DIGITS)
@@ -127,10 +127,12 @@ def _measure_key(measure: Measure) -> str:
 
 
 def _rolled_up_units(*, user, campaign: Campaign, rule: LightRule, filters: UnitFilters, measures=()) -> QuerySet[Unit]:
+    # One row per unit, no GROUP BY: the unit's own roll-up row and one row per measure, joined.
+    own = Q(campaign=campaign, subtree=False)
     units = (
         Unit.objects.for_user(user)
-        # The unit's own measure rows: one per measure it has tasks in, summed into its row and cells.
-        .filter(measure_tallies__campaign=campaign, measure_tallies__subtree=False)
+        .annotate(own=FilteredRelation("unit_tallies", condition=_prefixed(own, "unit_tallies__")))
+        .filter(own__total__gt=0)
         .select_related("category", "parent")
     )
     if filters.category:
@@ -141,12 +143,18 @@ def _rolled_up_units(*, user, campaign: Campaign, rule: LightRule, filters: Unit
         units = units.filter(path__startswith=Subquery(root_path))
     cells = {}
     for measure in measures:
-        within = Q(measure_tallies__measure=measure)
-        cells.update(tally_sums(rule, "measure_tallies__", within, name=_measure_key(measure)))
-    units = units.annotate(**tally_sums(rule, "measure_tallies__"), **cells)
+        key = _measure_key(measure)
+        cell = _prefixed(own & Q(measure=measure), "measure_tallies__")
+        units = units.annotate(**{f"{key}_row": FilteredRelation("measure_tallies", condition=cell)})
+        cells.update(row_tally(rule, f"{key}_row__", name=key))
+    units = units.annotate(**row_tally(rule, "own__"), **cells)
     if filters.light:
         units = units.filter(task_light=filters.light)
     return units
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    return Q(*((f"{prefix}{name}", value) for name, value in q.children), _connector=q.connector)
 
 
 def unit_rollups(
@@ -190,6 +198,27 @@ def _ordering(sort: str, measures: Sequence[Measure]) -> list:
 def unit_cells(unit: Unit, measures: Sequence[Measure]) -> list[Cell]:
     """The matrix cells of a row of `unit_rollups(..., measures=measures)`, in measure order."""
     return [Cell(measure=m, counts=TaskCounts.from_row(unit, name=_measure_key(m))) for m in measures]
+
+
+def sort_measures(filters: UnitFilters, measures: Sequence[Measure]) -> list[Measure]:
+    """The measure whose column the rows are sorted by, if any: the only cell a page query needs."""
+    code = filters.sort.removeprefix("-").removeprefix("m-") if "m-" in filters.sort else None
+    return [m for m in measures if m.code == code]
+
+
+def matrix_rows(
+    units: Sequence[Unit], *, campaign: Campaign, rule: LightRule, measures: Sequence[Measure]
+) -> list[tuple[Unit, list[Cell]]]:
+    """One page of the matrix: each unit with its cells in measure order, read in one query for the page.
+
+    The page's units come from `unit_rollups` (filtered, ranked and sorted over every unit); their
+    cells are only read for the 50 rows shown, so the page query joins no measure rows.
+    """
+    rows = MeasureTally.objects.filter(campaign=campaign, subtree=False, unit_id__in=[u.pk for u in units]).annotate(
+        **row_tally(rule)
+    )
+    counts = {(row.unit_id, row.measure_id): TaskCounts.from_row(row) for row in rows}
+    return [(u, [Cell(measure=m, counts=counts.get((u.pk, m.pk), TaskCounts())) for m in measures]) for u in units]
 
 
 def ranking(*, user, campaign: Campaign, rule: LightRule, filters: UnitFilters = UnitFilters()) -> QuerySet[Unit]:
@@ -262,8 +291,9 @@ def area_rollups(*, user, campaign: Campaign, rule: LightRule) -> list[AreaRollu
     if scope.is_superuser:
         areas = Q(subtree=True, unit__depth=0)
     elif scope.read_paths:
-        roots = list(scope.read_paths)
-        areas = Q(subtree=True, unit__parent__path__in=roots) | Q(subtree=False, unit__path__in=roots)
+        roots = root_ids(scope)
+        children = Unit.objects.filter(parent_id__in=roots).values("pk")
+        areas = Q(subtree=True, unit_id__in=Subquery(children)) | Q(subtree=False, unit_id__in=roots)
     else:
         return []
     rows = (
@@ -408,20 +438,12 @@ def overdue_reviews(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Ta
     """Submitted tasks waiting for review longer than `campaign.yellow_due_workdays` working days.
 
     Read through the user's read scope, not their review rights: leadership sees the backlog too.
-    `submitted_at` is the latest submission; oldest first.
+    `submitted_at` is the latest submission (kept by task_submit, indexed for tasks awaiting
+    review); oldest first.
     """
-    submitted_at = (
-        TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.SUBMITTED)
-        .order_by()
-        .values("task")
-        .annotate(last=Max("created_at"))
-        .values("last")
-    )
     return (
         scope_tasks(user=user, campaign=campaign)
-        .filter(status=TaskStatus.SUBMITTED)
-        .annotate(submitted_at=Coalesce(Subquery(submitted_at), F("updated_at")))
-        .filter(submitted_at__lt=review_cutoff(rule, campaign))
+        .filter(status=TaskStatus.SUBMITTED, submitted_at__lt=review_cutoff(rule, campaign))
         .select_related("unit", "template", "measure")
         .order_by("submitted_at", "id")
     )

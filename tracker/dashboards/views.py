@@ -101,14 +101,15 @@ def matrix(request: HttpRequest) -> HttpResponse:
     campaign, rule = _dashboard(request)
     filters = UnitFilters.from_query(request.GET)
     measures = list(Measure.objects.all())
-    units = selectors.unit_rollups(user=request.user, campaign=campaign, rule=rule, filters=filters, measures=measures)
+    sorted_by = selectors.sort_measures(filters, measures)
+    units = selectors.unit_rollups(user=request.user, campaign=campaign, rule=rule, filters=filters, measures=sorted_by)
     page = Paginator(units, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "campaign": campaign,
         "filters": filters,
         "measures": measures,
         "page": page,
-        "rows": [(unit, selectors.unit_cells(unit, measures)) for unit in page],
+        "rows": selectors.matrix_rows(list(page), campaign=campaign, rule=rule, measures=measures),
         "columns": _columns(filters, measures),
         "export_query": urlencode(filters.query()),
     }

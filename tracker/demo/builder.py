@@ -231,6 +231,10 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
         for event, day in events:
             event.created_at = timezone.make_aware(datetime.combine(day, time(10 + rng.randint(0, 7))))
         TaskEvent.objects.bulk_update([event for event, _day in events], ["created_at"], batch_size=1000)
+        submissions = [event for event, _day in events if event.kind == EventKind.SUBMITTED]
+        for event in submissions:
+            event.task.submitted_at = event.created_at
+        Task.objects.bulk_update([event.task for event in submissions], ["submitted_at"], batch_size=1000)
     return len(entries)
 
 

@@ -23,13 +23,18 @@ def span_q(scope: Scope, prefix: str = "") -> Q:
         return q(subtree=True, unit__depth=0)
     span = q(pk__in=[])
     if scope.read_paths:
-        span |= q(subtree=True, unit__path__in=list(scope.read_paths))
+        span |= q(subtree=True, unit_id__in=root_ids(scope))
     if scope.read_unit_ids:
         single = q(subtree=False, unit_id__in=sorted(scope.read_unit_ids))
         for path in scope.read_paths:
             single &= ~q(unit__path__startswith=path)
         span |= single
     return span
+
+
+def root_ids(scope: Scope) -> list[int]:
+    """The units at the top of the scope's subtrees: the last id of each path (Unit.path is a chain of ids)."""
+    return sorted(int(path.strip("/").rsplit("/", 1)[-1]) for path in scope.read_paths)
 
 
 def tally_sums(rule: LightRule, prefix: str = "", within: Q | None = None, name: str = "task") -> dict[str, Expression]:
@@ -46,9 +51,9 @@ def tally_sums(rule: LightRule, prefix: str = "", within: Q | None = None, name:
     }
 
 
-def row_tally(rule: LightRule, name: str = "task") -> dict[str, Expression]:
-    """The same keys read from one TaskTally row (no grouping)."""
-    fields = {field: F(field) for field in ("total", "done", "submitted", "red", "yellow")}
+def row_tally(rule: LightRule, prefix: str = "", name: str = "task") -> dict[str, Expression]:
+    """The same keys read from one TaskTally row (no grouping); 0 where a left join found no row."""
+    fields = {field: Coalesce(F(f"{prefix}{field}"), 0) for field in ("total", "done", "submitted", "red", "yellow")}
     return {
         **{f"{name}_{field}": value for field, value in fields.items()},
         f"{name}_percent": percent_expression(fields["done"], fields["total"]),

@@ -74,6 +74,9 @@ class Task(TimeStamped):
     # Date of the latest live entry (None: none yet), also kept by the entry services: the
     # dashboards' stale units read it instead of joining every entry.
     last_entry_on = models.DateField(_("last entry"), null=True, blank=True)
+    # When the task was last handed in (set by task_submit): the dashboards' overdue reviews read
+    # it through an index instead of the latest SUBMITTED event of every task awaiting review.
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     is_featured = models.BooleanField(_("featured as a model case"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -102,6 +105,9 @@ class Task(TimeStamped):
         indexes = [
             models.Index(fields=["unit", "campaign", "due_on"], name="task_unit_due"),
             models.Index(fields=["status", "due_on"], name="task_status_due"),
+            models.Index(
+                fields=["campaign", "submitted_at"], name="task_awaiting_review", condition=Q(status="submitted")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -165,6 +165,7 @@ def task_submit(*, task: Task, by: AbstractBaseUser, expected_version: int, note
     if locked.entry_count == 0:
         raise ValidationError(_("Add at least one entry describing what was done before submitting."))
     locked.status = TaskStatus.SUBMITTED
+    locked.submitted_at = timezone.now()
     locked.version += 1
     _save(locked, by)
     _event(locked, EventKind.SUBMITTED, by, note)
