@@ -24,7 +24,8 @@ from tracker.dashboards import selectors as dashboards
 from tracker.work import services as work
 from tracker.work.lights import LightRule
 
-QUERIES = 23  # briefing_data: a roll-up freshness check, the overview's queries plus ranking, red list, model cases and ledgers
+# briefing_data: a roll-up freshness check, the overview's queries plus ranking, red list, model cases and ledgers
+QUERIES = 23
 
 
 def _week():
