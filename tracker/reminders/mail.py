@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -28,7 +29,21 @@ SECTION_LIMIT = 50
 
 
 def absolute_url(name: str, *args) -> str:
-    return f"{settings.SITE_URL}{reverse(name, args=args)}"
+    return _url_template(name, len(args), settings.SITE_URL).format(*args)
+
+
+@lru_cache(maxsize=64)
+def _url_template(name: str, arity: int, site_url: str) -> str:
+    """A URL with "{0}"… where its arguments go: a sweep links tens of thousands of tasks, and
+    resolving each link with reverse() took a tenth of the sweep."""
+    marks = [str(_MARK - i) for i in range(arity)]
+    path = reverse(name, args=marks)
+    for i, mark in enumerate(marks):
+        path = path.replace(mark, f"{{{i}}}")
+    return f"{site_url}{path}"
+
+
+_MARK = 2_147_483_647  # an argument no real link has, to find where the arguments go
 
 
 def mail_language(user) -> str:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign
 from tracker.core import workdays
+from tracker.core.bulk import insert_new
 from tracker.core.models import UserPreference
 from tracker.orgs.models import Role, RoleAssignment, Unit
 from tracker.orgs.scope import scope_for
@@ -40,6 +41,7 @@ log = logging.getLogger("tracker.reminders")
 NOTE_MAX_CHARS = 500
 # Notification rows inserted per statement by the sweep.
 INSERT_CHUNK = 2000
+NOTIFICATION_FIELDS = ("recipient", "kind", "key", "on_date", "campaign", "unit", "task", "note", "batch", "created_at")
 
 
 # --- queueing ---------------------------------------------------------------------------------
@@ -112,23 +114,15 @@ def _sweep(result: SweepResult) -> None:
         .values_list("recipient_id", "kind", "key", "on_date")
         .iterator(chunk_size=10000)
     )
+    decided_at = timezone.now()
     new = (
-        Notification(
-            recipient_id=p.recipient_id,
-            kind=p.kind,
-            key=p.key,
-            on_date=p.on_date,
-            campaign_id=p.campaign_id,
-            unit_id=p.unit_id,
-            task_id=p.task_id,
-            batch=batch,
-        )
+        (p.recipient_id, p.kind, p.key, p.on_date, p.campaign_id, p.unit_id, p.task_id, "", batch, decided_at)
         for p in planned
         if p.identity not in recorded
     )
-    # In slices: bulk_create would hold every row object of a big first sweep at once.
+    # In slices: a big first sweep never holds every row at once.
     while rows := list(islice(new, INSERT_CHUNK)):
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        insert_new(Notification, NOTIFICATION_FIELDS, rows)
     result.mails = mails_queue(batch=batch, today=result.today, send_at=timezone.now())
     result.decided = sum(n for mail in result.mails for n in mail.kinds.values())
 

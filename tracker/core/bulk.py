@@ -1,0 +1,37 @@
+"""Inserting many rows of one model quickly, skipping those a unique constraint already holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+
+
+def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING of plain value tuples, one executemany per call.
+
+    `bulk_create(ignore_conflicts=True)` builds every value through the model machinery, which cost
+    a sweep of 75,000 reminders several seconds of Python. Here each distinct value is prepared for
+    the database once (`get_db_prep_save`), so ids, codes, dates and a batch's shared UUID and time
+    pass straight to the driver. No signals, no auto fields: give every column the model needs.
+    """
+    columns = [model._meta.get_field(name) for name in fields]
+    memo: list[dict] = [{} for _ in columns]
+
+    def prepared(row: tuple) -> tuple:
+        values = []
+        for column, seen, value in zip(columns, memo, row, strict=True):
+            if value is None or isinstance(value, int | str):
+                values.append(value)
+                continue
+            if value not in seen:
+                seen[value] = column.get_db_prep_save(value, connection)
+            values.append(seen[value])
+        return tuple(values)
+
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column.column) for column in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [prepared(row) for row in rows])
