@@ -71,6 +71,7 @@ class BenchContext:
             "office_city": _holder(Q(role=Role.OFFICE, unit=city)),
             "office_district": _holder(Q(role=Role.OFFICE, unit=district)),
             "leadership_city": _holder(Q(role=Role.LEADERSHIP, unit=city)),
+            "office_root": _holder(Q(role=Role.OFFICE, unit=dataset.root)),
         }
         rule = LightRule.for_campaign(dataset.campaign)
         return cls(dataset, rule, city, district, unit, task, open_tasks, users)
@@ -188,6 +189,23 @@ register(
         url=lambda ctx, i: reverse("dashboards:matrix") + "?sort=rank",
         target_p50_ms=250,
         description="units × measures for the whole city, ranked (first page of 50)",
+    )
+)
+register(
+    Scenario(
+        name="overview_root",
+        role="office_root",
+        url=lambda ctx, i: reverse("dashboards:overview"),
+        target_p50_ms=500,
+        description="the overview of the whole dataset (the province at province scale; the city again at city scale)",
+    )
+)
+register(
+    Scenario(
+        name="matrix_root",
+        role="office_root",
+        url=lambda ctx, i: reverse("dashboards:matrix") + "?sort=rank",
+        description="units × measures of the whole dataset, ranked (first page of 50)",
     )
 )
 register(
