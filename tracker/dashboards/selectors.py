@@ -128,10 +128,10 @@ def _measure_key(measure: Measure) -> str:
 
 def _rolled_up_units(*, user, campaign: Campaign, rule: LightRule, filters: UnitFilters, measures=()) -> QuerySet[Unit]:
     # One row per unit, no GROUP BY: the unit's own roll-up row and one row per measure, joined.
-    own = Q(campaign=campaign, subtree=False)
+    own = Q(unit_tallies__campaign=campaign, unit_tallies__subtree=False)
     units = (
         Unit.objects.for_user(user)
-        .annotate(own=FilteredRelation("unit_tallies", condition=_prefixed(own, "unit_tallies__")))
+        .annotate(own=FilteredRelation("unit_tallies", condition=own))
         .filter(own__total__gt=0)
         .select_related("category", "parent")
     )
@@ -144,17 +144,13 @@ def _rolled_up_units(*, user, campaign: Campaign, rule: LightRule, filters: Unit
     cells = {}
     for measure in measures:
         key = _measure_key(measure)
-        cell = _prefixed(own & Q(measure=measure), "measure_tallies__")
+        cell = Q(measure_tallies__campaign=campaign, measure_tallies__subtree=False, measure_tallies__measure=measure)
         units = units.annotate(**{f"{key}_row": FilteredRelation("measure_tallies", condition=cell)})
         cells.update(row_tally(rule, f"{key}_row__", name=key))
     units = units.annotate(**row_tally(rule, "own__"), **cells)
     if filters.light:
         units = units.filter(task_light=filters.light)
     return units
-
-
-def _prefixed(q: Q, prefix: str) -> Q:
-    return Q(*((f"{prefix}{name}", value) for name, value in q.children), _connector=q.connector)
 
 
 def unit_rollups(

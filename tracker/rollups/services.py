@@ -19,9 +19,9 @@ from tracker.work.lights import LightRule
 log = logging.getLogger("tracker.rollups")
 
 TASK_MODELS = (UnitTally, MeasureTally)
-# Folding unit by unit costs a few statements per model; past this many changed units one
-# rebuild is cheaper (a bulk import, the nightly generation of a month's tasks).
-FOLD_LIMIT = 300
+# Folding costs the same few statements per model however many units changed, and reads their
+# rows into Python; past this many changed units one rebuild is simpler (a first import of a city).
+FOLD_LIMIT = 2000
 _KEYS = {UnitTally: (), MeasureTally: ("measure_id",), DayTally: ("day",)}
 
 
