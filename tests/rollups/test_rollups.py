@@ -15,6 +15,7 @@ from tests.factories import TaskFactory, make_unit, make_user
 from tracker.orgs.models import Role
 from tracker.orgs.scope import scope_for
 from tracker.orgs.services import role_grant
+from tracker.rollups import recount
 from tracker.rollups.check import rollups_check
 from tracker.rollups.models import DayTally, DirtyUnit, MeasureTally, RollupState, UnitTally
 from tracker.rollups.selectors import span_q
@@ -171,3 +172,25 @@ def test_the_minute_job_refreshes(city):
     assert result["campaign"] == city.campaign.pk
     assert not DirtyUnit.objects.exists()
     assert_exact(city, LightRule.for_campaign(city.campaign))
+
+
+def test_a_change_noted_while_a_refresh_runs_is_folded_in_by_the_next(city, monkeypatch):
+    """The refresh deletes exactly the marks it read: a writer's mark that arrives meanwhile stays."""
+    rule = refresh(city)
+    task = city.task_b()
+    TaskFactory(campaign=city.campaign, unit=city.unit_a, measure=city.study)  # marks unit A
+    original = recount.insert_own
+
+    def concurrent_writer(model, **kwargs):
+        if model is UnitTally:  # mid-refresh, another transaction changes unit B and notes it
+            Task.objects.filter(pk=task.pk).update(status="done")
+            DirtyUnit.objects.create(campaign_id=city.campaign.pk, unit_id=city.unit_b.pk)
+        return original(model, **kwargs)
+
+    monkeypatch.setattr(recount, "insert_own", concurrent_writer)
+    refresh(city)
+    monkeypatch.setattr(recount, "insert_own", original)
+    assert list(DirtyUnit.objects.values_list("unit_id", flat=True)) == [city.unit_b.pk]
+    refresh(city)
+    assert not DirtyUnit.objects.exists()
+    assert_exact(city, rule)
