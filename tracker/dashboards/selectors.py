@@ -288,8 +288,11 @@ def area_rollups(*, user, campaign: Campaign, rule: LightRule) -> list[AreaRollu
         areas = Q(subtree=True, unit__depth=0)
     elif scope.read_paths:
         roots = root_ids(scope)
-        children = Unit.objects.filter(parent_id__in=roots).values("pk")
-        areas = Q(subtree=True, unit_id__in=Subquery(children)) | Q(subtree=False, unit_id__in=roots)
+        # A handful of units (the roots and their children) picked first, so their rows are found
+        # by index; then each child's subtree row and each root's own row.
+        units = Unit.objects.filter(Q(parent_id__in=roots) | Q(pk__in=roots)).values("pk")
+        span = (Q(subtree=True) & ~Q(unit_id__in=roots)) | Q(subtree=False, unit_id__in=roots)
+        areas = Q(unit_id__in=Subquery(units)) & span
     else:
         return []
     rows = (
