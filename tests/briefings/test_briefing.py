@@ -25,7 +25,7 @@ from tracker.work import services as work
 from tracker.work.lights import LightRule
 
 # briefing_data: a roll-up freshness check, the overview's queries plus ranking, red list, model cases and ledgers
-QUERIES = 23
+QUERIES = 21
 
 
 def _week():

@@ -111,7 +111,7 @@ def test_a_threshold_edit_recounts_the_lights(city):
     city.campaign.group_red_percent = 100
     city.campaign.save()
     rule = refresh(city)
-    assert RollupState.objects.get(campaign=city.campaign).rule_key.endswith("|100")
+    assert RollupState.objects.get(campaign=city.campaign).rule_key.split("|")[3] == "100"
     assert_exact(city, rule)
 
 
@@ -194,3 +194,22 @@ def test_a_change_noted_while_a_refresh_runs_is_folded_in_by_the_next(city, monk
     refresh(city)
     assert not DirtyUnit.objects.exists()
     assert_exact(city, rule)
+
+
+def test_stale_units_and_waiting_reviews_are_counted_as_the_lists_show_them(city):
+    """The overview's counts come from the roll-ups; its lists from tasks and units: they agree."""
+    from tracker.dashboards import selectors as dashboards
+
+    task = city.task_a()
+    services.entry_add(task=task, by=city.staff_a, text="x", occurred_on=timezone.localdate() - timedelta(days=1))
+    task.refresh_from_db()
+    services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
+    Task.objects.filter(pk=task.pk).update(submitted_at=timezone.now() - timedelta(days=10))
+    DirtyUnit.objects.create(campaign_id=city.campaign.pk, unit_id=city.unit_a.pk)  # the update bypassed signals
+    rule = refresh(city)
+    for user in (city.office_city, city.office_east, city.guide, city.leader_a, city.leadership):
+        _, _, waiting, stale = dashboards.scope_tally(user=user, campaign=city.campaign, rule=rule)
+        assert waiting == dashboards.overdue_reviews(user=user, campaign=city.campaign, rule=rule).count()
+        assert stale == dashboards.stale_units(user=user, campaign=city.campaign, rule=rule).count()
+    _, _, waiting, stale = dashboards.scope_tally(user=city.office_city, campaign=city.campaign, rule=rule)
+    assert (waiting, stale) == (1, 1)  # unit A's submission; unit B never logged anything

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import (
     Count,
@@ -30,10 +30,8 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, Rank
-from django.utils import timezone
 
 from tracker.campaigns.models import Campaign, Measure
-from tracker.core.workdays import is_workday
 from tracker.ledgers.models import RectificationItem, RectificationStatus
 from tracker.orgs.models import Role, RoleAssignment, Unit, UnitCategory
 from tracker.orgs.scope import scope_for
@@ -237,12 +235,17 @@ def units_by_light(
     return {light: counts[light] for light in Light.values}
 
 
-def scope_tally(*, user, campaign: Campaign, rule: LightRule) -> tuple[TaskCounts, dict[str, int]]:
-    """The scope's task counts and its units by light, from the subtree rows of its roots (one query)."""
+def scope_tally(*, user, campaign: Campaign, rule: LightRule) -> tuple[TaskCounts, dict[str, int], int, int]:
+    """From the subtree rows of the scope's roots, in one query: the task counts, the units by
+    light, the submissions waiting too long for review and the stale units (the lengths of the
+    `overdue_reviews` and `stale_units` lists)."""
     row = UnitTally.objects.filter(span_q(scope_for(user)), campaign=campaign).aggregate(
-        **tally_sums(rule), **{light: Coalesce(Sum(f"units_{light}"), 0) for light in Light.values}
+        **tally_sums(rule),
+        **{light: Coalesce(Sum(f"units_{light}"), 0) for light in Light.values},
+        waiting=Coalesce(Sum("waiting"), 0),
+        stale=Coalesce(Sum("units_stale"), 0),
     )
-    return TaskCounts.from_row(row), {light: row[light] for light in Light.values}
+    return TaskCounts.from_row(row), {light: row[light] for light in Light.values}, row["waiting"], row["stale"]
 
 
 def category_options() -> QuerySet[UnitCategory]:
@@ -425,12 +428,7 @@ def stale_units_among(units: QuerySet[Unit], *, campaign: Campaign, rule: LightR
 
 def review_cutoff(rule: LightRule, campaign: Campaign) -> datetime:
     """Submissions older than this have waited more than the campaign's due-soon working days."""
-    day, remaining = rule.today, campaign.yellow_due_workdays
-    while remaining > 0:
-        day -= timedelta(days=1)
-        if is_workday(day):
-            remaining -= 1
-    return timezone.make_aware(datetime.combine(day, time.min))
+    return rule.review_before or LightRule.for_campaign(campaign, rule.today).review_before
 
 
 def overdue_reviews(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
@@ -511,7 +509,7 @@ def scope_names(*, user) -> list[str]:
 
 def overview(*, user, campaign: Campaign, rule: LightRule) -> Overview:
     """The overview's numbers in a fixed number of queries, whatever the size of the scope."""
-    counts, by_light = scope_tally(user=user, campaign=campaign, rule=rule)
+    counts, by_light, waiting_count, stale_count = scope_tally(user=user, campaign=campaign, rule=rule)
     stale = stale_units(user=user, campaign=campaign, rule=rule)
     waiting = overdue_reviews(user=user, campaign=campaign, rule=rule)
     rectifications = overdue_rectifications(user=user, campaign=campaign, rule=rule)
@@ -524,9 +522,9 @@ def overview(*, user, campaign: Campaign, rule: LightRule) -> Overview:
         areas=area_rollups(user=user, campaign=campaign, rule=rule),
         trend=trend(user=user, campaign=campaign, rule=rule, total=counts.total),
         stale=list(stale[:LIST_LIMIT]),
-        stale_count=stale.count(),
+        stale_count=stale_count,
         waiting=list(waiting[:LIST_LIMIT]),
-        waiting_count=waiting.count(),
+        waiting_count=waiting_count,
         rectifications=list(rectifications[:LIST_LIMIT]),
         rectifications_count=rectifications.count(),
         scope_names=scope_names(user=user),

@@ -54,10 +54,22 @@ class UnitTally(TaskTally):
     units_red = models.IntegerField(default=0)
     units_yellow = models.IntegerField(default=0)
     units_green = models.IntegerField(default=0)
+    # Units with open tasks and no entry for the campaign's stale days (0 or 1 on an own row).
+    units_stale = models.IntegerField(default=0)
+    # Submitted tasks waiting for review longer than the rule allows (LightRule.review_before).
+    waiting = models.IntegerField(default=0)
     # Latest live entry of an own row's tasks (stale units); not kept on subtree rows.
     last_entry_on = models.DateField(null=True, blank=True)
 
-    COUNTERS = (*TaskTally.COUNTERS, "open_tasks", "units_red", "units_yellow", "units_green")
+    COUNTERS = (
+        *TaskTally.COUNTERS,
+        "open_tasks",
+        "units_red",
+        "units_yellow",
+        "units_green",
+        "units_stale",
+        "waiting",
+    )
 
     class Meta:
         verbose_name = _("unit tally")

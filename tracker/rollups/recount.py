@@ -12,9 +12,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, Expression, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Substr, TruncDate
-from django.db.models.lookups import Exact
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Expression,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Substr, TruncDate
+from django.db.models.lookups import Exact, GreaterThan, LessThan
 
 from tracker.campaigns.models import Campaign
 from tracker.orgs.models import Unit
@@ -72,6 +86,19 @@ def unit_counts(*, campaign: Campaign, rule: LightRule, unit_ids: Iterable[int] 
             c_units_yellow=_light_is(light, Light.YELLOW),
             c_units_green=_light_is(light, Light.GREEN),
             c_last_entry_on=Max("last_entry_on"),
+            c_units_stale=Case(
+                When(
+                    GreaterThan(Count("pk", filter=Q(status__in=OPEN_STATUSES)), 0)
+                    & LessThan(
+                        Coalesce(Max("last_entry_on"), Value(campaign.starts_on), output_field=DateField()),
+                        Value(rule.stale_before),
+                    ),
+                    then=Value(1),
+                ),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            c_waiting=Count("pk", filter=Q(status=TaskStatus.SUBMITTED, submitted_at__lt=rule.review_before)),
         )
         .order_by()
     )

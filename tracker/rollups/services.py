@@ -25,9 +25,16 @@ FOLD_LIMIT = 2000
 _KEYS = {UnitTally: (), MeasureTally: ("measure_id",), DayTally: ("day",)}
 
 
-def rule_key(rule: LightRule) -> str:
-    """What the task tallies' lights depend on; a different key means they must be recounted."""
-    return f"{rule.today}|{rule.yellow_due_by}|{rule.stale_before}|{rule.group_red_percent}"
+def rule_key(rule: LightRule, campaign: Campaign) -> str:
+    """What the task tallies depend on besides the tasks; a different key means they must be recounted.
+
+    The day and the thresholds (the lights, stale units, overdue reviews) and the campaign's start
+    (a unit that never logged anything is quiet since then).
+    """
+    review = rule.review_before.date() if rule.review_before else ""
+    return (
+        f"{rule.today}|{rule.yellow_due_by}|{rule.stale_before}|{rule.group_red_percent}|{review}|{campaign.starts_on}"
+    )
 
 
 def rollups_mark(*, campaign_id: int, unit_ids: Iterable[int]) -> None:
@@ -49,7 +56,7 @@ def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
     the rule moved (a new day, a new threshold), else the changed units' own rows are recounted and
     the difference added to their ancestors' subtree rows.
     """
-    key = rule_key(rule)
+    key = rule_key(rule, campaign)
     dirty = DirtyUnit.objects.filter(campaign_id=OuterRef("campaign_id"))
     state = RollupState.objects.filter(campaign=campaign).annotate(dirty=Exists(dirty)).first()
     if state is not None and state.rule_key == key and state.days_built and not state.dirty:

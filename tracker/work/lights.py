@@ -10,7 +10,7 @@ exports all show the same numbers for the same unit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import models
 from django.db.models import Case, Count, Expression, IntegerField, Q, Value, When
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tracker.campaigns.models import Campaign
-from tracker.core.workdays import add_workdays
+from tracker.core.workdays import add_workdays, is_workday
 
 # Done, or handed in and waiting for the reviewer: never red or yellow for the unit.
 CLOSED_STATUSES = ("done", "submitted")
@@ -29,6 +29,16 @@ class Light(models.TextChoices):
     RED = "red", _("Red")
     YELLOW = "yellow", _("Yellow")
     GREEN = "green", _("Green")
+
+
+def _workdays_back(today: date, workdays: int) -> datetime:
+    """Midnight (local time) of the working day `workdays` working days before `today`."""
+    day, remaining = today, workdays
+    while remaining > 0:
+        day -= timedelta(days=1)
+        if is_workday(day):
+            remaining -= 1
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def completion_percent(done: int, total: int) -> int:
@@ -71,6 +81,8 @@ class LightRule:
     yellow_due_by: date
     stale_before: date
     group_red_percent: int = 10
+    # Submissions older than this have waited more than the campaign's due-soon working days.
+    review_before: datetime | None = None
 
     @classmethod
     def for_campaign(cls, campaign: Campaign, today: date | None = None) -> LightRule:
@@ -80,6 +92,7 @@ class LightRule:
             yellow_due_by=add_workdays(today, campaign.yellow_due_workdays),
             stale_before=today - timedelta(days=campaign.stale_days),
             group_red_percent=campaign.group_red_percent,
+            review_before=_workdays_back(today, campaign.yellow_due_workdays),
         )
 
     def closed_q(self, prefix: str = "") -> Q:
