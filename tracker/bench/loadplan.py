@@ -25,12 +25,16 @@ from tracker.bench.generator import Dataset
 from tracker.bench.scenarios import BenchContext
 
 LOAD_MIX: list[tuple[str, int]] = [
-    ("unit_page", 40),
+    ("unit_page", 35),
     ("unit_page_htmx", 10),
     ("task_page", 15),
     ("entry_post", 20),
-    ("unit_list_city", 5),
-    ("review_queue_district", 10),
+    ("unit_list_city", 3),
+    ("review_queue_district", 7),
+    # The dashboards, while the entry POSTs keep marking units for them to fold in.
+    ("overview_city", 4),
+    ("overview_district", 3),
+    ("matrix_city", 3),
 ]
 
 
