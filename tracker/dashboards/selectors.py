@@ -19,9 +19,11 @@ from datetime import date, datetime, timedelta
 from django.db.models import (
     Count,
     DateField,
+    Exists,
     F,
     FilteredRelation,
     Max,
+    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -208,10 +210,13 @@ def matrix_rows(
     The page's units come from `unit_rollups` (filtered, ranked and sorted over every unit); their
     cells are only read for the 50 rows shown, so the page query joins no measure rows.
     """
-    rows = MeasureTally.objects.filter(campaign=campaign, subtree=False, unit_id__in=[u.pk for u in units]).annotate(
-        **row_tally(rule)
+    tally = row_tally(rule)
+    rows = (
+        MeasureTally.objects.filter(campaign=campaign, subtree=False, unit_id__in=[u.pk for u in units])
+        .annotate(**tally)
+        .values("unit_id", "measure_id", *tally)
     )
-    counts = {(row.unit_id, row.measure_id): TaskCounts.from_row(row) for row in rows}
+    counts = {(row["unit_id"], row["measure_id"]): TaskCounts.from_row(row) for row in rows}
     return [(u, [Cell(measure=m, counts=counts.get((u.pk, m.pk), TaskCounts())) for m in measures]) for u in units]
 
 
@@ -254,7 +259,12 @@ def category_options() -> QuerySet[UnitCategory]:
 
 def area_options(*, user) -> QuerySet[Unit]:
     """Subtrees the matrix can be narrowed to: units in scope that have units below them."""
-    return Unit.objects.for_user(user).filter(children__isnull=False).distinct().order_by("path")
+    return (
+        Unit.objects.for_user(user)
+        .filter(Exists(Unit.objects.filter(parent=OuterRef("pk"))))
+        .only("pk", "name", "path")
+        .order_by("path")
+    )
 
 
 # --- measures, areas, overall ------------------------------------------------------------------

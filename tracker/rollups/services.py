@@ -6,7 +6,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -84,10 +84,20 @@ def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
         now = timezone.now()
         state.rule_key, state.days_built, state.refreshed_at = key, True, now
         if rebuild_tasks or rebuild_days:
+            _analyze([*TASK_MODELS, DayTally] if rebuild_days else TASK_MODELS)
             state.rebuilt_at = now
             log.info("rollups rebuilt for campaign %s (%s)", campaign.pk, key)
         state.save()
     return state
+
+
+def _analyze(models) -> None:
+    """Fresh planner statistics after a rebuild: estimated from an empty table, the matrix's joins
+    were planned as nested loops over thousands of rows (ANALYZE samples; it may run in a transaction)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
 
 
 def _rebuild(model, *, campaign: Campaign, rule: LightRule, levels: int) -> None:
