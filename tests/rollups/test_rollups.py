@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -213,3 +214,32 @@ def test_stale_units_and_waiting_reviews_are_counted_as_the_lists_show_them(city
         assert stale == dashboards.stale_units(user=user, campaign=city.campaign, rule=rule).count()
     _, _, waiting, stale = dashboards.scope_tally(user=city.office_city, campaign=city.campaign, rule=rule)
     assert (waiting, stale) == (1, 1)  # unit A's submission; unit B never logged anything
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_does_not_queue_behind_a_refresh_that_is_folding_changes(city):
+    """With only marks pending and another refresh holding the lock, a reader returns at once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks")
+    refresh(city)
+    TaskFactory(campaign=city.campaign, unit=city.unit_a, measure=city.study)
+    locked, release = threading.Event(), threading.Event()
+
+    def other_refresh():
+        with transaction.atomic():
+            RollupState.objects.select_for_update().get(campaign=city.campaign)
+            locked.set()
+            release.wait(30)
+        connections.close_all()
+
+    other = threading.Thread(target=other_refresh)
+    other.start()
+    assert locked.wait(30)
+    try:
+        refresh(city)  # had it waited, it would have folded the mark after the other one let go
+        assert DirtyUnit.objects.filter(unit_id=city.unit_a.pk).exists()
+    finally:
+        release.set()
+        other.join()
+    refresh(city)
+    assert not DirtyUnit.objects.exists()

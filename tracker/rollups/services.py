@@ -52,7 +52,8 @@ def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
     """Bring the campaign's roll-ups up to date for `rule`; call before reading them.
 
     Nothing to do (one query) when no unit changed and the rule is the one counted with. Otherwise,
-    under a lock on the state row so one refresh runs at a time: a rebuild of the task tallies when
+    under a lock on the state row so one refresh runs at a time (a caller finding another one
+    folding changes returns at once): a rebuild of the task tallies when
     the rule moved (a new day, a new threshold), else the changed units' own rows are recounted and
     the difference added to their ancestors' subtree rows.
     """
@@ -61,9 +62,16 @@ def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
     state = RollupState.objects.filter(campaign=campaign).annotate(dirty=Exists(dirty)).first()
     if state is not None and state.rule_key == key and state.days_built and not state.dirty:
         return state
+    only_marks = state is not None and state.rule_key == key and state.days_built
     with transaction.atomic():
         RollupState.objects.get_or_create(campaign=campaign)
-        state = RollupState.objects.select_for_update().get(campaign=campaign)
+        # Only changed units to fold and another refresh is folding them right now: read what it
+        # commits in a moment rather than queue behind it (under steady writes, readers otherwise
+        # took turns folding each other's marks). A rebuild for a new rule is always waited for.
+        locked = RollupState.objects.select_for_update(skip_locked=only_marks).filter(campaign=campaign).first()
+        if locked is None:
+            return state
+        state = locked
         marks = list(DirtyUnit.objects.filter(campaign_id=campaign.pk).values_list("id", "unit_id"))
         changed = dict(Unit.objects.filter(pk__in={unit for _, unit in marks}).values_list("pk", "path"))
         rebuild_tasks = state.rule_key != key or len(changed) > FOLD_LIMIT
