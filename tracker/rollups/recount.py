@@ -67,28 +67,30 @@ def _light_is(light: Expression, value: str) -> Case:
     return Case(When(Exact(light, Value(value)), then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
+def _task_counters(rule: LightRule) -> dict[str, Expression]:
+    """TaskTally's counters (aliases c_<field>) from `LightRule.tally`, the one light rule."""
+    tally = rule.tally()
+    return {f"c_{field}": tally[f"task_{field}"] for field in ("total", "done", "submitted", "red", "yellow")}
+
+
 def unit_counts(*, campaign: Campaign, rule: LightRule, unit_ids: Iterable[int] | None = None) -> QuerySet:
     """One row per unit with tasks: UnitTally's counters (aliases c_<field>), grp = unit id."""
-    tally = rule.tally()
-    light = tally["task_light"]
+    light = rule.tally()["task_light"]
+    open_tasks = Count("pk", filter=Q(status__in=OPEN_STATUSES))
     return (
         Task.objects.filter(_tasks(campaign, unit_ids))
         .annotate(grp=F("unit_id"))
         .values("grp")
         .annotate(
-            c_total=tally["task_total"],
-            c_done=tally["task_done"],
-            c_submitted=tally["task_submitted"],
-            c_red=tally["task_red"],
-            c_yellow=tally["task_yellow"],
-            c_open_tasks=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+            **_task_counters(rule),
+            c_open_tasks=open_tasks,
             c_units_red=_light_is(light, Light.RED),
             c_units_yellow=_light_is(light, Light.YELLOW),
             c_units_green=_light_is(light, Light.GREEN),
             c_last_entry_on=Max("last_entry_on"),
             c_units_stale=Case(
                 When(
-                    GreaterThan(Count("pk", filter=Q(status__in=OPEN_STATUSES)), 0)
+                    GreaterThan(open_tasks, 0)
                     & LessThan(
                         Coalesce(Max("last_entry_on"), Value(campaign.starts_on), output_field=DateField()),
                         Value(rule.stale_before),
@@ -106,18 +108,11 @@ def unit_counts(*, campaign: Campaign, rule: LightRule, unit_ids: Iterable[int] 
 
 def measure_counts(*, campaign: Campaign, rule: LightRule, unit_ids: Iterable[int] | None = None) -> QuerySet:
     """One row per unit and measure with tasks: MeasureTally's counters, grp = unit id."""
-    tally = rule.tally()
     return (
         Task.objects.filter(_tasks(campaign, unit_ids))
         .annotate(grp=F("unit_id"))
         .values("grp", "measure_id")
-        .annotate(
-            c_total=tally["task_total"],
-            c_done=tally["task_done"],
-            c_submitted=tally["task_submitted"],
-            c_red=tally["task_red"],
-            c_yellow=tally["task_yellow"],
-        )
+        .annotate(**_task_counters(rule))
         .order_by()
     )
 
