@@ -51,11 +51,11 @@ def rollups_invalidate(*, campaign: Campaign | None = None) -> None:
 def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
     """Bring the campaign's roll-ups up to date for `rule`; call before reading them.
 
-    Nothing to do (one query) when no unit changed and the rule is the one counted with. Otherwise,
-    under a lock on the state row so one refresh runs at a time (a caller finding another one
-    folding changes returns at once): a rebuild of the task tallies when
-    the rule moved (a new day, a new threshold), else the changed units' own rows are recounted and
-    the difference added to their ancestors' subtree rows.
+    Nothing to do (one query) when no unit changed and the rule is the one counted with.
+    Otherwise, under a lock on the state row so that one refresh runs at a time: a rebuild of the
+    task tallies when the rule moved (a new day, a new threshold), else the changed units' own
+    rows are recounted and the difference added to their ancestors' subtree rows. A caller that
+    finds another refresh folding changes returns at once and reads what that one commits.
     """
     key = rule_key(rule, campaign)
     dirty = DirtyUnit.objects.filter(campaign_id=OuterRef("campaign_id"))
