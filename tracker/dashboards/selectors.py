@@ -43,7 +43,6 @@ from tracker.work.lights import Light, LightRule, completion_percent, light_rank
 from tracker.work.models import OPEN_STATUSES, Task, TaskStatus
 from tracker.work.selectors import TaskCounts, task_list
 
-PATH_STEP = 9  # one level of Unit.path: "/" and eight digits (tracker.orgs.services.PATH_DIGITS)
 LIST_LIMIT = 20  # rows of the overview's stale and waiting lists; the full lists are a filter away
 
 
