@@ -34,7 +34,7 @@ from tracker.campaigns.models import Campaign, Measure, Period
 from tracker.campaigns.seeding import campaign_seed
 from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitCategory, UnitLevel
 from tracker.orgs.services import PATH_DIGITS
-from tracker.rollups.models import DayTally, MeasureTally, UnitTally
+from tracker.rollups.models import TALLIES
 from tracker.rollups.services import rollups_invalidate, rollups_refresh
 from tracker.work.lights import LightRule
 from tracker.work.models import Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
@@ -145,7 +145,7 @@ def dataset_generate(
     counted = time.perf_counter()
     rollups_refresh(campaign=campaign, rule=LightRule.for_campaign(campaign, today))
     log(f"roll-ups counted in {time.perf_counter() - counted:.1f} s")
-    _analyze(ROLLUP_MODELS)
+    _analyze(TALLIES)
     dataset = Dataset(scale=scale, seed=seed, root=root, campaign=campaign, generated=True)
     dataset.seconds = time.perf_counter() - started
     return dataset
@@ -158,9 +158,6 @@ def _campaign(today: date) -> Campaign:
         campaign_seed(starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=60))
         campaign = Campaign.objects.filter(is_active=True).order_by("-starts_on").first()
     return campaign
-
-
-ROLLUP_MODELS = (UnitTally, MeasureTally, DayTally)
 
 
 def _analyze(models: Iterable[type] | None = None) -> None:
@@ -189,7 +186,7 @@ def _dataset_deletes(unit_ids_sql: str) -> list[tuple[type, str]]:
     tasks = f"SELECT id FROM {Task._meta.db_table} WHERE unit_id IN ({unit_ids_sql})"
     entries = f"SELECT id FROM {Entry._meta.db_table} WHERE task_id IN ({tasks})"
     return [
-        *((model, f"unit_id IN ({unit_ids_sql})") for model in ROLLUP_MODELS),
+        *((model, f"unit_id IN ({unit_ids_sql})") for model in TALLIES),
         (Evidence, f"entry_id IN ({entries})"),
         (Entry.history.model, f"task_id IN ({tasks})"),
         (Entry, f"task_id IN ({tasks})"),

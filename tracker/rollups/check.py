@@ -9,10 +9,9 @@ from django.db import connection
 from tracker.campaigns.models import Campaign
 from tracker.orgs.models import Unit
 from tracker.rollups import recount
-from tracker.rollups.models import DayTally, MeasureTally, UnitTally
+from tracker.rollups.models import TALLIES
 from tracker.work.lights import LightRule
 
-MODELS = (UnitTally, MeasureTally, DayTally)
 EXAMPLES = 5
 
 
@@ -27,10 +26,10 @@ class Difference:
     examples: list[tuple] = field(default_factory=list)
 
 
-def _key_columns(model) -> list[str]:
-    return [
-        {"measure": "measure_id", "day": "day"}[name] for name in recount._fields(model) if name in ("measure", "day")
-    ]
+def _stored(model, names) -> str:
+    """The same columns as stored: unit id, keys and counters of table alias t."""
+    qn = connection.ops.quote_name
+    return ", ".join(["t.unit_id", *(f"t.{qn(model._meta.get_field(name).column)}" for name in names)])
 
 
 def _compare(model, span: str, expected: str, expected_params: list, stored: str, stored_params: list) -> Difference:
@@ -60,44 +59,32 @@ def rollups_check(*, campaign: Campaign, rule: LightRule) -> list[Difference]:
     qn = connection.ops.quote_name
     unit_table = qn(Unit._meta.db_table)
     differences = []
-    for model in MODELS:
+    for model in TALLIES:
         table = qn(model._meta.db_table)
-        keys = _key_columns(model)
-        counters = list(model.COUNTERS)
-        own_extra = ["last_entry_on"] if model is UnitTally else []
-        select_expected = ", ".join(
-            ["sub.grp", *(f"sub.{k}" for k in keys), *(f"sub.c_{c}" for c in counters + own_extra)]
-        )
-        select_stored = ", ".join(
-            ["t.unit_id", *(f"t.{k}" for k in keys), *(f"t.{qn(c)}" for c in counters + own_extra)]
-        )
-        if model is DayTally:
-            sql, params = recount._day_pivot(recount.day_parts(campaign=campaign))
-        else:
-            counts = recount.unit_counts if model is UnitTally else recount.measure_counts
-            sql, params = counts(campaign=campaign, rule=rule).query.sql_with_params()
+        own = recount.fields(model, subtree=False)
+        sql, params = recount.own_counts_sql(model, campaign=campaign, rule=rule)
         differences.append(
             _compare(
                 model,
                 "own",
-                f"SELECT {select_expected} FROM ({sql}) sub",
-                list(params),
-                f"SELECT {select_stored} FROM {table} t WHERE t.campaign_id = %s AND t.subtree = %s",
+                f"SELECT sub.grp, {recount.select(model, own)} FROM ({sql}) sub",
+                params,
+                f"SELECT {_stored(model, own)} FROM {table} t WHERE t.campaign_id = %s AND t.subtree = %s",
                 [campaign.pk, False],
             )
         )
-        nonzero = " OR ".join(f"t.{qn(c)} <> 0" for c in counters)
-        select_expected = ", ".join(["a.id", *(f"sub.{k}" for k in keys), *(f"sub.c_{c}" for c in counters)])
-        select_stored = ", ".join(["t.unit_id", *(f"t.{k}" for k in keys), *(f"t.{qn(c)}" for c in counters)])
+        nonzero = " OR ".join(f"t.{qn(c)} <> 0" for c in model.COUNTERS)
+        summed = recount.fields(model, subtree=True)
         subtree = Difference(table=model._meta.db_table, span="subtree")
         for level in range(recount.max_depth() + 1):
             sql, params = recount.subtree_counts(model, campaign=campaign, level=level).query.sql_with_params()
             found = _compare(
                 model,
                 "subtree",
-                f"SELECT {select_expected} FROM ({sql}) sub JOIN {unit_table} a ON a.path = sub.grp",
+                f"SELECT a.id, {recount.select(model, summed)} FROM ({sql}) sub "
+                f"JOIN {unit_table} a ON a.path = sub.grp",
                 list(params),
-                f"SELECT {select_stored} FROM {table} t JOIN {unit_table} u ON u.id = t.unit_id "
+                f"SELECT {_stored(model, summed)} FROM {table} t JOIN {unit_table} u ON u.id = t.unit_id "
                 f"WHERE t.campaign_id = %s AND t.subtree = %s AND u.depth = %s AND ({nonzero})",
                 [campaign.pk, True, level],
             )

@@ -26,6 +26,10 @@ class Span(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     subtree = models.BooleanField(default=False)
 
+    COUNTERS: tuple[str, ...] = ()  # summed from own rows into subtree rows
+    KEYS: tuple[str, ...] = ()  # columns that, with (campaign, unit, subtree), identify a row
+    OWN_ONLY: tuple[str, ...] = ()  # kept on own rows only, as it is no sum
+
     class Meta:
         abstract = True
 
@@ -70,6 +74,7 @@ class UnitTally(TaskTally):
         "units_stale",
         "waiting",
     )
+    OWN_ONLY = ("last_entry_on",)
 
     class Meta:
         verbose_name = _("unit tally")
@@ -86,6 +91,8 @@ class MeasureTally(TaskTally):
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="measure_tallies")
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="tallies")
+
+    KEYS = ("measure_id",)
 
     class Meta:
         verbose_name = _("measure tally")
@@ -109,6 +116,7 @@ class DayTally(Span):
     done = models.IntegerField(default=0)
 
     COUNTERS = ("entries", "submitted", "done")
+    KEYS = ("day",)
 
     class Meta:
         verbose_name = _("day tally")
@@ -150,3 +158,8 @@ class DirtyUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.unit_id}"
+
+
+# The tallies whose counts depend on the light rule, and all of them.
+TASK_TALLIES = (UnitTally, MeasureTally)
+TALLIES = (*TASK_TALLIES, DayTally)

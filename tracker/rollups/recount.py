@@ -9,7 +9,7 @@ the counting happens in the database, not in Python.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import connection
 from django.db.models import (
@@ -32,7 +32,7 @@ from django.db.models.lookups import Exact, GreaterThan, LessThan
 
 from tracker.campaigns.models import Campaign
 from tracker.orgs.models import Unit
-from tracker.rollups.models import DayTally, MeasureTally, UnitTally
+from tracker.rollups.models import DayTally, UnitTally
 from tracker.work.lights import Light, LightRule
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Task, TaskEvent, TaskStatus
 
@@ -162,19 +162,13 @@ def _day_pivot(parts: QuerySet) -> tuple[str, list]:
 
 def subtree_counts(model, *, campaign: Campaign, level: int) -> QuerySet:
     """Own rows of `model` summed per ancestor at tree `level` (grp = that ancestor's path)."""
-    extra = {"measure": ("measure_id",), "day": ("day",)}
-    group = [f for name, fields in extra.items() if _has(model, name) for f in fields]
     return (
         model.objects.filter(campaign=campaign, subtree=False, unit__depth__gte=level)
         .annotate(grp=_prefix(level))
-        .values("grp", *group)
+        .values("grp", *model.KEYS)
         .annotate(**{f"c_{name}": Sum(name) for name in model.COUNTERS})
         .order_by()
     )
-
-
-def _has(model, name: str) -> bool:
-    return any(field.name == name for field in model._meta.get_fields())
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -188,47 +182,50 @@ def _columns(model, *names: str) -> str:
     return ", ".join(_qn(model._meta.get_field(name).column) for name in names)
 
 
-def _fields(model) -> tuple[str, ...]:
-    """Key columns after (campaign, unit, subtree), then the counters, as the INSERTs write them."""
-    if model is MeasureTally:
-        return ("measure", *model.COUNTERS)
+def fields(model, *, subtree: bool) -> tuple[str, ...]:
+    """The columns after (campaign, unit, subtree) that the INSERTs write and the check compares."""
+    return (*model.KEYS, *model.COUNTERS, *(() if subtree else model.OWN_ONLY))
+
+
+def select(model, names: Sequence[str], alias: str = "sub") -> str:
+    """Those columns from a counting query: keys by their name, counters by their c_ alias."""
+    return ", ".join(f"{alias}.{name}" if name in model.KEYS else f"{alias}.c_{name}" for name in names)
+
+
+def own_counts_sql(
+    model, *, campaign: Campaign, rule: LightRule, unit_ids: Iterable[int] | None = None
+) -> tuple[str, list]:
+    """The SQL counting the own rows of `model` from the source rows (grp = unit id, c_ counters)."""
     if model is DayTally:
-        return ("day", *model.COUNTERS)
-    return (*model.COUNTERS, "last_entry_on")
-
-
-def _select(model) -> str:
-    keys = {"measure": "sub.measure_id", "day": "sub.day"}
-    return ", ".join(keys.get(name) or f"sub.c_{name}" for name in _fields(model))
+        return _day_pivot(day_parts(campaign=campaign, unit_ids=unit_ids))
+    counts = unit_counts if model is UnitTally else measure_counts
+    sql, params = counts(campaign=campaign, rule=rule, unit_ids=unit_ids).query.sql_with_params()
+    return sql, list(params)
 
 
 def insert_own(model, *, campaign: Campaign, rule: LightRule, unit_ids: Iterable[int] | None = None) -> None:
     """Count the own rows of `model` (for `unit_ids`, or every unit) and insert them."""
-    if model is DayTally:
-        sql, params = _day_pivot(day_parts(campaign=campaign, unit_ids=unit_ids))
-    else:
-        counts = unit_counts if model is UnitTally else measure_counts
-        sql, params = counts(campaign=campaign, rule=rule, unit_ids=unit_ids).query.sql_with_params()
-    columns = _columns(model, "campaign", "unit", "subtree", *_fields(model))
+    sql, params = own_counts_sql(model, campaign=campaign, rule=rule, unit_ids=unit_ids)
+    names = fields(model, subtree=False)
+    columns = _columns(model, "campaign", "unit", "subtree", *names)
     table = _qn(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT %s, sub.grp, %s, {_select(model)} FROM ({sql}) sub",
+            f"INSERT INTO {table} ({columns}) SELECT %s, sub.grp, %s, {select(model, names)} FROM ({sql}) sub",
             [campaign.pk, False, *params],
         )
 
 
 def insert_subtree(model, *, campaign: Campaign, levels: int) -> None:
     """Sum the own rows into subtree rows, one INSERT per tree level (each ancestor has one level)."""
-    fields = [f for f in _fields(model) if f != "last_entry_on"]
-    select = ", ".join({"measure": "sub.measure_id", "day": "sub.day"}.get(name) or f"sub.c_{name}" for name in fields)
-    columns = _columns(model, "campaign", "unit", "subtree", *fields)
+    names = fields(model, subtree=True)
+    columns = _columns(model, "campaign", "unit", "subtree", *names)
     unit_table = _qn(Unit._meta.db_table)
     for level in range(levels + 1):
         sql, params = subtree_counts(model, campaign=campaign, level=level).query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {_qn(model._meta.db_table)} ({columns}) SELECT %s, a.id, %s, {select} "
+                f"INSERT INTO {_qn(model._meta.db_table)} ({columns}) SELECT %s, a.id, %s, {select(model, names)} "
                 f"FROM ({sql}) sub JOIN {unit_table} a ON a.path = sub.grp",
                 [campaign.pk, True, *params],
             )

@@ -13,16 +13,14 @@ from django.utils import timezone
 from tracker.campaigns.models import Campaign
 from tracker.orgs.models import Unit
 from tracker.rollups import recount
-from tracker.rollups.models import DayTally, DirtyUnit, MeasureTally, RollupState, UnitTally
+from tracker.rollups.models import TALLIES, TASK_TALLIES, DayTally, DirtyUnit, RollupState
 from tracker.work.lights import LightRule
 
 log = logging.getLogger("tracker.rollups")
 
-TASK_MODELS = (UnitTally, MeasureTally)
 # Folding costs the same few statements per model however many units changed, and reads their
 # rows into Python; past this many changed units one rebuild is simpler (a first import of a city).
 FOLD_LIMIT = 2000
-_KEYS = {UnitTally: (), MeasureTally: ("measure_id",), DayTally: ("day",)}
 
 
 def rule_key(rule: LightRule, campaign: Campaign) -> str:
@@ -77,7 +75,7 @@ def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
         rebuild_tasks = state.rule_key != key or len(changed) > FOLD_LIMIT
         rebuild_days = not state.days_built or len(changed) > FOLD_LIMIT
         levels = recount.max_depth() if rebuild_tasks or rebuild_days else 0
-        for model in TASK_MODELS:
+        for model in TASK_TALLIES:
             if rebuild_tasks:
                 _rebuild(model, campaign=campaign, rule=rule, levels=levels)
             elif changed:
@@ -92,7 +90,7 @@ def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
         now = timezone.now()
         state.rule_key, state.days_built, state.refreshed_at = key, True, now
         if rebuild_tasks or rebuild_days:
-            _analyze([*TASK_MODELS, DayTally] if rebuild_days else TASK_MODELS)
+            _analyze(TALLIES if rebuild_days else TASK_TALLIES)
             state.rebuilt_at = now
             log.info("rollups rebuilt for campaign %s (%s)", campaign.pk, key)
         state.save()
@@ -115,7 +113,7 @@ def _rebuild(model, *, campaign: Campaign, rule: LightRule, levels: int) -> None
 
 
 def _read(model, rows) -> dict[tuple, dict[str, int]]:
-    keys = _KEYS[model]
+    keys = model.KEYS
     return {
         (row["unit_id"], *(row[k] for k in keys)): {name: row[name] for name in model.COUNTERS}
         for row in rows.values("unit_id", *keys, *model.COUNTERS)
@@ -143,7 +141,7 @@ def _fold(model, *, campaign: Campaign, rule: LightRule, paths: dict[int, str]) 
                 target[name] += value
     if not deltas:
         return
-    keys = _KEYS[model]
+    keys = model.KEYS
     rows = model.objects.filter(campaign=campaign, subtree=True, unit_id__in={key[0] for key in deltas})
     if keys:
         rows = rows.filter(**{f"{keys[0]}__in": {key[1] for key in deltas}})
