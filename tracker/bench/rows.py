@@ -1,4 +1,4 @@
-"""Fast row insertion for the synthetic data: COPY on PostgreSQL, bulk_create elsewhere.
+"""Fast row insertion for the synthetic data: COPY on PostgreSQL, executemany elsewhere.
 
 The generator hands over plain tuples for the columns it cares about. Any other concrete
 column of the model (one another feature adds later, say) is filled with the field's Python
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
+
+from tracker.core.bulk import insert_rows
 
 
 class TableWriter:
@@ -41,9 +43,9 @@ class TableWriter:
         if connection.vendor == "postgresql":
             self._copy(rows)
         else:
+            # Not bulk_create: it would stamp auto_now_add columns (an event's time) with now.
             names = self.attnames + [a for a, _ in self.extra]
-            objs = [self.model(**dict(zip(names, row + self.extra_values, strict=True))) for row in rows]
-            self.model.objects.bulk_create(objs, batch_size=500)
+            insert_rows(self.model, names, [row + self.extra_values for row in rows])
         self.written += len(rows)
         return len(rows)
 
