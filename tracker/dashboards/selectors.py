@@ -18,17 +18,14 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import (
     Count,
-    DateField,
     Exists,
     F,
     FilteredRelation,
-    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
     Window,
 )
 from django.db.models.functions import Coalesce, Rank
@@ -40,7 +37,7 @@ from tracker.orgs.scope import scope_for
 from tracker.rollups.models import DayTally, MeasureTally, UnitTally
 from tracker.rollups.selectors import root_ids, row_tally, span_q, tally_sums
 from tracker.work.lights import Light, LightRule, completion_percent, light_rank
-from tracker.work.models import OPEN_STATUSES, Task, TaskStatus
+from tracker.work.models import Task, TaskStatus
 from tracker.work.selectors import TaskCounts, task_list
 
 LIST_LIMIT = 20  # rows of the overview's stale and waiting lists; the full lists are a filter away
@@ -397,39 +394,22 @@ def trend(*, user, campaign: Campaign, rule: LightRule, total: int) -> list[Tren
 
 
 def stale_units(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
-    """Units in the user's scope with open tasks and no entry for `campaign.stale_days` days.
-
-    The same rule as `stale_units_among` (which the weekly digest reads from tasks), here from
-    the units' own roll-up rows: `last_entry_on` is the latest entry of the unit's tasks.
-    """
-    return (
-        Unit.objects.for_user(user)
-        .filter(unit_tallies__campaign=campaign, unit_tallies__subtree=False, unit_tallies__open_tasks__gt=0)
-        .annotate(open_tasks=F("unit_tallies__open_tasks"), last_entry_on=F("unit_tallies__last_entry_on"))
-        .annotate(quiet_since=Coalesce("last_entry_on", Value(campaign.starts_on), output_field=DateField()))
-        .filter(quiet_since__lt=rule.stale_before)
-        .select_related("parent")
-        .order_by(F("last_entry_on").asc(nulls_first=True), "path")
-    )
+    """Units in the user's scope with open tasks and no entry for `campaign.stale_days` days."""
+    return stale_units_among(Unit.objects.for_user(user), campaign=campaign)
 
 
-def stale_units_among(units: QuerySet[Unit], *, campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
+def stale_units_among(units: QuerySet[Unit], *, campaign: Campaign) -> QuerySet[Unit]:
     """Of `units`, those with open tasks and no entry for `campaign.stale_days` days, longest silent first.
 
-    `last_entry_on` is the date of the unit's latest entry (None: none yet); a unit that has not
-    logged anything since the campaign started counts from the start date. One grouped pass over
-    units and tasks: Task.last_entry_on spares joining every entry. The weekly digest uses it too,
-    so the mail and the dashboard name the same units.
+    Read from the units' own roll-up rows, whose `units_stale` counter holds the rule
+    (`tracker.rollups.recount.unit_counts`): a unit that has not logged anything since the
+    campaign started counts from the start date. `last_entry_on` is the date of the unit's latest
+    entry (None: none yet). The weekly digest reads it too, so the mail and the dashboard name the
+    same units; both bring the roll-ups up to date for their rule first.
     """
-    open_task = Q(tasks__status__in=OPEN_STATUSES)
     return (
-        units.filter(tasks__campaign=campaign)
-        .annotate(
-            open_tasks=Count("tasks", filter=open_task),
-            last_entry_on=Max("tasks__last_entry_on"),
-        )
-        .annotate(quiet_since=Coalesce("last_entry_on", Value(campaign.starts_on), output_field=DateField()))
-        .filter(open_tasks__gt=0, quiet_since__lt=rule.stale_before)
+        units.filter(unit_tallies__campaign=campaign, unit_tallies__subtree=False, unit_tallies__units_stale=1)
+        .annotate(open_tasks=F("unit_tallies__open_tasks"), last_entry_on=F("unit_tallies__last_entry_on"))
         .select_related("parent")
         .order_by(F("last_entry_on").asc(nulls_first=True), "path")
     )

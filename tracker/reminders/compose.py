@@ -23,6 +23,7 @@ from tracker.orgs.models import Unit
 from tracker.reminders.digest import OfficeDigest, office_digest, unit_digests
 from tracker.reminders.mail import SECTION_LIMIT, MailParts, UrgeNote, mail_render
 from tracker.reminders.models import Kind, Notification, OutboxMail
+from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import LightRule
 from tracker.work.models import Task
 
@@ -74,7 +75,10 @@ class _Batch:
 
     def rule(self, campaign: Campaign) -> LightRule:
         if campaign.pk not in self.rules:
-            self.rules[campaign.pk] = LightRule.for_campaign(campaign, self.today)
+            rule = LightRule.for_campaign(campaign, self.today)
+            # The office digest's stale units are read from the roll-ups, as on the dashboard.
+            rollups_refresh(campaign=campaign, rule=rule)
+            self.rules[campaign.pk] = rule
         return self.rules[campaign.pk]
 
 

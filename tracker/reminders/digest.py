@@ -81,7 +81,7 @@ def office_digest(*, campaign: Campaign, rule: LightRule, unit: Unit) -> OfficeD
         Unit.objects.filter(scope.unit_q(), participates=True).select_related("parent"), campaign, rule
     ).filter(task_total__gt=0)
     # Ranked and called stale exactly as the dashboards do (floored percent; last entry date).
-    stale = stale_units_among(Unit.objects.filter(scope.unit_q(), participates=True), campaign=campaign, rule=rule)
+    stale = stale_units_among(Unit.objects.filter(scope.unit_q(), participates=True), campaign=campaign)
     return OfficeDigest(
         unit=unit,
         counts=task_counts(tasks=tasks, rule=rule),
