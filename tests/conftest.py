@@ -354,7 +354,7 @@ def grow_city(city, units: int, *, seed: int = 3) -> list:
     """Add `units` units under the city's two districts in bulk, with tasks in every status.
 
     Bulk inserts instead of services: the dashboards' query-count tests need hundreds of units
-    in seconds. Paths follow tracker.orgs.services.unit_create's format.
+    in seconds. Paths come from tracker.orgs.paths.
     """
     import random
     from datetime import datetime, time, timedelta
@@ -362,6 +362,7 @@ def grow_city(city, units: int, *, seed: int = 3) -> list:
     from django.utils import timezone
 
     from tracker.orgs.models import Unit
+    from tracker.orgs.paths import unit_path
     from tracker.work.models import Entry, EventKind, TaskEvent
 
     rng = random.Random(seed)
@@ -381,7 +382,7 @@ def grow_city(city, units: int, *, seed: int = 3) -> list:
         ]
     )
     for unit in new:
-        unit.path = f"{unit.parent.path}{unit.pk:08d}/"
+        unit.path = unit_path(parent_path=unit.parent.path, pk=unit.pk)
         unit.depth = unit.parent.depth + 1
     Unit.objects.bulk_update(new, ["path", "depth"], batch_size=1000)
     tasks_generate(campaign=city.campaign, units=new)

@@ -10,7 +10,7 @@ from django.db.models import Count, Max
 from tracker.bench.floor import floor_numbers
 from tracker.bench.generator import dataset_find, dataset_generate, dataset_rows
 from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitLevel
-from tracker.orgs.services import PATH_DIGITS
+from tracker.orgs.paths import unit_path
 from tracker.work.instantiation import tasks_generate
 from tracker.work.lights import LightRule
 from tracker.work.models import Entry, EventKind, Task, TaskEvent, TaskStatus
@@ -29,7 +29,7 @@ def test_tree_has_the_scale_and_consistent_paths(tiny):
     assert len(units) == 20
     for unit in units:
         parent_path = unit.parent.path if unit.parent else "/"
-        assert unit.path == f"{parent_path}{unit.pk:0{PATH_DIGITS}d}/"
+        assert unit.path == unit_path(parent_path=parent_path, pk=unit.pk)
         assert unit.depth == (unit.parent.depth + 1 if unit.parent else 0)
         assert unit.participates == (unit.category_id is not None)
     levels = Counter(u.level for u in units)

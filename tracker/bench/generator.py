@@ -33,7 +33,7 @@ from tracker.bench.rows import TableWriter, reserve_ids
 from tracker.campaigns.models import Campaign, Measure, Period
 from tracker.campaigns.seeding import campaign_seed
 from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitCategory, UnitLevel
-from tracker.orgs.services import PATH_DIGITS
+from tracker.orgs.paths import unit_path
 from tracker.rollups.models import TALLIES
 from tracker.rollups.services import rollups_invalidate, rollups_refresh
 from tracker.work.lights import LightRule
@@ -355,7 +355,7 @@ class _Builder:
         for spec in self.units:
             spec.id = first + spec.index
             parent = self.units[spec.parent] if spec.parent is not None else None
-            spec.path = f"{parent.path if parent else '/'}{spec.id:0{PATH_DIGITS}d}/"
+            spec.path = unit_path(parent_path=parent.path if parent else None, pk=spec.id)
             spec.depth = parent.depth + 1 if parent else 0
             code = self.code if parent is None else f"{self.code}-{spec.id}"
             rows.append(

@@ -6,9 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitCategory
-
-# Fixed-width keys make the path's text order the tree order (parent, then children by id).
-PATH_DIGITS = 8
+from tracker.orgs.paths import unit_path
 
 
 @transaction.atomic
@@ -26,7 +24,7 @@ def unit_create(
     unit.path = "/"  # placeholder until the primary key exists
     unit.full_clean(exclude=["path"])
     unit.save()
-    unit.path = f"{parent.path if parent else '/'}{unit.pk:0{PATH_DIGITS}d}/"
+    unit.path = unit_path(parent_path=parent.path if parent else None, pk=unit.pk)
     unit.depth = parent.depth + 1 if parent else 0
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
     if instantiate and participates and category is not None:

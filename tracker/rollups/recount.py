@@ -32,17 +32,12 @@ from django.db.models.lookups import Exact, GreaterThan, LessThan
 
 from tracker.campaigns.models import Campaign
 from tracker.orgs.models import Unit
+from tracker.orgs.paths import PATH_STEP
 from tracker.rollups.models import DayTally, UnitTally
 from tracker.work.lights import Light, LightRule
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Task, TaskEvent, TaskStatus
 
-PATH_STEP = 9  # one level of Unit.path: eight digits and "/" (tracker.orgs.services.PATH_DIGITS)
 SERIES = ("entries", "submitted", "done")  # DayTally.COUNTERS, as the trend's series names
-
-
-def ancestor_ids(path: str) -> list[int]:
-    """The unit and its ancestors, root first: Unit.path is the chain of zero-padded primary keys."""
-    return [int(part) for part in path.strip("/").split("/")]
 
 
 def _prefix(level: int) -> Substr:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import Expression, F, Q, Sum
 from django.db.models.functions import Coalesce
 
+from tracker.orgs.paths import path_ids
 from tracker.orgs.scope import Scope
-from tracker.rollups.recount import ancestor_ids
 from tracker.work.lights import LightRule, percent_expression
 
 
@@ -35,7 +35,7 @@ def span_q(scope: Scope, prefix: str = "") -> Q:
 
 def root_ids(scope: Scope) -> list[int]:
     """The units at the top of the scope's subtrees: the last id of each path (Unit.path is a chain of ids)."""
-    return sorted(ancestor_ids(path)[-1] for path in scope.read_paths)
+    return sorted(path_ids(path)[-1] for path in scope.read_paths)
 
 
 def tally_sums(rule: LightRule, prefix: str = "", within: Q | None = None, name: str = "task") -> dict[str, Expression]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tracker.campaigns.models import Campaign
 from tracker.orgs.models import Unit
+from tracker.orgs.paths import path_ids
 from tracker.rollups import recount
 from tracker.rollups.models import TALLIES, TASK_TALLIES, DayTally, DirtyUnit, RollupState
 from tracker.work.lights import LightRule
@@ -135,7 +136,7 @@ def _fold(model, *, campaign: Campaign, rule: LightRule, paths: dict[int, str]) 
         if not any(change.values()):
             continue
         unit_id, rest = key[0], key[1:]
-        for ancestor in recount.ancestor_ids(paths[unit_id]):
+        for ancestor in path_ids(paths[unit_id]):
             target = deltas[(ancestor, *rest)]
             for name, value in change.items():
                 target[name] += value
