@@ -110,8 +110,8 @@ def make_outbox_mail(*, unit, recipient, status: str = "failed", error: str = "S
     """A mail in the outbox about `unit` (its reminder row is what scopes the mail to offices)."""
     import uuid
 
+    from tracker.campaigns.selectors import current_campaign
     from tracker.reminders.models import Kind, Notification, OutboxMail
-    from tracker.work.selectors import current_campaign
 
     batch = uuid.uuid4()
     mail = OutboxMail.objects.create(

@@ -17,9 +17,9 @@ from django_htmx.http import push_url
 from tracker.briefings import selectors, services
 from tracker.briefings.forms import BriefingForm
 from tracker.briefings.models import BriefingJob, BriefingStatus
+from tracker.campaigns.selectors import current_campaign, current_campaign_or_404
 from tracker.orgs.models import Role
 from tracker.orgs.scope import get_for_user_or_404, scope_for
-from tracker.work.selectors import current_campaign
 
 START_PAGE = "briefings/start.html"
 JOB_PAGE = "briefings/job_detail.html"
@@ -42,8 +42,7 @@ def start(request: HttpRequest) -> HttpResponse:
     campaign = current_campaign()
     form = BriefingForm(request.POST or None, initial=BriefingForm.last_week())
     if request.method == "POST" and form.is_valid():
-        if campaign is None:
-            raise Http404("no active campaign")
+        campaign = current_campaign_or_404()
         job = services.briefing_job_create(
             by=request.user,
             campaign=campaign,

@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from tracker.campaigns.selectors import current_campaign
 from tracker.core.selectors import next_steps
 from tracker.orgs.scope import scope_for
-from tracker.work import selectors
 from tracker.work.lights import LightRule
 
 
@@ -19,7 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.roles:
         return render(request, "core/no_role.html")
-    campaign = selectors.current_campaign()
+    campaign = current_campaign()
     context = {"campaign": campaign}
     if campaign is not None:
         rule = LightRule.for_campaign(campaign)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tracker.campaigns.models import Campaign, Measure
+from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.dashboards import exports, selectors
 from tracker.dashboards.selectors import UnitFilters
 from tracker.orgs.models import Role
@@ -24,7 +25,6 @@ from tracker.orgs.scope import log as access_log
 from tracker.orgs.scope import scope_for
 from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import Light, LightRule, completion_percent
-from tracker.work.selectors import current_campaign
 
 MATRIX_PAGE = "dashboards/matrix.html"
 MATRIX_PAGE_SIZE = 50
@@ -36,9 +36,7 @@ def _dashboard(request: HttpRequest) -> tuple[Campaign, LightRule]:
     if not scope_for(request.user).sees_dashboards:
         access_log.warning("dashboard %s requested by user %s without a dashboard role", request.path, request.user.pk)
         raise Http404
-    campaign = current_campaign()
-    if campaign is None:
-        raise Http404("no active campaign")
+    campaign = current_campaign_or_404()
     rule = LightRule.for_campaign(campaign)
     # Fold in what changed since the last read (usually nothing: the minute job got there first).
     rollups_refresh(campaign=campaign, rule=rule)

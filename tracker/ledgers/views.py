@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.core.forms import attach_errors
 from tracker.ledgers import exports, selectors, services
 from tracker.ledgers.forms import (
@@ -32,19 +33,11 @@ from tracker.ledgers.models import (
 from tracker.ledgers.registry import LEDGERS, LedgerSpec
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import get_for_user_or_404, scope_for
-from tracker.work.selectors import current_campaign
 
 BOOK = "ledgers/book.html"
 ROW_PAGE = "ledgers/row_detail.html"
 FORM_PAGE = "ledgers/row_form.html"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _campaign():
-    campaign = current_campaign()
-    if campaign is None:
-        raise Http404("no active campaign")
-    return campaign
 
 
 def _unit(request: HttpRequest, pk: int) -> Unit:
@@ -69,7 +62,7 @@ def _done(request: HttpRequest, url: str, message: str) -> HttpResponse:
 def book(request: HttpRequest, pk: int) -> HttpResponse:
     """A unit's ledger book: one section per ledger; htmx swaps the section when a tab is chosen."""
     unit = _unit(request, pk)
-    campaign = _campaign()
+    campaign = current_campaign_or_404()
     spec = LEDGERS.get(request.GET.get("tab", "")) or next(iter(LEDGERS.values()))
     scope = scope_for(request.user)
     context = {
@@ -99,7 +92,7 @@ def row_create(request: HttpRequest, pk: int, ledger: str) -> HttpResponse:
     unit = _unit(request, pk)
     if not scope_for(request.user).can_edit(unit):
         raise PermissionDenied
-    campaign = _campaign()
+    campaign = current_campaign_or_404()
     spec = LEDGERS[ledger]
     instance = spec.model(unit=unit, campaign=campaign)
     form = spec.form(request.POST or None, request.FILES or None, unit=unit, instance=instance)
@@ -266,7 +259,7 @@ def rectification_raise(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _unit(request, pk)
     if not scope_for(request.user).can_review(unit):
         raise PermissionDenied
-    campaign = _campaign()
+    campaign = current_campaign_or_404()
     form = RectificationRaiseForm(
         request.POST or None, unit=unit, instance=RectificationItem(unit=unit, campaign=campaign)
     )
@@ -413,7 +406,7 @@ def _xlsx(handle, filename: str) -> FileResponse:
 def ledger_export(request: HttpRequest, pk: int, ledger: str) -> FileResponse:
     """One ledger of a unit as an Excel sheet."""
     unit = _unit(request, pk)
-    campaign = _campaign()
+    campaign = current_campaign_or_404()
     spec = LEDGERS[ledger]
     rows = selectors.ledger_rows(user=request.user, unit=unit, spec=spec).filter(campaign=campaign)
     handle = exports.workbook_file(unit=unit, sheets=[(spec, rows)])
@@ -425,7 +418,7 @@ def ledger_export(request: HttpRequest, pk: int, ledger: str) -> FileResponse:
 def book_export(request: HttpRequest, pk: int) -> FileResponse:
     """A unit's whole ledger book: one workbook, one sheet per ledger."""
     unit = _unit(request, pk)
-    campaign = _campaign()
+    campaign = current_campaign_or_404()
     sheets = [
         (spec, selectors.ledger_rows(user=request.user, unit=unit, spec=spec).filter(campaign=campaign))
         for spec in LEDGERS.values()
@@ -461,7 +454,7 @@ def crowding(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not (scope.sees_many_units or scope.reviews_anything):
         raise PermissionDenied
-    campaign = _campaign()
+    campaign = current_campaign_or_404()
     context = {"campaign": campaign, **crowding_context(user=request.user, campaign=campaign)}
     template = "ledgers/crowding.html#crowding" if request.htmx else "ledgers/crowding.html"
     return render(request, template, context)

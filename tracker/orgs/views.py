@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from tracker.campaigns.selectors import current_campaign
 from tracker.work import selectors
 from tracker.work.lights import LightRule
 
@@ -17,7 +18,7 @@ PAGE_SIZE = 50
 @require_GET
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
-    campaign = selectors.current_campaign()
+    campaign = current_campaign()
     search = request.GET.get("q", "").strip()[:100]
     units = (
         selectors.units_with_counts(

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign
+from tracker.campaigns.selectors import current_campaign
 from tracker.core import workdays
 from tracker.core.bulk import insert_new
 from tracker.core.models import UserPreference
@@ -34,7 +35,6 @@ from tracker.reminders.compose import MailPlan, mails_queue
 from tracker.reminders.ladder import People, Planned, ladder_plan
 from tracker.reminders.models import Kind, MailStatus, Notification, OutboxMail, ReminderPreference
 from tracker.work.models import Task
-from tracker.work.selectors import current_campaign
 
 log = logging.getLogger("tracker.reminders")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
+from tracker.campaigns.selectors import current_campaign
 from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import LightRule
-from tracker.work.selectors import current_campaign
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=10, max_retries=3, soft_time_limit=540, time_limit=600)

@@ -16,10 +16,6 @@ from tracker.work.lights import Light, LightRule
 from tracker.work.models import Entry, Task, TaskEvent, TaskStatus
 
 
-def current_campaign() -> Campaign | None:
-    return Campaign.objects.filter(is_active=True).order_by("-starts_on").first()
-
-
 @dataclass(frozen=True)
 class TaskFilters:
     status: str = ""

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker.campaigns.models import Measure
+from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.core.forms import attach_errors
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import get_for_user_or_404, scope_for
@@ -26,9 +27,7 @@ UNIT_PAGE = "work/unit_detail.html"
 
 
 def _campaign_and_rule():
-    campaign = selectors.current_campaign()
-    if campaign is None:
-        raise Http404("no active campaign")
+    campaign = current_campaign_or_404()
     return campaign, LightRule.for_campaign(campaign)
 
 

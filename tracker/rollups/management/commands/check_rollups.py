@@ -6,11 +6,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tracker.campaigns.selectors import current_campaign
 from tracker.rollups.check import rollups_check
 from tracker.rollups.models import DirtyUnit
 from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import LightRule
-from tracker.work.selectors import current_campaign
 
 
 class Command(BaseCommand):
