@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from tracker.campaigns.models import Campaign, TaskTemplate
 from tracker.orgs.models import Unit
-from tracker.rollups.services import rollups_mark
 from tracker.work.models import Task
+from tracker.work.signals import tasks_inserted
 
 UNIT_BATCH = 500
 
@@ -90,7 +90,7 @@ def _generate_for_campaign(campaign, units, templates) -> int:
                 if (task.unit_id, task.template_id, task.period_index) not in existing
             ]
             Task.history.bulk_history_create(inserted, batch_size=2000, default_change_reason="generated")
-            # bulk_create sends no post_save: tell the roll-ups which units got tasks.
-            rollups_mark(campaign_id=campaign.pk, unit_ids={task.unit_id for task in inserted})
+            # bulk_create sends no post_save: tell the receivers (the roll-ups) which units got tasks.
+            tasks_inserted.send(sender=Task, campaign_id=campaign.pk, unit_ids={task.unit_id for task in inserted})
         created += len(inserted)
     return created
