@@ -1,9 +1,9 @@
 import pytest
 
 from tests.factories import CategoryFactory, TemplateFactory, make_unit
-from tracker.orgs.services import unit_create
 from tracker.work.instantiation import tasks_generate
 from tracker.work.models import Task
+from tracker.work.services import unit_create
 
 
 def codes(unit):

@@ -59,6 +59,8 @@ def campaign_seed(
 ) -> SeedResult:
     """Create or update the campaign, categories, measures and templates from a YAML file.
 
+    Tasks are not generated here: `manage.py seed_campaign` does it after this commits.
+
     Dates are set when the campaign is first created (default: today for 120 days) and changed
     later only when given, so re-running the seed never moves a running campaign.
     """
@@ -140,8 +142,4 @@ def campaign_seed(
         )
         template.full_clean()
         template.categories.set([categories[c] for c in row.get("categories") or []])
-
-    from tracker.work.instantiation import tasks_generate
-
-    transaction.on_commit(lambda: tasks_generate(campaign=campaign))
     return SeedResult(campaign=campaign, categories=len(categories), measures=len(measures), templates=len(seen_codes))

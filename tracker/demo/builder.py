@@ -104,11 +104,11 @@ def _user(username: str, full_name: str, *, login: bool):
 
 def _build_tree_and_people():
     cats = {c.code: c for c in UnitCategory.objects.all()}
-    city = unit_create(name="清河市", code=CITY_CODE, level=UnitLevel.CITY, participates=False, instantiate=False)
+    city = unit_create(name="清河市", code=CITY_CODE, level=UnitLevel.CITY, participates=False)
     units: list[Unit] = []
 
     def add(code, name, category, parent, level=UnitLevel.UNIT):
-        unit = unit_create(name=name, code=code, level=level, parent=parent, category=cats[category], instantiate=False)
+        unit = unit_create(name=name, code=code, level=level, parent=parent, category=cats[category])
         units.append(unit)
         return unit
 
@@ -116,9 +116,7 @@ def _build_tree_and_people():
         add(f"city-{suffix}", name, cat, city)
     districts = []
     for dcode, dname in DISTRICTS:
-        district = unit_create(
-            name=dname, code=dcode, level=UnitLevel.DISTRICT, parent=city, participates=False, instantiate=False
-        )
+        district = unit_create(name=dname, code=dcode, level=UnitLevel.DISTRICT, parent=city, participates=False)
         districts.append(district)
         for suffix, name, cat in DISTRICT_UNITS:
             short = name[1:] if name.startswith("区") else name

@@ -401,7 +401,6 @@ class UnitImporter(Importer):
                 parent=self.known.get(data.parent) if data.parent else None,
                 category=data.category,
                 participates=data.participates,
-                instantiate=False,
             )
             self.known[data.code] = unit
             self.created.append(unit)
@@ -413,7 +412,6 @@ class UnitImporter(Importer):
             level=data.level,
             category=data.category,
             participates=data.participates,
-            instantiate=False,
         )
         if changed:
             self.touched.append(unit)

@@ -1,41 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker.orgs.models import GuidanceGroup, RoleAssignment, Unit, UnitCategory
-from tracker.orgs.services import unit_create
+from tracker.orgs.models import GuidanceGroup, RoleAssignment, UnitCategory
+
+# Units are registered by tracker.work.admin: saving one generates the tasks it is missing.
 
 
 @admin.register(UnitCategory)
 class UnitCategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "order"]
-
-
-@admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "code", "level", "category", "parent", "participates"]
-    list_filter = ["level", "category", "participates"]
-    search_fields = ["name", "code"]
-    autocomplete_fields = ["parent"]
-    readonly_fields = ["path", "depth"]
-
-    def get_readonly_fields(self, request, obj=None):
-        # Moving a unit would have to rewrite its subtree's paths; not offered here.
-        return [*self.readonly_fields, "parent"] if obj else self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        created = unit_create(
-            name=obj.name,
-            code=obj.code,
-            level=obj.level,
-            parent=obj.parent,
-            category=obj.category,
-            participates=obj.participates,
-        )
-        obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
-        obj._state.adding = False
 
 
 @admin.register(GuidanceGroup)

@@ -1,4 +1,8 @@
-"""Writes to the unit tree. Every unit created here gets its campaign tasks on commit."""
+"""Writes to the unit tree and role assignments.
+
+These write units only; tracker.work.services.unit_create/unit_update wrap them and also
+generate the campaign tasks a participating unit is missing.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,6 @@ def unit_create(
     parent: Unit | None = None,
     category: UnitCategory | None = None,
     participates: bool = True,
-    instantiate: bool = True,
 ) -> Unit:
     unit = Unit(name=name, code=code, level=level, parent=parent, category=category, participates=participates)
     unit.path = "/"  # placeholder until the primary key exists
@@ -27,10 +30,6 @@ def unit_create(
     unit.path = unit_path(parent_path=parent.path if parent else None, pk=unit.pk)
     unit.depth = parent.depth + 1 if parent else 0
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
-    if instantiate and participates and category is not None:
-        from tracker.work.instantiation import tasks_generate
-
-        transaction.on_commit(lambda: tasks_generate(units=[unit]))
     return unit
 
 
@@ -42,13 +41,8 @@ def unit_update(
     level: str,
     category: UnitCategory | None,
     participates: bool,
-    instantiate: bool = True,
 ) -> bool:
-    """Change a unit's own fields (never its place in the tree); returns whether anything changed.
-
-    A unit that now takes part with a category gets its missing tasks on commit; tasks it has
-    are never removed, so a unit dropped from the campaign keeps its history.
-    """
+    """Change a unit's own fields (never its place in the tree); returns whether anything changed."""
     new = {"name": name, "level": level, "category_id": category.pk if category else None, "participates": participates}
     changed = [field for field, value in new.items() if getattr(unit, field) != value]
     if not changed:
@@ -57,10 +51,6 @@ def unit_update(
         setattr(unit, field, new[field])
     unit.full_clean(exclude=["path"])
     unit.save(update_fields=[*changed, "updated_at"])
-    if instantiate and unit.participates and unit.category_id is not None:
-        from tracker.work.instantiation import tasks_generate
-
-        transaction.on_commit(lambda: tasks_generate(units=[unit]))
     return True
 
 

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign, Measure
 from tracker.core.validators import check_text, safe_filename
-from tracker.orgs.models import Unit
+from tracker.orgs import services as orgs_services
+from tracker.orgs.models import Unit, UnitCategory
 from tracker.orgs.scope import scope_for
+from tracker.work.instantiation import tasks_generate
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
 from tracker.work.selectors import unit_people
 from tracker.work.uploads import evidence_problems
@@ -292,3 +294,39 @@ def entry_delete(*, entry: Entry, by: AbstractBaseUser) -> Entry:
 def entry_restore(*, entry: Entry, by: AbstractBaseUser) -> Entry:
     """Bring a deleted entry back into the task's log."""
     return _entry_change(entry, by, delete=False)
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    name: str,
+    code: str,
+    level: str,
+    parent: Unit | None = None,
+    category: UnitCategory | None = None,
+    participates: bool = True,
+) -> Unit:
+    """Add a unit to the tree; a participating unit with a category gets its campaign tasks on commit."""
+    unit = orgs_services.unit_create(
+        name=name, code=code, level=level, parent=parent, category=category, participates=participates
+    )
+    _tasks_on_commit(unit)
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, name: str, level: str, category: UnitCategory | None, participates: bool) -> bool:
+    """Change a unit's own fields; returns whether anything changed.
+
+    A unit that now takes part with a category gets its missing tasks on commit; tasks it has
+    are never removed, so a unit dropped from the campaign keeps its history.
+    """
+    changed = orgs_services.unit_update(unit=unit, name=name, level=level, category=category, participates=participates)
+    if changed:
+        _tasks_on_commit(unit)
+    return changed
+
+
+def _tasks_on_commit(unit: Unit) -> None:
+    if unit.participates and unit.category_id is not None:
+        transaction.on_commit(lambda: tasks_generate(units=[unit]))

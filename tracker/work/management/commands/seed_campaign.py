@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.campaigns.seeding import DEFAULT_DEFINITION, campaign_seed
+from tracker.work.instantiation import tasks_generate
 
 
 class Command(BaseCommand):
@@ -28,3 +29,5 @@ class Command(BaseCommand):
             f"campaign {c.code} ({c.starts_on} – {c.ends_on}): {result.categories} categories, "
             f"{result.measures} measures, {result.templates} templates"
         )
+        # After the seed has committed: units that exist already get the tasks they are missing.
+        self.stdout.write(f"{tasks_generate(campaign=c)} tasks created")
