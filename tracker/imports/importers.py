@@ -611,7 +611,7 @@ class UserImporter(Importer):
         return self._account_differs(user, row) or self._language_differs(user, row)
 
     def apply(self, row: dict) -> str:
-        from tracker.imports.services import user_create, user_language_set, user_update
+        from tracker.accounts.services import user_create, user_language_set, user_update
         from tracker.orgs.services import role_grant
 
         data = self.parsed[row["row"]]

@@ -12,12 +12,10 @@ import json
 import logging
 from collections import Counter
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
-from tracker.core.models import UserPreference
 from tracker.imports.files import read_sheet
 from tracker.imports.importers import IMPORTERS, Importer
 from tracker.imports.models import ImportJob, ImportStatus
@@ -162,28 +160,3 @@ class ProgressReporter:
         if self._connection is not None:
             self._connection.close()
 
-
-# --- accounts created by the user import ---------------------------------------------------
-
-
-def user_create(*, username: str, full_name: str, email: str = ""):
-    """A new account with no usable password: the person sets their own through a one-time link
-    (see `selectors.set_password_links`), so nobody else ever knows it."""
-    user = get_user_model()(username=username, first_name=full_name, email=email)
-    user.set_unusable_password()
-    user.full_clean(exclude=["password"])
-    user.save()
-    return user
-
-
-def user_update(*, user, full_name: str, email: str):
-    user.first_name = full_name
-    user.email = email
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=["first_name", "email"])
-    return user
-
-
-def user_language_set(*, user, language: str) -> UserPreference:
-    preference, _created = UserPreference.objects.update_or_create(user=user, defaults={"language": language})
-    return preference

@@ -1,0 +1,31 @@
+"""Writes to user accounts (the import of users creates and updates them through here)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+
+from tracker.core.models import UserPreference
+
+
+def user_create(*, username: str, full_name: str, email: str = "") -> AbstractUser:
+    """A new account with no usable password: the person sets their own through a one-time link
+    (tracker.imports.selectors.set_password_links), so nobody else ever knows it."""
+    user = get_user_model()(username=username, first_name=full_name, email=email)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def user_update(*, user: AbstractUser, full_name: str, email: str) -> AbstractUser:
+    user.first_name = full_name
+    user.email = email
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["first_name", "email"])
+    return user
+
+
+def user_language_set(*, user: AbstractUser, language: str) -> UserPreference:
+    preference, _created = UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+    return preference
