@@ -13,3 +13,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The dev tools are tested too, whatever DEBUG the environment sets.
+INSTALLED_APPS += [app for app in ("tracker.demo", "tracker.bench") if app not in INSTALLED_APPS]  # noqa: F405

@@ -61,7 +61,7 @@ def _ok(status: int) -> bool:
 # route name → (method, args builder, data builder, who succeeds, in-scope roles refused with 403)
 MATRIX = {
     "home": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
-    "orgs:unit_list": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+    "home:unit_list": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
     "work:review_queue": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
     "work:unit_detail": ("get", lambda c, o: [c.unit_a.pk], None, READERS_OF_A, set()),
     "work:task_detail": ("get", lambda c, o: [o["task"].pk], None, READERS_OF_A, set()),

@@ -34,6 +34,11 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-change-me-in
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+# Dev tools (the demo city, synthetic data and timings) are installed when DEBUG is on, or with
+# DEV_TOOLS=1; production (DEBUG=0) leaves them out, so their commands do not exist there.
+DEV_TOOLS = env_bool("DEV_TOOLS", DEBUG)
+
+# The project's apps from the base up, in the layers `make lint` checks (.importlinter).
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -45,13 +50,22 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "simple_history",
+    "django_celery_beat",
+    "axes",
     "tracker.core",
     "tracker.orgs",
+    "tracker.accounts",
     "tracker.campaigns",
     "tracker.work",
-    "tracker.demo",
-    # Performance: synthetic data and `manage.py bench` (issue 7).
-    "tracker.bench",
+    "tracker.ledgers",
+    "tracker.rollups",
+    "tracker.imports",
+    "tracker.dashboards",
+    "tracker.reminders",
+    "tracker.briefings",
+    "tracker.home",
+    "tracker.ops",
+    *(["tracker.demo", "tracker.bench"] if DEV_TOOLS else []),
 ]
 
 MIDDLEWARE = [
@@ -84,7 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "tracker.core.context_processors.scope",
+                "tracker.orgs.context_processors.scope",
             ],
         },
     },
@@ -185,15 +199,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Dashboards (issue 3): overview, units × measures matrix, Excel exports.
-INSTALLED_APPS += ["tracker.dashboards", "tracker.rollups"]
-
-# Traffic-light defaults; each campaign may override them (PRODUCT §5).
+# Traffic-light defaults of a new campaign; each campaign may override them.
 TRACKER_DEFAULT_YELLOW_DUE_WORKDAYS = 3
 TRACKER_DEFAULT_STALE_DAYS = 14
 
-# --- Reminders (issue 4): Celery, beat, outbox mail, working-day overrides -----------------
-INSTALLED_APPS += ["django_celery_beat", "tracker.reminders"]
+# --- Reminders: Celery, beat, outbox mail, working-day overrides ----------------------------
 # Absolute links in e-mails point here (no request to build them from in a worker).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/celery, so
@@ -230,8 +240,7 @@ REMINDERS_RETRY_MAX_SECONDS = float(os.environ.get("REMINDERS_RETRY_MAX_SECONDS"
 REMINDERS_SEND_HOUR = int(os.environ.get("REMINDERS_SEND_HOUR", "8"))
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # --- end reminders ---------------------------------------------------------------------------
-# Ledgers (issue 5): the app, and the default crowded-research window (扎堆调研) of a new campaign.
-INSTALLED_APPS += ["tracker.ledgers"]
+# Ledgers: the default crowded-research window (扎堆调研) of a new campaign.
 TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS = 30
 
 LOGGING = {
@@ -244,16 +253,11 @@ LOGGING = {
     },
 }
 
-# Imports (issue 8): units and users from .xlsx/.csv templates. New accounts get no password but a
+# Imports: units and users from .xlsx/.csv templates. New accounts get no password but a
 # one-time set-password link the office hands over, valid this many days (no e-mail needed).
-INSTALLED_APPS += ["tracker.imports"]
-
-# Briefings (issue 8): the weekly Word briefing, built by a Celery worker.
-INSTALLED_APPS += ["tracker.briefings"]
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("SET_PASSWORD_LINK_DAYS", "14")) * 24 * 3600
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
-# --- Security and reliability (issue 6): login lockout, sessions, production headers, logs, health ---
-INSTALLED_APPS += ["axes", "tracker.accounts", "tracker.ops"]
+# --- Security and reliability: login lockout, sessions, production headers, logs, health ---
 # The request id comes first so every later log line carries it; axes last, as its docs require.
 MIDDLEWARE.insert(0, "tracker.ops.logs.RequestIdMiddleware")
 MIDDLEWARE.insert(

@@ -4,10 +4,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker.core import views as core_views
+from tracker.home import views as home_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Accounts created by the user import choose their first password through a one-time link.
@@ -19,7 +19,7 @@ urlpatterns = [
     path("accounts/set-password/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("", include("tracker.orgs.urls")),
+    path("", include("tracker.home.urls")),
     path("", include("tracker.work.urls")),
     path("", include("tracker.reminders.urls")),
     path("", include("tracker.ledgers.urls")),

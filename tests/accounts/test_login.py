@@ -27,7 +27,7 @@ def attempt(client, username, password, ip="10.0.0.1"):
 
 
 def is_signed_in(client) -> bool:
-    response = client.get(reverse("orgs:unit_list"))
+    response = client.get(reverse("home:unit_list"))
     return response.status_code == 200
 
 
@@ -120,7 +120,7 @@ def test_idle_timeout_slides_with_activity(client, city):
             clock.shift(timedelta(minutes=25))
             assert is_signed_in(client)
         clock.shift(timedelta(minutes=31))
-        response = client.get(reverse("orgs:unit_list"))
+        response = client.get(reverse("home:unit_list"))
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 

@@ -123,7 +123,7 @@ def test_one_unit_agrees_on_overview_matrix_unit_list_unit_page_and_export(clien
     area = client.get(OVERVIEW).context["o"].areas[0]
     assert area.unit == city.unit_a
     matrix_unit, cells = client.get(MATRIX).context["rows"][0]
-    listed = next(u for u in client.get(reverse("orgs:unit_list")).context["page"] if u.pk == city.unit_a.pk)
+    listed = next(u for u in client.get(reverse("home:unit_list")).context["page"] if u.pk == city.unit_a.pk)
     page = client.get(reverse("work:unit_detail", args=[city.unit_a.pk])).context["counts"]
     exported = rows_of(workbook(client.get(MATRIX_XLSX)))[1]
     numbers = {

@@ -52,11 +52,20 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
+def test_production_has_no_dev_tools_unless_asked():
+    # The demo city and the bench generator write fictional data: not offered where DEBUG is off.
+    production = manage("help", "--commands", env=PRODUCTION_ENV)
+    assert production.returncode == 0, production.stderr
+    assert {"seed_demo", "bench", "bench_loadplan"}.isdisjoint(production.stdout.split())
+    asked = manage("help", "--commands", env={**PRODUCTION_ENV, "DEV_TOOLS": "1"})
+    assert {"seed_demo", "bench", "bench_loadplan"} <= set(asked.stdout.split())
+
+
 PAGES = [
     ("staff_a", lambda c: reverse("work:unit_detail", args=[c.unit_a.pk])),
     ("staff_a", lambda c: reverse("work:task_detail", args=[c.task_a().pk])),
     ("staff_a", lambda c: reverse("work:unit_task_create", args=[c.unit_a.pk])),
-    ("office_city", lambda c: reverse("orgs:unit_list")),
+    ("office_city", lambda c: reverse("home:unit_list")),
     ("office_city", lambda c: reverse("work:review_queue")),
     (None, lambda c: reverse("login")),
 ]

@@ -57,7 +57,7 @@ def test_an_urge_on_a_day_off_waits_for_the_next_working_day(client, city):
 def test_unit_urge_for_dashboards_lists_red_tasks_and_returns_to_next(client, city):
     login(client, city.office_city)
     url = reverse("reminders:unit_urge", args=[city.unit_a.pk])
-    back = reverse("orgs:unit_list") + "?q=Unit"
+    back = reverse("home:unit_list") + "?q=Unit"
     response = client.post(url, {"note": "", "next": back})
     assert response.status_code == 302 and response.url == back
     recipients = set(OutboxMail.objects.values_list("recipient__username", flat=True))

@@ -210,13 +210,13 @@ def test_guide_and_office_review_queue_is_scoped(client, city):
 
 def test_unit_list_search_and_fragment(client, city):
     login(client, city.office_city)
-    html = client.get(reverse("orgs:unit_list")).content.decode()
+    html = client.get(reverse("home:unit_list")).content.decode()
     assert "UnitA" in html and "UnitB" in html
-    response = client.get(reverse("orgs:unit_list"), {"q": "UnitB"}, **HX)
+    response = client.get(reverse("home:unit_list"), {"q": "UnitB"}, **HX)
     html = response.content.decode()
     assert html.strip().startswith('<div id="results">') and "UnitB" in html and "UnitA" not in html
     login(client, city.office_east)
-    html = client.get(reverse("orgs:unit_list")).content.decode()
+    html = client.get(reverse("home:unit_list")).content.decode()
     assert "UnitA" in html and "UnitB" not in html
 
 
@@ -259,7 +259,7 @@ def test_query_counts_are_pinned_and_do_not_grow(client, city, django_assert_num
     def url(task):
         return {
             "unit": reverse("work:unit_detail", args=[city.unit_a.pk]),
-            "unit_list": reverse("orgs:unit_list"),
+            "unit_list": reverse("home:unit_list"),
             "review": reverse("work:review_queue"),
             "task": reverse("work:task_detail", args=[task.pk]),
         }[name]
@@ -284,7 +284,7 @@ def test_unit_list_paginates(client, city):
     for i in range(55):
         make_unit(f"Many{i:02d}", code=f"many-{i}", parent=city.west, category=city.unit_a.category)
     login(client, city.office_city)
-    first = client.get(reverse("orgs:unit_list")).content.decode()
-    second = client.get(reverse("orgs:unit_list"), {"page": 2}).content.decode()
+    first = client.get(reverse("home:unit_list")).content.decode()
+    second = client.get(reverse("home:unit_list"), {"page": 2}).content.decode()
     assert first.count("<tr class=") == 50 and second.count("<tr class=") == 10
     assert "page=2" in first and "page=1" in second

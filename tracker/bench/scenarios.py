@@ -161,7 +161,7 @@ register(
     Scenario(
         name="unit_list_city",
         role="office_city",
-        url=lambda ctx, i: reverse("orgs:unit_list"),
+        url=lambda ctx, i: reverse("home:unit_list"),
         description="the city office's unit list with per-unit counts (first page)",
     )
 )

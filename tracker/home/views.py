@@ -1,16 +1,21 @@
-"""Landing: each role sees what to do next, with a link to where that work is."""
+"""Pages that gather from every app: the landing page (each role sees what to do next, with a
+link to where that work is) and the list of units in the user's scope with their progress."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tracker.campaigns.selectors import current_campaign
-from tracker.core.selectors import next_steps
+from tracker.home.selectors import next_steps
 from tracker.orgs.scope import scope_for
 from tracker.work.lights import LightRule
+from tracker.work.selectors import units_with_counts
+
+PAGE_SIZE = 50
 
 
 @require_GET
@@ -18,11 +23,27 @@ from tracker.work.lights import LightRule
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.roles:
-        return render(request, "core/no_role.html")
+        return render(request, "home/no_role.html")
     campaign = current_campaign()
     context = {"campaign": campaign}
     if campaign is not None:
         rule = LightRule.for_campaign(campaign)
         context["steps"] = next_steps(user=request.user, campaign=campaign, rule=rule)
         context["days_elapsed"] = campaign.days_elapsed(rule.today)
-    return render(request, "core/home.html", context)
+    return render(request, "home/home.html", context)
+
+
+@require_GET
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    campaign = current_campaign()
+    search = request.GET.get("q", "").strip()[:100]
+    units = (
+        units_with_counts(user=request.user, campaign=campaign, rule=LightRule.for_campaign(campaign), search=search)
+        if campaign
+        else None
+    )
+    page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page")) if units is not None else None
+    context = {"page": page, "search": search, "campaign": campaign}
+    template = "home/unit_list.html#results" if request.htmx else "home/unit_list.html"
+    return render(request, template, context)

@@ -178,7 +178,7 @@ def _office_digest(digest: OfficeDigest, today: date) -> Digest:
     return Digest(
         heading=_("Weekly digest: %(unit)s") % {"unit": digest.unit.name},
         summary=_summary(digest.counts),
-        url=absolute_url("orgs:unit_list"),
+        url=absolute_url("home:unit_list"),
         red=[_item(t, today) for t in digest.red_tasks],
         red_heading=_("Red list (oldest first)") if digest.red_tasks else "",
         top=ranked(digest.top_units),
@@ -245,7 +245,7 @@ def mail_render(
             "urges": urges,
             "sections": sections,
             "digests": digests,
-            "units_url": absolute_url("orgs:unit_list"),
+            "units_url": absolute_url("home:unit_list"),
             "preferences_url": absolute_url("reminders:preferences"),
             "site_url": settings.SITE_URL,
         }
