@@ -36,6 +36,7 @@ test: $(STAMP) $(MO)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
@@ -50,7 +51,7 @@ messages: $(STAMP)
 clean:
 	rm -rf var db.sqlite3 .pytest_cache
 
-# Performance (issue 7): synthetic data + timings, and a 60 s load test (docs/PERFORMANCE.md).
+# Performance: synthetic data + timings, and a 60 s load test (docs/PERFORMANCE.md).
 .PHONY: bench loadtest
 SCALE ?= city
 bench: migrate
