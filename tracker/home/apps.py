@@ -1,8 +1,7 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class HomeConfig(AppConfig):
     name = "tracker.home"
     label = "home"
-    verbose_name = _("Home")
+    verbose_name = "Home"

@@ -159,4 +159,3 @@ class ProgressReporter:
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
-
