@@ -128,7 +128,7 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
-# --- Reminders (issue 4): calendar, SMTP sink, a real Celery worker ----------------------------
+# --- Reminders: calendar, SMTP sink, a real Celery worker --------------------------------------
 
 
 @pytest.fixture(autouse=True)

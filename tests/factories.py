@@ -136,7 +136,7 @@ def make_outbox_mail(*, unit, recipient, status: str = "failed", error: str = "S
     return mail
 
 
-# ---------------------------------------------------------------------------- ledgers (issue 5)
+# ---------------------------------------------------------------------------- ledgers
 
 
 def ledger_defaults(ledger: str) -> dict:

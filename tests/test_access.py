@@ -101,7 +101,7 @@ MATRIX = {
         REVIEWERS_OF_A,
         READERS_OF_A - REVIEWERS_OF_A,
     ),
-    # Reminders (issue 4): 催办 is for reviewers (office, guidance group); the outbox for offices.
+    # Reminders: 催办 is for reviewers (office, guidance group); the outbox for offices.
     "reminders:task_urge": (
         "post",
         lambda c, o: [o["task"].pk],
@@ -132,7 +132,7 @@ MATRIX = {
 }
 
 
-# ---------------------------------------------------------------------------- ledgers (issue 5)
+# ---------------------------------------------------------------------------- ledgers
 
 
 def ledger_objects(city):
@@ -250,7 +250,7 @@ MATRIX.update(
     }
 )
 
-# Imports (issue 8): only offices; a job is its uploader's, another office gets 404.
+# Imports: only offices; a job is its uploader's, another office gets 404.
 
 
 def _import_job(city):
@@ -268,7 +268,7 @@ MATRIX.update(
     }
 )
 
-# Briefings (issue 8): the office and the leadership group; a briefing is its requester's
+# Briefings: the office and the leadership group; a briefing is its requester's
 # (another office gets 404); guides and unit leaders have dashboards but no briefings (403).
 BRIEFERS = OFFICES | {"leadership"}
 NOT_BRIEFERS = {"guide", "leader_a"}
@@ -307,7 +307,7 @@ MATRIX.update(
         "password_reset_complete": ("get", lambda c, o: [], None, set(ROLES), set()),
     }
 )
-# Security and reliability (issue 6): soft delete of entries, health for load balancers.
+# Security and reliability: soft delete of entries, health for load balancers.
 MATRIX.update(
     {
         "work:entry_delete": (

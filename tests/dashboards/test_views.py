@@ -335,7 +335,7 @@ def test_trend_and_lists_on_the_overview_use_real_dates(client, city):
 
 
 def test_overview_lists_overdue_rectifications_offers_urging_and_loads_crowding(client, city):
-    """PRODUCT §6: overdue rectification items and crowded research on the dashboard; 催办 from a row."""
+    """Overdue rectification items and crowded research are on the dashboard, with 催办 from a row."""
     from tests.factories import make_ledger_row
     from tracker.ledgers.models import RectificationItem
 

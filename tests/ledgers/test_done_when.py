@@ -1,4 +1,4 @@
-"""Issue 5's "Done when", step by step, on the demo city with the demo accounts.
+"""The ledgers end to end, step by step, on the demo city with the demo accounts.
 
 staff records two study sessions, a research visit that triggers the crowding warning (东城区教育局
 visited the site last week), a problem fixed at once and one with two staged targets; guide raises

@@ -53,14 +53,14 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
     is_active = models.BooleanField(_("active"), default=True)
     yellow_due_workdays = models.PositiveSmallIntegerField(_("yellow when due within (working days)"), default=3)
     stale_days = models.PositiveSmallIntegerField(_("yellow after days without an entry"), default=14)
-    # A unit's or measure's light (PRODUCT §5 "rolls up"): one late task among fifty is a warning
+    # A unit's or measure's light rolls up from its tasks: one late task among fifty is a warning
     # (yellow), not a failing unit; red needs this share of the group's tasks to be red.
     group_red_percent = models.PositiveSmallIntegerField(
         _("a unit or measure is red from this share of red tasks (%)"),
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
-    # The reminder ladder (PRODUCT §5). "Due soon" is the yellow threshold above, so a reminder
+    # The reminder ladder (README "Reminders"). "Due soon" is the yellow threshold above, so a reminder
     # says "due soon" exactly when the light turns yellow for its due date.
     reminders_enabled = models.BooleanField(_("send reminders"), default=True)
     overdue_repeat_workdays = models.PositiveSmallIntegerField(
@@ -72,7 +72,7 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
     digest_weekday = models.PositiveSmallIntegerField(
         _("weekly digest on"), choices=Weekday.choices, default=Weekday.MONDAY
     )
-    # Ledgers (issue 5): two visits to one site closer than this are crowding (扎堆调研).
+    # Research ledger: two visits to one site closer than this are crowding (扎堆调研).
     research_window_days = models.PositiveSmallIntegerField(
         _("crowded-research window (days)"),
         default=30,

@@ -1,4 +1,4 @@
-"""Roll-ups for the leadership dashboards (PRODUCT §6), scoped by the one access rule.
+"""Roll-ups for the leadership dashboards, scoped by the one access rule.
 
 Every function takes the user (whose `Scope` decides what is counted), the campaign and the
 campaign's `LightRule`. The counts come from the roll-up tables (`tracker.rollups`): a city or
@@ -448,7 +448,7 @@ def ledger_tasks(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]
 
 
 def overdue_rectifications(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[RectificationItem]:
-    """Rectification items past their deadline and not closed out, most overdue first (PRODUCT §6)."""
+    """Rectification items past their deadline and not closed out, most overdue first."""
     return (
         RectificationItem.objects.for_user(user)
         .filter(campaign=campaign, deadline__lt=rule.today)

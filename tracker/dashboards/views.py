@@ -1,4 +1,4 @@
-"""Dashboards (PRODUCT §6): the overview, the units × measures matrix and their Excel exports.
+"""Dashboards: the overview, the units × measures matrix and their Excel exports.
 
 One set of pages for every role that has dashboards, scoped by the user's `Scope`: the office and
 leadership see their subtree, a guide their groups' units, a unit leader their own unit. Unit

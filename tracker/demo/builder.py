@@ -236,7 +236,7 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
     return len(entries)
 
 
-# ---------------------------------------------------------------------------- ledgers (issue 5)
+# ---------------------------------------------------------------------------- ledgers
 
 # The site `staff` (东城区委办公室) will visit in the walkthrough; 东城区教育局 went there last week,
 # so the visit form warns about crowding (扎堆调研).

@@ -1,4 +1,4 @@
-"""The ledgers (台账) every unit keeps (PRODUCT §4): rectification, research, deeds, institutions, study.
+"""The ledgers (台账) every unit keeps: rectification, research, deeds, institutions, study.
 
 Every row belongs to one unit and one campaign and is read through `Model.objects.for_user(user)`.
 Rows are never removed: deleting sets `deleted_at`, and the default manager hides such rows;

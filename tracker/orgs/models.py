@@ -115,7 +115,7 @@ class Role(models.TextChoices):
     LEADERSHIP = "leadership", _("Leadership group member")
 
 
-# Roles whose scope is a whole subtree below their unit (PRODUCT §1).
+# Roles whose scope is a whole subtree below their unit (an office sees its district and below).
 SUBTREE_ROLES = {Role.OFFICE, Role.LEADERSHIP}
 
 

@@ -16,7 +16,7 @@ from tracker.orgs.models import SUBTREE_ROLES, GuidanceGroup, Role, RoleAssignme
 
 log = logging.getLogger("tracker.access")
 
-# Who sees the dashboards (PRODUCT §6; a unit leader sees their own unit's summary).
+# Who sees the dashboards (a unit leader sees their own unit's summary).
 DASHBOARD_ROLES = frozenset({Role.UNIT_LEADER.value, Role.GUIDE.value, Role.OFFICE.value, Role.LEADERSHIP.value})
 
 

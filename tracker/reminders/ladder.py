@@ -1,4 +1,4 @@
-"""The reminder ladder (PRODUCT §5): who is reminded of what on a given working day.
+"""The reminder ladder: who is reminded of what on a given working day.
 
 Pure reads: `ladder_plan()` turns a campaign's tasks and the role assignments into planned
 reminders; the sweep service records them. Each planned reminder names its ladder *step*

@@ -70,7 +70,7 @@ def light_rank(field: str) -> Case:
 
 @dataclass(frozen=True)
 class LightRule:
-    """PRODUCT §5 for one campaign on one day.
+    """The traffic-light rule of one campaign on one day.
 
     red: overdue and not done; yellow: due within N working days, or no entry for M days;
     green: done, or on track. A task awaiting review counts as green: the unit has done its

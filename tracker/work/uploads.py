@@ -1,4 +1,4 @@
-"""Checks on evidence files before anything is written (PRODUCT §8: a bad upload leaves nothing)."""
+"""Checks on evidence files before anything is written: a refused upload leaves no row and no file."""
 
 from __future__ import annotations
 
