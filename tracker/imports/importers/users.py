@@ -1,0 +1,235 @@
+"""The user template: columns, row checks and the upsert of accounts, roles and languages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils.translation import gettext_lazy as _
+
+from tracker.core.models import UserPreference
+from tracker.imports.importers.base import (
+    CREATED,
+    LANGUAGE_ALIASES,
+    UNCHANGED,
+    UPDATED,
+    Choices,
+    Column,
+    Importer,
+    Problem,
+)
+from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit
+
+
+@dataclass
+class UserRow:
+    username: str
+    full_name: str
+    email: str
+    role: str
+    unit: Unit | None
+    group: GuidanceGroup | None
+    language: str
+
+
+class UserImporter(Importer):
+    kind = "users"
+    title = _("Users")
+    columns = (
+        Column("username", _("Username"), True, _("Login name: letters, digits and @ . + - _, e.g. zhangsan01.")),
+        Column("full_name", _("Full name"), True, _("As shown to colleagues, e.g. 张三.")),
+        Column("email", _("E-mail"), False, _("Optional; reminders are sent here when mail is configured."), ("邮箱",)),
+        Column("role", _("Role"), True, _("Unit staff, unit leader, guidance group member, office or leadership.")),
+        Column(
+            "unit",
+            _("Unit code or guidance group"),
+            True,
+            _("The unit's code; for guidance group members the group's exact name."),
+            ("单位编码", "所在单位", "巡回指导组"),
+        ),
+        Column("language", _("Language"), False, _("中文 or English; empty means Chinese.")),
+    )
+
+    def __init__(self, *, user):
+        super().__init__(user=user)
+        self.roles = Choices(Role.choices)
+        from django.conf import settings
+
+        self.languages = Choices(settings.LANGUAGES, aliases=LANGUAGE_ALIASES)
+        self.parsed: dict[int, UserRow] = {}
+        self.users: dict[str, object] = {}
+        self.assignments: set[tuple] = set()
+        self.preferences: dict[int, str] = {}
+        self.created_user_ids: list[int] = []
+
+    @classmethod
+    def template_choices(cls) -> dict[int, list[str]]:
+        from django.conf import settings
+
+        keys = [column.key for column in cls.columns]
+        return {
+            keys.index("role"): [str(label) for _value, label in Role.choices],
+            keys.index("language"): [str(label) for _value, label in settings.LANGUAGES],
+        }
+
+    @classmethod
+    def template_notes(cls) -> list[tuple[str, str]]:
+        groups = "、".join(GuidanceGroup.objects.values_list("name", flat=True))
+        return [*super().template_notes(), (str(_("Guidance groups")), groups)]
+
+    def _manageable_groups(self, group_ids: set[int]) -> set[int]:
+        paths: dict[int, list[str]] = {gid: [] for gid in group_ids}
+        for gid, path in GuidanceGroup.units.through.objects.filter(guidancegroup_id__in=group_ids).values_list(
+            "guidancegroup_id", "unit__path"
+        ):
+            paths[gid].append(path)
+        if self.scope.is_superuser:
+            return set(group_ids)
+        return {
+            gid
+            for gid, unit_paths in paths.items()
+            if unit_paths and all(any(p.startswith(m) for m in self.scope.manage_paths) for p in unit_paths)
+        }
+
+    def check(self, rows: list[dict]) -> list[Problem]:
+        self.problems, self.plan = [], {}
+        User = get_user_model()
+        values = [row["values"] for row in rows]
+        self.users = {u.username: u for u in User.objects.filter(username__in={v.get("username") for v in values})}
+        held = list(RoleAssignment.objects.filter(user__in=self.users.values()).select_related("unit", "user"))
+        self.assignments = {(a.user_id, a.role, a.unit_id, a.guidance_group_id) for a in held}
+        self.preferences = dict(
+            UserPreference.objects.filter(user__in=self.users.values()).values_list("user_id", "language")
+        )
+        units = {u.code: u for u in Unit.objects.filter(code__in={v.get("unit") for v in values})}
+        groups = {g.name: g for g in GuidanceGroup.objects.filter(name__in={v.get("unit") for v in values})}
+        manageable = self._manageable_groups({g.pk for g in groups.values()} | {a.guidance_group_id for a in held})
+        foreign = {
+            a.user_id
+            for a in held
+            if (a.unit is not None and not self.scope.can_manage(a.unit))
+            or (a.guidance_group_id is not None and a.guidance_group_id not in manageable)
+        }
+        with_roles = {a.user_id for a in held}
+        first_row: dict[str, tuple[int, UserRow]] = {}
+        seen: dict[tuple, int] = {}
+        planned_users: set[str] = set(self.users)
+        planned_assignments = set(self.assignments)
+        for row in rows:
+            number = row["row"]
+            parsed = self._parse(row, units, groups, manageable)
+            self.parsed[number] = parsed
+            user = self.users.get(parsed.username)
+            if user is not None and (
+                user.is_superuser or user.is_staff or user.pk in foreign or user.pk not in with_roles
+            ):
+                self.problem(number, "username", "user_out_of_scope", value=parsed.username)
+            if parsed.username in first_row:
+                earlier_number, earlier = first_row[parsed.username]
+                for key in ("full_name", "email", "language"):
+                    if getattr(parsed, key) != getattr(earlier, key):
+                        self.problem(number, key, "differs", row=earlier_number)
+            elif parsed.username:
+                first_row[parsed.username] = (number, parsed)
+            key = (parsed.username, parsed.role, parsed.unit, parsed.group)
+            if parsed.username and key in seen:
+                self.problem(number, "unit", "duplicate", value=row["values"].get("unit", ""), row=seen[key])
+            seen.setdefault(key, number)
+            self.plan[number] = self._planned(parsed, user, planned_users, planned_assignments)
+        return self.problems
+
+    def _parse(self, row: dict, units: dict, groups: dict, manageable: set[int]) -> UserRow:
+        number, values = row["row"], row["values"]
+        username = self.text(row, "username", max_length=150, required=True)
+        if username:
+            try:
+                UnicodeUsernameValidator()(username)
+            except ValidationError:
+                self.problem(number, "username", "bad_username")
+        full_name = self.text(row, "full_name", max_length=150, required=True)
+        email = self.text(row, "email", max_length=254)
+        if email:
+            try:
+                EmailValidator()(email)
+            except ValidationError:
+                self.problem(number, "email", "bad_email", value=email)
+        role_text = values.get("role", "")
+        role = self.roles.parse(role_text) if role_text else None
+        if not role_text:
+            self.problem(number, "role", "required")
+        elif role is None:
+            self.problem(number, "role", "bad_choice", value=role_text, choices="、".join(self.roles.labels()))
+        anchor = self.text(row, "unit", max_length=200, required=True)
+        unit = group = None
+        if anchor and role == Role.GUIDE:
+            group = groups.get(anchor)
+            if group is None or group.pk not in manageable:
+                self.problem(number, "unit", "unknown_group", value=anchor)
+        elif anchor and role:
+            unit = units.get(anchor)
+            if unit is None or not self.scope.can_manage(unit):
+                self.problem(number, "unit", "unknown_unit", value=anchor)
+        language_text = values.get("language", "")
+        language = self.languages.parse(language_text) if language_text else ""
+        if language is None:
+            self.problem(
+                number, "language", "bad_choice", value=language_text, choices="、".join(self.languages.labels())
+            )
+        return UserRow(username, full_name, email, role or "", unit, group, language or "")
+
+    def _planned(self, row: UserRow, user, planned_users: set[str], planned_assignments: set[tuple]) -> str:
+        if row.username not in planned_users:
+            planned_users.add(row.username)
+            planned_assignments.add((row.username, row.role, row.unit, row.group))
+            return CREATED
+        key = (row.username, row.role, row.unit, row.group)
+        changed = key not in planned_assignments and (
+            user is None or self._assignment_key(user, row) not in self.assignments
+        )
+        planned_assignments.add(key)
+        if user is not None:
+            changed = changed or self._fields_differ(user, row)
+        return UPDATED if changed else UNCHANGED
+
+    @staticmethod
+    def _assignment_key(user, row: UserRow) -> tuple:
+        return (user.pk, row.role, row.unit.pk if row.unit else None, row.group.pk if row.group else None)
+
+    def _account_differs(self, user, row: UserRow) -> bool:
+        # An empty optional cell keeps what the account has; it never blanks it.
+        return user.first_name != row.full_name or bool(row.email and user.email != row.email)
+
+    def _language_differs(self, user, row: UserRow) -> bool:
+        return bool(row.language and self.preferences.get(user.pk, "") != row.language)
+
+    def _fields_differ(self, user, row: UserRow) -> bool:
+        return self._account_differs(user, row) or self._language_differs(user, row)
+
+    def apply(self, row: dict) -> str:
+        from tracker.accounts.services import user_create, user_language_set, user_update
+        from tracker.orgs.services import role_grant
+
+        data = self.parsed[row["row"]]
+        user = self.users.get(data.username)
+        outcome = UNCHANGED
+        if user is None:
+            user = user_create(username=data.username, full_name=data.full_name, email=data.email)
+            self.users[data.username] = user
+            self.created_user_ids.append(user.pk)
+            outcome = CREATED
+        elif self._account_differs(user, data):
+            user_update(user=user, full_name=data.full_name, email=data.email or user.email)
+            outcome = UPDATED
+        if self._language_differs(user, data):
+            user_language_set(user=user, language=data.language)
+            self.preferences[user.pk] = data.language
+            outcome = outcome if outcome == CREATED else UPDATED
+        key = self._assignment_key(user, data)
+        if key not in self.assignments:
+            role_grant(user=user, role=data.role, unit=data.unit, group=data.group)
+            self.assignments.add(key)
+            outcome = outcome if outcome == CREATED else UPDATED
+        return outcome
