@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.utils import formats
 from django.utils.translation import gettext as _
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -28,6 +29,7 @@ TITLE_FONT = ("Arial", "方正小标宋简体")  # falls back to the heading fon
 TABLE_FONT = ("Times New Roman", "宋体")
 
 Progress = Callable[[int], None]
+Section = Callable[[DocxDocument, Briefing], None]
 
 
 def _fonts(style_or_run, latin: str, east_asian: str) -> None:
@@ -116,11 +118,20 @@ def _unit_row(unit) -> list:
 
 def build(briefing: Briefing, *, progress: Progress = lambda percent: None) -> bytes:
     """The .docx bytes of `briefing`, reporting 0–100 to `progress` as sections are written."""
-    o = briefing.overview
     document = Document()
     _styles(document)
     _a4(document)
+    for section, percent in SECTIONS:
+        section(document, briefing)
+        if percent is not None:
+            progress(percent)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
+
+def _title(document: DocxDocument, briefing: Briefing) -> None:
+    o = briefing.overview
     document.add_paragraph(_("Work briefing"), style="Title")
     subtitle = document.add_paragraph(
         f"{briefing.campaign.name} · {_date(briefing.starts_on)} – {_date(briefing.ends_on)}"
@@ -131,7 +142,10 @@ def build(briefing: Briefing, *, progress: Progress = lambda percent: None) -> b
             _("Scope: %(names)s") % {"names": "、".join(o.scope_names)}
         ).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
-    # 1. Overall progress and the campaign clock.
+
+def _overall(document: DocxDocument, briefing: Briefing) -> None:
+    """1. Overall progress and the campaign clock."""
+    o = briefing.overview
     document.add_heading(_("1. Overall progress"), level=1)
     c = o.counts
     document.add_paragraph(
@@ -163,7 +177,10 @@ def build(briefing: Briefing, *, progress: Progress = lambda percent: None) -> b
         _("Units: %(red)s red, %(yellow)s yellow, %(green)s green.")
         % {"red": lights[Light.RED], "yellow": lights[Light.YELLOW], "green": lights[Light.GREEN]}
     )
-    progress(15)
+
+
+def _trend(document: DocxDocument, briefing: Briefing) -> None:
+    o = briefing.overview
     if o.trend:
         image = charts.trend_chart(
             days=[f"{p.day:%m-%d}" for p in o.trend],
@@ -173,9 +190,11 @@ def build(briefing: Briefing, *, progress: Progress = lambda percent: None) -> b
             title=_("Completion against time"),
         )
         document.add_picture(io.BytesIO(image), width=Cm(15.5))
-    progress(35)
 
-    # 2. Per measure.
+
+def _measures(document: DocxDocument, briefing: Briefing) -> None:
+    """2. Per measure."""
+    o = briefing.overview
     document.add_heading(_("2. Progress by measure"), level=1)
     _table(
         document,
@@ -191,9 +210,11 @@ def build(briefing: Briefing, *, progress: Progress = lambda percent: None) -> b
             xlabel=_("Completion (%)"),
         )
         document.add_picture(io.BytesIO(image), width=Cm(15.5))
-    progress(55)
 
-    # 3. Ranking, red list, stale units.
+
+def _units(document: DocxDocument, briefing: Briefing) -> None:
+    """3. Ranking, red list, stale units."""
+    o = briefing.overview
     document.add_heading(_("3. Units"), level=1)
     header = [_("Rank"), _("Unit"), _("Completion"), _("Done"), _("Tasks"), _("Red")]
     document.add_heading(_("Leading units"), level=2)
@@ -215,9 +236,10 @@ def build(briefing: Briefing, *, progress: Progress = lambda percent: None) -> b
         )
     else:
         document.add_paragraph(_("Every unit with open tasks has logged work recently."))
-    progress(70)
 
-    # 4. Model cases.
+
+def _model_cases(document: DocxDocument, briefing: Briefing) -> None:
+    """4. Model cases: featured self-chosen tasks."""
     document.add_heading(_("4. Model cases"), level=1)
     if briefing.featured:
         for task in briefing.featured:
@@ -226,11 +248,12 @@ def build(briefing: Briefing, *, progress: Progress = lambda percent: None) -> b
             paragraph.add_run(f"{task.title}（{task.measure.name}）")
     else:
         document.add_paragraph(_("No self-chosen task has been featured yet."))
-    progress(80)
 
-    # 5. Ledgers.
-    r = briefing.rectification
+
+def _rectification(document: DocxDocument, briefing: Briefing) -> None:
+    """5. Rectification ledger."""
     document.add_heading(_("5. Rectification"), level=1)
+    r = briefing.rectification
     document.add_paragraph(
         _(
             "In this period %(opened)s problems were listed and %(closed)s closed out; %(open)s are still open, "
@@ -245,6 +268,10 @@ def build(briefing: Briefing, *, progress: Progress = lambda percent: None) -> b
             [[item.unit.name, item.summary(), _date(item.deadline)] for item in r.overdue_items],
             widths=[3.5, 9, 3],
         )
+
+
+def _research(document: DocxDocument, briefing: Briefing) -> None:
+    """6. Research ledger."""
     s = briefing.research
     document.add_heading(_("6. Research"), level=1)
     document.add_paragraph(
@@ -258,8 +285,16 @@ def build(briefing: Briefing, *, progress: Progress = lambda percent: None) -> b
             [_("Site"), _("Visits"), _("Units"), _("Dates")],
             [[x.site, len(x.visits), "、".join(x.units), f"{_date(x.first)} – {_date(x.last)}"] for x in s.crowded],
         )
-    progress(95)
 
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+
+# Each section in order, and the progress reported once it is written (None: no report).
+SECTIONS: tuple[tuple[Section, int | None], ...] = (
+    (_title, None),
+    (_overall, 15),
+    (_trend, 35),
+    (_measures, 55),
+    (_units, 70),
+    (_model_cases, 80),
+    (_rectification, None),
+    (_research, 95),
+)
