@@ -7,7 +7,9 @@ filters by `scope_for(user).unit_q(...)`. Anything outside the scope is simply n
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -18,6 +20,11 @@ log = logging.getLogger("tracker.access")
 
 # Who sees the dashboards (PRODUCT §6; a unit leader sees their own unit's summary).
 DASHBOARD_ROLES = frozenset({Role.UNIT_LEADER.value, Role.GUIDE.value, Role.OFFICE.value, Role.LEADERSHIP.value})
+# Who asks for the Word briefing: it reports on a whole subtree.
+BRIEFING_ROLES = frozenset({Role.OFFICE.value, Role.LEADERSHIP.value})
+
+# A right on one unit, as `access(...)` and `require(...)` (tracker.orgs.access) ask for it.
+Need = Literal["view", "edit", "lead", "review", "manage"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,25 @@ class Scope:
         """Dashboards and exports are for unit leaders, guides, the office and leadership, not staff."""
         return self.is_superuser or bool(self.roles & DASHBOARD_ROLES)
 
+    @property
+    def sees_crowding(self) -> bool:
+        """Crowded research sites compare units: for whoever reads or reviews more than one."""
+        return self.sees_many_units or self.reviews_anything
+
+    @property
+    def makes_briefings(self) -> bool:
+        """The Word briefing is the office's and the leadership group's."""
+        return self.is_superuser or bool(self.roles & BRIEFING_ROLES)
+
+    @property
+    def manages_outbox(self) -> bool:
+        """The outbox shows mail about every unit of a subtree: it is the office's page."""
+        return self.is_superuser or Role.OFFICE.value in self.roles
+
+    def may(self, need: Need, unit: Unit) -> bool:
+        """Whether the user has the right `need` on the unit."""
+        return RIGHTS[need](self, unit)
+
     def can_read(self, unit: Unit) -> bool:
         return self.is_superuser or unit.id in self.read_unit_ids or _under(unit, self.read_paths)
 
@@ -82,6 +108,15 @@ class Scope:
     def can_manage(self, unit: Unit) -> bool:
         """The office adds and changes units, and the people in them, only inside its own subtree."""
         return self.is_superuser or _under(unit, self.manage_paths)
+
+
+RIGHTS: dict[str, Callable[[Scope, Unit], bool]] = {
+    "view": Scope.can_read,
+    "edit": Scope.can_edit,
+    "lead": Scope.can_lead,
+    "review": Scope.can_review,
+    "manage": Scope.can_manage,
+}
 
 
 def _units_q(prefix: str, unit_ids: frozenset[int], paths: tuple[str, ...]) -> Q:
