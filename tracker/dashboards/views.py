@@ -49,7 +49,7 @@ def _dashboard(request: HttpRequest) -> tuple[Campaign, LightRule]:
 def overview(request: HttpRequest) -> HttpResponse:
     campaign, rule = _dashboard(request)
     data = selectors.overview(user=request.user, campaign=campaign, rule=rule)
-    context = {"o": data, "charts": _charts(data), "briefings": scope_for(request.user).makes_briefings}
+    context = {"o": data, "charts": _charts(data)}
     return render(request, "dashboards/overview.html", context)
 
 
