@@ -13,7 +13,7 @@ right whichever door the call came through (view, command, job).
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -21,9 +21,7 @@ from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tracker.orgs.models import Unit
-from tracker.orgs.scope import Need, get_for_user_or_404, scope_for
-
-M = TypeVar("M", bound=Model)
+from tracker.orgs.scope import M, Need, get_for_user_or_404, scope_for
 
 REFUSALS = {
     "view": _("This unit is not in your scope."),

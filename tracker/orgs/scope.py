@@ -9,14 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from tracker.orgs.models import SUBTREE_ROLES, GuidanceGroup, Role, RoleAssignment, Unit
 
 log = logging.getLogger("tracker.access")
+M = TypeVar("M", bound=Model)
 
 # Who sees the dashboards (PRODUCT §6; a unit leader sees their own unit's summary).
 DASHBOARD_ROLES = frozenset({Role.UNIT_LEADER.value, Role.GUIDE.value, Role.OFFICE.value, Role.LEADERSHIP.value})
@@ -110,7 +112,7 @@ class Scope:
         return self.is_superuser or _under(unit, self.manage_paths)
 
 
-RIGHTS: dict[str, Callable[[Scope, Unit], bool]] = {
+RIGHTS: dict[Need, Callable[[Scope, Unit], bool]] = {
     "view": Scope.can_read,
     "edit": Scope.can_edit,
     "lead": Scope.can_lead,
@@ -194,10 +196,10 @@ def _outermost(paths: list[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def get_for_user_or_404(queryset: QuerySet, user, **lookup):
+def get_for_user_or_404(queryset: QuerySet[M], user: AbstractBaseUser | AnonymousUser, **lookup: Any) -> M:
     """Fetch one row through the user's scope; a miss is a 404 and is logged as a probe."""
     try:
-        return queryset.for_user(user).get(**lookup)
+        row: M = queryset.for_user(user).get(**lookup)  # type: ignore[attr-defined]
     except queryset.model.DoesNotExist:
         log.warning(
             "out-of-scope or missing %s %s requested by user %s",
@@ -206,3 +208,4 @@ def get_for_user_or_404(queryset: QuerySet, user, **lookup):
             getattr(user, "pk", None),
         )
         raise Http404 from None
+    return row
