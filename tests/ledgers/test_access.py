@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from tests.conftest import assert_probe
-from tests.factories import make_ledger_row
+from tests.factories import ledger_defaults, make_ledger_row
 from tracker.ledgers import services
 from tracker.ledgers.access import (
     access_institution_document,
@@ -16,6 +17,8 @@ from tracker.ledgers.access import (
     access_rectification_evidence,
 )
 from tracker.ledgers.registry import LEDGERS
+from tracker.orgs.models import GuidanceGroup, Role
+from tracker.orgs.services import role_grant
 
 RECT = LEDGERS["rectification"]
 
@@ -58,3 +61,19 @@ def test_access_files(city, caplog, pdf):
     assert_probe(caplog, city.staff_b, lambda: access_institution_document(city.staff_b, institution.pk))
     without = make_ledger_row("institutions", unit=city.unit_a, by=city.staff_a)
     assert_probe(caplog, city.staff_a, lambda: access_institution_document(city.staff_a, without.pk))
+
+
+def test_a_problem_counts_as_guidance_feedback_only_from_the_unit_s_own_guidance_group(city):
+    """An office member who also guides other units raises a problem here as the office (上级交办)."""
+    group = GuidanceGroup.objects.create(name="Group 2")
+    group.units.add(city.unit_b)
+    role_grant(user=city.office_east, role=Role.GUIDE, group=group)
+    office_and_guide = get_user_model().objects.get(pk=city.office_east.pk)
+    data = {k: v for k, v in ledger_defaults("rectification").items() if k not in ("source", "responsible_leader")}
+
+    def source(unit, user) -> str:
+        return services.rectification_raise(campaign=city.campaign, unit=unit, by=user, data=data).source
+
+    assert source(city.unit_a, office_and_guide) == "superior"
+    assert source(city.unit_b, office_and_guide) == "guidance"
+    assert source(city.unit_a, city.guide) == "guidance"

@@ -253,10 +253,9 @@ def rectification_raise(
 ) -> RectificationItem:
     """A guide (for a unit of their group) or the office raises a problem: it enters the unit's ledger."""
     _require_review(by, unit)
-    roles = scope_for(by).roles
     item = RectificationItem(campaign=campaign, unit=unit, created_by=by, raised_by=by)
     _apply(item, data, [])
-    item.source = RectificationSource.GUIDANCE if "guide" in roles else RectificationSource.SUPERIOR
+    item.source = RectificationSource.GUIDANCE if scope_for(by).guides(unit) else RectificationSource.SUPERIOR
     item.status = RectificationStatus.OPEN
     item.full_clean()
     item._change_reason = "raised"

@@ -100,6 +100,10 @@ class Scope:
         """The office (its subtree) and guides (their units) accept or return submissions."""
         return self.is_superuser or unit.id in self.review_unit_ids or _under(unit, self.review_paths)
 
+    def guides(self, unit: Unit) -> bool:
+        """The user looks after the unit as a member of its guidance group (not as its office)."""
+        return unit.id in self.review_unit_ids
+
     def can_lead(self, unit: Unit) -> bool:
         return unit.id in self.edit_unit_ids and Role.UNIT_LEADER in self.roles
 
