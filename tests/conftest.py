@@ -120,6 +120,19 @@ def login(client, user):
     return client
 
 
+def assert_probe(caplog, user, call) -> None:
+    """`call()` is a 404 (an out-of-scope row is not found) and a line on `tracker.access` names the user."""
+    from django.http import Http404
+
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="tracker.access"), pytest.raises(Http404):
+        call()
+    assert any(
+        r.name == "tracker.access" and "out-of-scope" in r.getMessage() and f"user {user.pk}" in r.getMessage()
+        for r in caplog.records
+    ), caplog.text
+
+
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Expose each phase's report on the test item, so fixtures can screenshot failures."""

@@ -62,6 +62,20 @@ def test_nav_shows_the_dashboard_link_only_to_dashboard_roles(client, city):
     assert f'href="{OVERVIEW}"' not in client.get(reverse("work:unit_detail", args=[city.unit_a.pk])).content.decode()
 
 
+def test_links_follow_the_scope_s_abilities(client, city):
+    """The briefing button, the crowding link and the outbox link show where the page would open."""
+    briefing, crowding, outbox = reverse("briefings:start"), reverse("ledgers:crowding"), reverse("reminders:outbox")
+    for user, expected in (
+        (city.office_east, {briefing, crowding, outbox}),
+        (city.leadership, {briefing, crowding}),
+        (city.guide, {crowding}),
+        (city.leader_a, set()),
+    ):
+        login(client, user)
+        html = client.get(OVERVIEW).content.decode() + client.get(reverse("reminders:preferences")).content.decode()
+        assert {url for url in (briefing, crowding, outbox) if f'href="{url}' in html} == expected, user
+
+
 @pytest.mark.parametrize("url", [OVERVIEW, MATRIX, MATRIX_XLSX, LEDGER_XLSX])
 def test_staff_get_404_on_every_dashboard_url(client, city, url):
     login(client, city.staff_a)

@@ -1,3 +1,5 @@
+import pytest
+
 from tests.factories import make_unit, make_user
 from tracker.orgs.models import Role, Unit, UnitLevel
 from tracker.orgs.scope import _outermost, scope_for
@@ -88,3 +90,28 @@ def test_only_the_office_manages_units_and_only_in_its_subtree(city):
     assert not east.can_manage(city.unit_b) and not east.can_manage(city.city)
     for user in (city.staff_a, city.leader_a, city.guide, city.leadership):
         assert not scope_for(user).manages_units and not scope_for(user).can_manage(city.unit_a)
+
+
+# The page-wide abilities, by role: every role check of the views, templates and services is one of these.
+OFFICE_ABILITIES = {"sees_dashboards", "reviews_anything", "sees_crowding", "manages_units", "manages_outbox"}
+ABILITIES = {
+    "staff_a": set(),
+    "staff_b": set(),
+    "leader_a": {"sees_dashboards"},
+    "guide": {"sees_dashboards", "reviews_anything", "sees_crowding"},
+    "office_east": OFFICE_ABILITIES | {"makes_briefings"},
+    "office_city": OFFICE_ABILITIES | {"makes_briefings"},
+    "leadership": {"sees_dashboards", "sees_crowding", "makes_briefings"},
+}
+
+
+@pytest.mark.parametrize("role", sorted(ABILITIES))
+def test_abilities_by_role(city, role):
+    scope = scope_for(getattr(city, role))
+    assert {name for name in OFFICE_ABILITIES | {"makes_briefings"} if getattr(scope, name)} == ABILITIES[role]
+
+
+def test_the_superuser_has_every_ability(city):
+    scope = scope_for(make_user(is_superuser=True, is_staff=True))
+    assert scope.sees_dashboards and scope.sees_crowding and scope.manages_units
+    assert scope.manages_outbox and scope.makes_briefings

@@ -6,21 +6,32 @@ import logging
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from tracker.briefings import document
 from tracker.briefings.models import BriefingJob, BriefingStatus
 from tracker.briefings.selectors import briefing_data
 from tracker.campaigns.models import Campaign
+from tracker.orgs.scope import scope_for
 
 log = logging.getLogger("tracker.briefings")
 
 
-def briefing_job_create(*, by, campaign: Campaign, starts_on: date, ends_on: date, language: str) -> BriefingJob:
-    """Record the request and hand it to a worker once the row is committed (it reads it by id)."""
+def briefing_job_create(
+    *, by: AbstractBaseUser, campaign: Campaign, starts_on: date, ends_on: date, language: str
+) -> BriefingJob:
+    """Record the request and hand it to a worker once the row is committed (it reads it by id).
+
+    Only the office and the leadership group ask for briefings: the file reports on their subtree.
+    """
+    if not scope_for(by).makes_briefings:
+        raise PermissionDenied(_("Only the office or the leadership group can ask for a briefing."))
     with transaction.atomic():
         job = BriefingJob.objects.create(
             created_by=by, campaign=campaign, starts_on=starts_on, ends_on=ends_on, language=language

@@ -7,7 +7,6 @@ guides and unit leaders, who do have dashboards, get a 403. A briefing is its re
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -15,11 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url
 
 from tracker.briefings import selectors, services
+from tracker.briefings.access import access_briefing_job, require_briefer
 from tracker.briefings.forms import BriefingForm
 from tracker.briefings.models import BriefingJob, BriefingStatus
 from tracker.campaigns.selectors import current_campaign, current_campaign_or_404
-from tracker.orgs.models import Role
-from tracker.orgs.scope import get_for_user_or_404, scope_for
 
 START_PAGE = "briefings/start.html"
 JOB_PAGE = "briefings/job_detail.html"
@@ -27,18 +25,10 @@ RECENT = 20
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _require_briefer(user) -> None:
-    scope = scope_for(user)
-    if not scope.sees_dashboards:
-        raise Http404
-    if not (scope.is_superuser or scope.roles & {Role.OFFICE, Role.LEADERSHIP}):
-        raise PermissionDenied
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
-    _require_briefer(request.user)
+    require_briefer(request.user)
     campaign = current_campaign()
     form = BriefingForm(request.POST or None, initial=BriefingForm.last_week())
     if request.method == "POST" and form.is_valid():
@@ -62,8 +52,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 def _load(request: HttpRequest, pk: int) -> BriefingJob:
-    _require_briefer(request.user)
-    return get_for_user_or_404(selectors.briefing_jobs(user=request.user), request.user, pk=pk)
+    return access_briefing_job(request.user, pk)
 
 
 @require_GET

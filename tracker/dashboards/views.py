@@ -20,7 +20,6 @@ from tracker.campaigns.models import Campaign, Measure
 from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.dashboards import exports, selectors
 from tracker.dashboards.selectors import UnitFilters
-from tracker.orgs.models import Role
 from tracker.orgs.scope import log as access_log
 from tracker.orgs.scope import scope_for
 from tracker.rollups.services import rollups_refresh
@@ -48,10 +47,7 @@ def _dashboard(request: HttpRequest) -> tuple[Campaign, LightRule]:
 def overview(request: HttpRequest) -> HttpResponse:
     campaign, rule = _dashboard(request)
     data = selectors.overview(user=request.user, campaign=campaign, rule=rule)
-    scope = scope_for(request.user)
-    # The Word briefing is the office's and the leadership group's (tracker.briefings).
-    briefings = scope.is_superuser or bool(scope.roles & {Role.OFFICE, Role.LEADERSHIP})
-    context = {"o": data, "charts": _charts(data), "briefings": briefings}
+    context = {"o": data, "charts": _charts(data)}
     return render(request, "dashboards/overview.html", context)
 
 

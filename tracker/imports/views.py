@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,26 +10,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import push_url
 
 from tracker.imports import selectors, services
+from tracker.imports.access import access_import_job, require_importer
 from tracker.imports.files import FileProblem, template_csv, template_xlsx
 from tracker.imports.forms import ImportForm
 from tracker.imports.importers import IMPORTERS
 from tracker.imports.models import ImportJob, ImportStatus
-from tracker.orgs.scope import get_for_user_or_404, scope_for
 
 START_PAGE = "imports/import_start.html"
 JOB_PAGE = "imports/job_detail.html"
 RECENT_JOBS = 20
 
 
-def _require_manager(user) -> None:
-    if not scope_for(user).manages_units:
-        raise PermissionDenied
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_start(request: HttpRequest) -> HttpResponse:
-    _require_manager(request.user)
+    require_importer(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -55,7 +49,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     """The blank template, headers in the reader's language (both languages are accepted back)."""
-    _require_manager(request.user)
+    require_importer(request.user)
     importer = IMPORTERS.get(kind)
     if importer is None or fmt not in ("xlsx", "csv"):
         raise Http404
@@ -77,9 +71,7 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 
 
 def _load_job(request: HttpRequest, pk: int) -> ImportJob:
-    _require_manager(request.user)
-    # The parsed rows can be megabytes; the page (polled every second) never needs them.
-    return get_for_user_or_404(ImportJob.objects.defer("rows"), request.user, pk=pk)
+    return access_import_job(request.user, pk)
 
 
 def _render_job(request: HttpRequest, job: ImportJob, *, status: int = 200) -> HttpResponse:

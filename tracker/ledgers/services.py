@@ -8,10 +8,11 @@ and brings the unit's tasks counted from that ledger up to date (`progress.tasks
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
@@ -35,6 +36,7 @@ from tracker.ledgers.models import (
 from tracker.ledgers.progress import tasks_sync
 from tracker.ledgers.registry import LEDGERS
 from tracker.ledgers.selectors import NearbyVisit, visit_crowding
+from tracker.orgs.access import require
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import scope_for
 from tracker.work.uploads import evidence_problems
@@ -59,14 +61,8 @@ class CrowdingNotConfirmed(Exception):
         self.nearby = nearby
 
 
-def _require_edit(user: AbstractBaseUser, unit: Unit) -> None:
-    if not scope_for(user).can_edit(unit):
-        raise PermissionDenied(_("Only the unit's own staff can change its ledgers."))
-
-
-def _require_review(user: AbstractBaseUser, unit: Unit) -> None:
-    if not scope_for(user).can_review(unit):
-        raise PermissionDenied(_("Only the office or the unit's guidance group can do this."))
+_require_edit = partial(require, need="edit")
+_require_review = partial(require, need="review")
 
 
 def _check_files(files: Sequence[UploadedFile], field: str = "files") -> None:
@@ -257,10 +253,9 @@ def rectification_raise(
 ) -> RectificationItem:
     """A guide (for a unit of their group) or the office raises a problem: it enters the unit's ledger."""
     _require_review(by, unit)
-    roles = scope_for(by).roles
     item = RectificationItem(campaign=campaign, unit=unit, created_by=by, raised_by=by)
     _apply(item, data, [])
-    item.source = RectificationSource.GUIDANCE if "guide" in roles else RectificationSource.SUPERIOR
+    item.source = RectificationSource.GUIDANCE if scope_for(by).guides(unit) else RectificationSource.SUPERIOR
     item.status = RectificationStatus.OPEN
     item.full_clean()
     item._change_reason = "raised"

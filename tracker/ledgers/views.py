@@ -16,6 +16,12 @@ from django_htmx.http import HttpResponseClientRedirect
 from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.core.forms import attach_errors
 from tracker.ledgers import exports, selectors, services
+from tracker.ledgers.access import (
+    access_institution_document,
+    access_ledger_row,
+    access_milestone,
+    access_rectification_evidence,
+)
 from tracker.ledgers.forms import (
     CloseRequestForm,
     CloseReviewForm,
@@ -23,16 +29,11 @@ from tracker.ledgers.forms import (
     MilestoneForm,
     RectificationRaiseForm,
 )
-from tracker.ledgers.models import (
-    Institution,
-    RectificationEvidence,
-    RectificationItem,
-    RectificationMilestone,
-    RectificationStatus,
-)
+from tracker.ledgers.models import Institution, RectificationItem, RectificationStatus
 from tracker.ledgers.registry import LEDGERS, LedgerSpec
+from tracker.orgs.access import access_unit
 from tracker.orgs.models import Unit
-from tracker.orgs.scope import get_for_user_or_404, scope_for
+from tracker.orgs.scope import Need, scope_for
 
 BOOK = "ledgers/book.html"
 ROW_PAGE = "ledgers/row_detail.html"
@@ -40,12 +41,12 @@ FORM_PAGE = "ledgers/row_form.html"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _unit(request: HttpRequest, pk: int) -> Unit:
-    return get_for_user_or_404(Unit.objects.select_related("parent", "category"), request.user, pk=pk)
+def _unit(request: HttpRequest, pk: int, need: Need = "view") -> Unit:
+    return access_unit(request.user, pk, need)
 
 
-def _row(request: HttpRequest, spec: LedgerSpec, pk: int):
-    return get_for_user_or_404(spec.model.objects.select_related("unit", "campaign"), request.user, pk=pk)
+def _row(request: HttpRequest, spec: LedgerSpec, pk: int, need: Need = "view"):
+    return access_ledger_row(request.user, spec, pk, need)
 
 
 def _done(request: HttpRequest, url: str, message: str) -> HttpResponse:
@@ -89,9 +90,7 @@ def _render_form(request, context: dict, status: int = 200) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def row_create(request: HttpRequest, pk: int, ledger: str) -> HttpResponse:
-    unit = _unit(request, pk)
-    if not scope_for(request.user).can_edit(unit):
-        raise PermissionDenied
+    unit = _unit(request, pk, "edit")
     campaign = current_campaign_or_404()
     spec = LEDGERS[ledger]
     instance = spec.model(unit=unit, campaign=campaign)
@@ -123,9 +122,7 @@ def row_create(request: HttpRequest, pk: int, ledger: str) -> HttpResponse:
 @login_required
 def row_edit(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
     spec = LEDGERS[ledger]
-    row = _row(request, spec, pk)
-    if not scope_for(request.user).can_edit(row.unit):
-        raise PermissionDenied
+    row = _row(request, spec, pk, "edit")
     if not row.is_editable:
         messages.info(request, _("This row is closed and can no longer be changed."))
         return redirect(row.get_absolute_url())
@@ -162,9 +159,7 @@ def row_edit(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
 @login_required
 def row_delete(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
     spec = LEDGERS[ledger]
-    row = _row(request, spec, pk)
-    if not scope_for(request.user).can_edit(row.unit):
-        raise PermissionDenied
+    row = _row(request, spec, pk, "edit")
     form = DeleteForm(request.POST)
     if form.is_valid():
         try:
@@ -237,8 +232,8 @@ def row_detail(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
 RECT = LEDGERS["rectification"]
 
 
-def _item(request: HttpRequest, pk: int) -> RectificationItem:
-    return _row(request, RECT, pk)
+def _item(request: HttpRequest, pk: int, need: Need = "view") -> RectificationItem:
+    return _row(request, RECT, pk, need)
 
 
 def _after_item_write(request: HttpRequest, pk: int, message: str) -> HttpResponse:
@@ -256,9 +251,7 @@ def _item_conflict(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def rectification_raise(request: HttpRequest, pk: int) -> HttpResponse:
     """A guide or the office raises a problem on a unit; it lands in the unit's rectification ledger."""
-    unit = _unit(request, pk)
-    if not scope_for(request.user).can_review(unit):
-        raise PermissionDenied
+    unit = _unit(request, pk, "review")
     campaign = current_campaign_or_404()
     form = RectificationRaiseForm(
         request.POST or None, unit=unit, instance=RectificationItem(unit=unit, campaign=campaign)
@@ -282,9 +275,7 @@ def rectification_raise(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _item(request, pk)
-    if not scope_for(request.user).can_edit(item.unit):
-        raise PermissionDenied
+    item = _item(request, pk, "edit")
     form = MilestoneForm(request.POST)
     if form.is_valid():
         try:
@@ -299,13 +290,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def milestone_reach(request: HttpRequest, pk: int) -> HttpResponse:
-    milestone = get_for_user_or_404(
-        RectificationMilestone.objects.filter(item__deleted_at__isnull=True).select_related("item__unit"),
-        request.user,
-        pk=pk,
-    )
-    if not scope_for(request.user).can_edit(milestone.item.unit):
-        raise PermissionDenied
+    milestone = access_milestone(request.user, pk, "edit")
     try:
         services.milestone_reach(milestone=milestone, by=request.user)
     except ValidationError as exc:
@@ -318,9 +303,7 @@ def milestone_reach(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def close_request(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit asks for close-out (销号) with evidence."""
-    item = _item(request, pk)
-    if not scope_for(request.user).can_edit(item.unit):
-        raise PermissionDenied
+    item = _item(request, pk, "edit")
     form = CloseRequestForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
@@ -346,9 +329,7 @@ def close_request(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def close_review(request: HttpRequest, pk: int) -> HttpResponse:
     """The office or the unit's guidance group verifies the close-out or returns it with a reason."""
-    item = _item(request, pk)
-    if not scope_for(request.user).can_review(item.unit):
-        raise PermissionDenied
+    item = _item(request, pk, "review")
     form = CloseReviewForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -379,16 +360,14 @@ def close_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence of a rectification item, only here, after the scope check, as a download."""
-    evidence = get_for_user_or_404(
-        RectificationEvidence.objects.filter(item__deleted_at__isnull=True), request.user, pk=pk
-    )
+    evidence = access_rectification_evidence(request.user, pk)
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
 
 
 @require_GET
 @login_required
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
-    institution = get_for_user_or_404(Institution.objects.exclude(document=""), request.user, pk=pk)
+    institution = access_institution_document(request.user, pk)
     return FileResponse(
         institution.document.open("rb"), as_attachment=True, filename=institution.document_name or "document"
     )
@@ -451,8 +430,7 @@ def crowding_context(*, user, campaign) -> dict:
 @login_required
 def crowding(request: HttpRequest) -> HttpResponse:
     """Crowded research sites (扎堆调研) and duplicated topics in the user's scope, for office and leaders."""
-    scope = scope_for(request.user)
-    if not (scope.sees_many_units or scope.reviews_anything):
+    if not scope_for(request.user).sees_crowding:
         raise PermissionDenied
     campaign = current_campaign_or_404()
     context = {"campaign": campaign, **crowding_context(user=request.user, campaign=campaign)}

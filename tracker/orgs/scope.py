@@ -7,17 +7,26 @@ filters by `scope_for(user).unit_q(...)`. Anything outside the scope is simply n
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from tracker.orgs.models import SUBTREE_ROLES, GuidanceGroup, Role, RoleAssignment, Unit
 
 log = logging.getLogger("tracker.access")
+M = TypeVar("M", bound=Model)
 
 # Who sees the dashboards (a unit leader sees their own unit's summary).
 DASHBOARD_ROLES = frozenset({Role.UNIT_LEADER.value, Role.GUIDE.value, Role.OFFICE.value, Role.LEADERSHIP.value})
+# Who asks for the Word briefing: it reports on a whole subtree.
+BRIEFING_ROLES = frozenset({Role.OFFICE.value, Role.LEADERSHIP.value})
+
+# A right on one unit, as `access(...)` and `require(...)` (tracker.orgs.access) ask for it.
+Need = Literal["view", "edit", "lead", "review", "manage"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,25 @@ class Scope:
         """Dashboards and exports are for unit leaders, guides, the office and leadership, not staff."""
         return self.is_superuser or bool(self.roles & DASHBOARD_ROLES)
 
+    @property
+    def sees_crowding(self) -> bool:
+        """Crowded research sites compare units: for whoever reads or reviews more than one."""
+        return self.sees_many_units or self.reviews_anything
+
+    @property
+    def makes_briefings(self) -> bool:
+        """The Word briefing is the office's and the leadership group's."""
+        return self.is_superuser or bool(self.roles & BRIEFING_ROLES)
+
+    @property
+    def manages_outbox(self) -> bool:
+        """The outbox shows mail about every unit of a subtree: it is the office's page."""
+        return self.is_superuser or Role.OFFICE.value in self.roles
+
+    def may(self, need: Need, unit: Unit) -> bool:
+        """Whether the user has the right `need` on the unit."""
+        return RIGHTS[need](self, unit)
+
     def can_read(self, unit: Unit) -> bool:
         return self.is_superuser or unit.id in self.read_unit_ids or _under(unit, self.read_paths)
 
@@ -72,6 +100,10 @@ class Scope:
         """The office (its subtree) and guides (their units) accept or return submissions."""
         return self.is_superuser or unit.id in self.review_unit_ids or _under(unit, self.review_paths)
 
+    def guides(self, unit: Unit) -> bool:
+        """The user looks after the unit as a member of its guidance group (not as its office)."""
+        return unit.id in self.review_unit_ids
+
     def can_lead(self, unit: Unit) -> bool:
         return unit.id in self.edit_unit_ids and Role.UNIT_LEADER in self.roles
 
@@ -82,6 +114,15 @@ class Scope:
     def can_manage(self, unit: Unit) -> bool:
         """The office adds and changes units, and the people in them, only inside its own subtree."""
         return self.is_superuser or _under(unit, self.manage_paths)
+
+
+RIGHTS: dict[Need, Callable[[Scope, Unit], bool]] = {
+    "view": Scope.can_read,
+    "edit": Scope.can_edit,
+    "lead": Scope.can_lead,
+    "review": Scope.can_review,
+    "manage": Scope.can_manage,
+}
 
 
 def _units_q(prefix: str, unit_ids: frozenset[int], paths: tuple[str, ...]) -> Q:
@@ -159,10 +200,10 @@ def _outermost(paths: list[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def get_for_user_or_404(queryset: QuerySet, user, **lookup):
+def get_for_user_or_404(queryset: QuerySet[M], user: AbstractBaseUser | AnonymousUser, **lookup: Any) -> M:
     """Fetch one row through the user's scope; a miss is a 404 and is logged as a probe."""
     try:
-        return queryset.for_user(user).get(**lookup)
+        row: M = queryset.for_user(user).get(**lookup)  # type: ignore[attr-defined]
     except queryset.model.DoesNotExist:
         log.warning(
             "out-of-scope or missing %s %s requested by user %s",
@@ -171,3 +212,4 @@ def get_for_user_or_404(queryset: QuerySet, user, **lookup):
             getattr(user, "pk", None),
         )
         raise Http404 from None
+    return row

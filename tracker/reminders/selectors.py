@@ -8,15 +8,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from tracker.core.models import UserPreference
-from tracker.orgs.models import Role
-from tracker.orgs.scope import scope_for
 from tracker.reminders.models import MailStatus, OutboxMail, ReminderPreference
-
-
-def sees_outbox(user) -> bool:
-    """The outbox is the office's page: it shows mail about every unit of the office's subtree."""
-    scope = scope_for(user)
-    return scope.is_superuser or Role.OFFICE in scope.roles
 
 
 def outbox_list(*, user, status: str = "") -> QuerySet[OutboxMail]:

@@ -285,8 +285,7 @@ def _attempt(mail: OutboxMail, connection, result: RelayResult) -> None:
 @transaction.atomic
 def outbox_retry(*, mail: OutboxMail, by: AbstractBaseUser) -> OutboxMail:
     """The office sends a failed mail again (after fixing the address or the mail server)."""
-    scope = scope_for(by)
-    if not (scope.is_superuser or Role.OFFICE in scope.roles):
+    if not scope_for(by).manages_outbox:
         raise PermissionDenied(_("Only the office can resend mail."))
     locked = OutboxMail.objects.select_for_update().get(pk=mail.pk)
     if locked.status != MailStatus.FAILED:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,11 +15,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tracker.orgs.access import access_unit
 from tracker.orgs.models import Unit
-from tracker.orgs.scope import get_for_user_or_404, scope_for
 from tracker.reminders import selectors, services
+from tracker.reminders.access import access_outbox_mail, require_outbox
 from tracker.reminders.forms import PreferenceForm, UrgeForm
-from tracker.reminders.models import MailStatus, OutboxMail
+from tracker.reminders.models import MailStatus
+from tracker.work.access import access_task
 from tracker.work.models import Task
 
 URGE_PAGE = "reminders/urge.html"
@@ -37,8 +39,6 @@ def _back(request: HttpRequest, fallback: str) -> str:
 def _urge(
     request: HttpRequest, *, unit: Unit, task: Task | None, action: str, fallback: str, run: Callable
 ) -> HttpResponse:
-    if not scope_for(request.user).can_review(unit):
-        raise PermissionDenied
     form = UrgeForm(request.POST)
     context = {"form": form, "unit": unit, "task": task, "action": action, "next": _back(request, fallback)}
     if form.is_valid():
@@ -65,7 +65,7 @@ def _urge(
 @login_required
 def task_urge(request: HttpRequest, pk: int) -> HttpResponse:
     """催办 from the task page: the owner and the unit's staff get a mail with the note."""
-    task = get_for_user_or_404(Task.objects.select_related("unit", "campaign", "template"), request.user, pk=pk)
+    task = access_task(request.user, pk, "review")
     return _urge(
         request,
         unit=task.unit,
@@ -80,7 +80,7 @@ def task_urge(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def unit_urge(request: HttpRequest, pk: int) -> HttpResponse:
     """催办 from a dashboard row: the unit's staff and leaders get its red and due-soon tasks."""
-    unit = get_for_user_or_404(Unit.objects.all(), request.user, pk=pk)
+    unit = access_unit(request.user, pk, "review")
     return _urge(
         request,
         unit=unit,
@@ -91,16 +91,11 @@ def unit_urge(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _require_office(request: HttpRequest) -> None:
-    if not selectors.sees_outbox(request.user):
-        raise PermissionDenied
-
-
 @require_GET
 @login_required
 def outbox(request: HttpRequest) -> HttpResponse:
     """Mail the system queued, sent or gave up on, newest first; failed mail shows its last error."""
-    _require_office(request)
+    require_outbox(request.user)
     status = request.GET.get("status", "")
     status = status if status in MailStatus.values else ""
     mails = selectors.outbox_list(user=request.user, status=status)
@@ -118,8 +113,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def outbox_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_office(request)
-    mail = get_for_user_or_404(OutboxMail.objects.all(), request.user, pk=pk)
+    mail = access_outbox_mail(request.user, pk)
     try:
         services.outbox_retry(mail=mail, by=request.user)
     except ValidationError as exc:
@@ -141,5 +135,4 @@ def preferences(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Mail settings saved."))
         return redirect("reminders:preferences")
     status = 422 if request.method == "POST" else 200
-    context = {"form": form, "sees_outbox": selectors.sees_outbox(request.user)}
-    return render(request, "reminders/preferences.html", context, status=status)
+    return render(request, "reminders/preferences.html", {"form": form}, status=status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from tracker.campaigns.models import Campaign, Measure
 from tracker.core.validators import check_text, safe_filename
 from tracker.orgs import services as orgs_services
+from tracker.orgs.access import require
 from tracker.orgs.models import Unit, UnitCategory
 from tracker.orgs.scope import scope_for
 from tracker.work.instantiation import tasks_generate
@@ -37,14 +39,8 @@ class ConflictError(Exception):
         self.task = task
 
 
-def _require_edit(user: AbstractBaseUser, unit: Unit) -> None:
-    if not scope_for(user).can_edit(unit):
-        raise PermissionDenied(_("Only the unit's own staff can change its tasks."))
-
-
-def _require_review(user: AbstractBaseUser, unit: Unit) -> None:
-    if not scope_for(user).can_review(unit):
-        raise PermissionDenied(_("Only the office or the unit's guidance group can review its tasks."))
+_require_edit = partial(require, need="edit")
+_require_review = partial(require, need="review")
 
 
 def _lock(task: Task, expected_version: int | None) -> Task:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,12 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tracker.campaigns.models import Measure
 from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.core.forms import attach_errors
-from tracker.orgs.models import Unit
-from tracker.orgs.scope import get_for_user_or_404, scope_for
+from tracker.orgs.access import access_unit
+from tracker.orgs.scope import Need, scope_for
 from tracker.work import selectors, services
+from tracker.work.access import access_entry, access_evidence, access_task
 from tracker.work.forms import EntryForm, OwnerForm, ReviewForm, SelfChosenTaskForm, SubmitForm
 from tracker.work.lights import LightRule
-from tracker.work.models import Entry, Evidence, Task
+from tracker.work.models import Task
 
 TASK_PAGE = "work/task_detail.html"
 REVIEW_PAGE_SIZE = 50
@@ -35,7 +36,7 @@ def _campaign_and_rule():
 @login_required
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit's task ledger ("my unit"): tasks grouped by measure, with filters."""
-    unit = get_for_user_or_404(Unit.objects.select_related("category", "parent"), request.user, pk=pk)
+    unit = access_unit(request.user, pk)
     campaign, rule = _campaign_and_rule()
     filters = selectors.TaskFilters.from_query(request.GET)
     tasks = selectors.unit_tasks(user=request.user, unit=unit, campaign=campaign, rule=rule, filters=filters)
@@ -56,10 +57,9 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, UNIT_PAGE, context)
 
 
-def _load_task(request: HttpRequest, pk: int) -> tuple[Task, LightRule]:
+def _load_task(request: HttpRequest, pk: int, need: Need = "view") -> tuple[Task, LightRule]:
     _campaign, rule = _campaign_and_rule()
-    base = Task.objects.select_related("template", "measure", "owner", "unit", "campaign").with_light(rule)
-    return get_for_user_or_404(base, request.user, pk=pk), rule
+    return access_task(request.user, pk, need, rule=rule), rule
 
 
 def _task_context(request: HttpRequest, task: Task, **forms) -> dict:
@@ -185,9 +185,7 @@ def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def task_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept or return a submitted task (office, or the unit's guidance group)."""
-    task, _rule = _load_task(request, pk)
-    if not scope_for(request.user).can_review(task.unit):
-        raise PermissionDenied
+    task, _rule = _load_task(request, pk, "review")
     form = ReviewForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -210,7 +208,7 @@ def task_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _entry_write(request: HttpRequest, pk: int, service, message: str) -> HttpResponse:
-    entry = get_for_user_or_404(Entry.all_objects.select_related("task__unit", "task__campaign"), request.user, pk=pk)
+    entry = access_entry(request.user, pk)
     try:
         service(entry=entry, by=request.user)
     except ValidationError as exc:
@@ -236,9 +234,7 @@ def entry_restore(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def unit_task_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a self-chosen task (自选动作) to the unit."""
-    unit = get_for_user_or_404(Unit.objects.all(), request.user, pk=pk)
-    if not scope_for(request.user).can_edit(unit):
-        raise PermissionDenied
+    unit = access_unit(request.user, pk, "edit")
     campaign, _rule = _campaign_and_rule()
     form = SelfChosenTaskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -270,9 +266,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     Attachment + nosniff (SecurityMiddleware) + a sandbox CSP: even a file that slipped past
     the type checks is saved, never rendered or run by the browser in our origin.
     """
-    evidence = get_for_user_or_404(Evidence.objects.select_related("entry__task__unit"), request.user, pk=pk)
-    if evidence.entry.is_deleted and not scope_for(request.user).can_edit(evidence.entry.task.unit):
-        raise Http404("evidence of a deleted entry")
+    evidence = access_evidence(request.user, pk)
     response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
