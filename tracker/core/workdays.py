@@ -54,11 +54,12 @@ def is_workday(day: date) -> bool:
 
 
 def add_workdays(start: date, count: int) -> date:
-    """The date `count` working days after `start` (start itself not counted)."""
+    """The date `count` working days after `start` (start itself not counted); before it when `count` < 0."""
+    step = timedelta(days=1 if count >= 0 else -1)
     day = start
-    remaining = count
+    remaining = abs(count)
     while remaining > 0:
-        day += timedelta(days=1)
+        day += step
         if is_workday(day):
             remaining -= 1
     return day

@@ -86,6 +86,7 @@ class TaskCounts:
     submitted: int = 0
     red: int = 0
     yellow: int = 0
+    neutral: int = 0
     green: int = 0
     percent_done: int = 0
     light: str = Light.GREEN
@@ -99,13 +100,15 @@ class TaskCounts:
         """Read the keys of `LightRule.tally(name=...)` from a dict or an annotated object."""
         get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
         total, red, yellow = get(f"{name}_total"), get(f"{name}_red"), get(f"{name}_yellow")
+        neutral = get(f"{name}_neutral")
         return cls(
             total=total,
             done=get(f"{name}_done"),
             submitted=get(f"{name}_submitted"),
             red=red,
             yellow=yellow,
-            green=total - red - yellow,
+            neutral=neutral,
+            green=total - red - yellow - neutral,
             percent_done=get(f"{name}_percent"),
             light=get(f"{name}_light"),
         )
