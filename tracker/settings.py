@@ -186,7 +186,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Dashboards (issue 3): overview, units × measures matrix, Excel exports.
-INSTALLED_APPS += ["tracker.dashboards", "tracker.rollups"]
+INSTALLED_APPS += ["tracker.dashboards", "tracker.rollups", "tracker.holidays"]
 
 # Traffic-light defaults; each campaign may override them (PRODUCT §5).
 TRACKER_DEFAULT_YELLOW_DUE_WORKDAYS = 3
