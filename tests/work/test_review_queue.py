@@ -52,7 +52,7 @@ def test_ordered_and_labelled_by_the_real_submission_time(client, city, queue):
     assert f'datetime="{local.isoformat()}"' in html
     with translation.override("zh-hans"):
         waited = timesince(a.submitted_at)
-    assert waited in html.split(f'datetime="{local.isoformat()}"')[1].split("</span>")[0]  # "1 周，2 日"
+    assert f"已等待{waited}" in html.split(f'datetime="{local.isoformat()}"')[1].split("</div>")[0]  # "1 周，2 日"
 
 
 @pytest.mark.parametrize(
