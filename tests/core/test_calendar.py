@@ -161,9 +161,20 @@ def test_a_csv_upload_is_previewed_then_saved(client, city):
     upload = SimpleUploadedFile("2027.csv", "date,kind\n2027-02-08,休\n2027-02-20,班\n".encode(), "text/csv")
     html = client.post(PAGE, {"year": 2027, "upload": upload}).content.decode()
     assert "2027-02-08" in html.split('id="calendar-moves"')[1]
-    csv_text = html.split('name="csv_text" value="')[1].split('"')[0]
-    assert client.post(SAVE, {"year": 2027, "csv_text": csv_text.replace("&#x27;", "'")}).status_code == 302
+    csv_text = html.split('<textarea name="csv_text" hidden>')[1].split("</textarea>")[0]
+    assert csv_text.splitlines() == ["date,kind", "2027-02-08,休", "2027-02-20,班"]
+    assert client.post(SAVE, {"year": 2027, "csv_text": csv_text}).status_code == 302
     assert WorkdayOverride.objects.filter(date__year=2027).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_preview_carries_the_pasted_lines_to_the_save_unchanged(client, city):
+    login(client, city.office_city)
+    html = client.post(PAGE, {"year": 2027, "notice": NOTICE_2027}).content.decode()
+    carried = html.split('<textarea name="notice" hidden>')[1].split("</textarea>")[0]
+    assert carried.strip().splitlines() == NOTICE_2027.strip().splitlines()
+    assert client.post(SAVE, {"year": 2027, "notice": carried}).status_code == 302
+    assert WorkdayOverride.objects.filter(date__year=2027).count() == 13
 
 
 @pytest.mark.django_db
