@@ -129,6 +129,15 @@ MATRIX = {
     "dashboards:matrix": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
     "dashboards:matrix_export": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
     "dashboards:ledger_export": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+    # The working-day calendar: every office reads it; only the city-level office enters a year.
+    "holidays:calendar": ("get", lambda c, o: [], None, OFFICES, set(ROLES) - {"anonymous"} - OFFICES),
+    "holidays:calendar_save": (
+        "post",
+        lambda c, o: [],
+        lambda c, o: {"year": 2027, "notice": "元旦：1月1日放假，共1天。"},
+        {"office_city"},
+        set(ROLES) - {"anonymous", "office_city"},
+    ),
 }
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tracker.ledgers",
     "tracker.rollups",
     "tracker.imports",
+    "tracker.holidays",
     "tracker.dashboards",
     "tracker.reminders",
     "tracker.briefings",

@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("tracker.briefings.urls")),
     path("", include("tracker.ops.urls")),
     path("", include("tracker.dashboards.urls")),
+    path("", include("tracker.holidays.urls")),
 ]

@@ -134,11 +134,12 @@ def test_the_floor_statement_counts_what_the_light_rule_counts(tiny):
     floor = floor_numbers(scope=city, campaign=tiny.campaign, rule=rule)
     tasks = Task.objects.filter(unit__path__startswith=city.path, campaign=tiny.campaign)
     orm = task_counts(tasks=tasks, rule=rule)
-    assert (floor.total, floor.done, floor.red, floor.yellow, floor.green) == (
+    assert (floor.total, floor.done, floor.red, floor.yellow, floor.neutral, floor.green) == (
         orm.total,
         orm.done,
         orm.red,
         orm.yellow,
+        orm.neutral,
         orm.green,
     )
     per_measure = dict(tasks.values_list("measure_id").annotate(n=Count("id")))

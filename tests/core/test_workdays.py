@@ -58,3 +58,17 @@ def test_other_processes_see_an_override_within_the_memo_ttl(django_assert_num_q
         traveller.shift(workdays.OVERRIDES_TTL_SECONDS + 1)
         with django_assert_num_queries(1):
             workdays.is_workday(date(2027, 2, 1))
+
+
+def test_official_calendar_with_make_up_days():
+    assert not workdays.is_workday(date(2025, 10, 1))  # National Day
+    assert workdays.is_workday(date(2025, 9, 28))  # a Sunday worked in exchange (调休)
+    assert not workdays.is_workday(date(2026, 11, 21))  # Saturday
+
+
+def test_add_workdays_skips_weekends_forwards_and_backwards():
+    assert workdays.add_workdays(date(2026, 11, 20), 1) == date(2026, 11, 23)  # Friday → Monday
+    assert workdays.add_workdays(date(2026, 11, 18), 3) == date(2026, 11, 23)
+    assert workdays.add_workdays(date(2026, 11, 23), -1) == date(2026, 11, 20)  # Monday → Friday
+    assert workdays.add_workdays(date(2026, 10, 8), -1) == date(2026, 9, 30)  # back over National Day
+    assert workdays.add_workdays(date(2026, 11, 18), 0) == date(2026, 11, 18)

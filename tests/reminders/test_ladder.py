@@ -93,7 +93,8 @@ def test_overdue_repeats_every_k_working_days(city):
 def test_escalation_reaches_the_unit_leader_and_offices_above_only(ladder):
     city = ladder.city
     office_west = make_user(Role.OFFICE, unit=city.west, username="office_west")
-    Task.objects.filter(pk=ladder.overdue.pk).update(due_on=LADDER_DAY - timedelta(days=7))
+    # Seven working days late (Monday a week and a half ago): the threshold counts working days.
+    Task.objects.filter(pk=ladder.overdue.pk).update(due_on=date(2026, 11, 16))
     reminders_sweep(today=LADDER_DAY)
     escalated = Notification.objects.filter(kind=Kind.ESCALATION, task=ladder.overdue)
     assert sorted(escalated.values_list("recipient__username", flat=True)) == ["leader_a", "office_city", "office_east"]
@@ -104,6 +105,20 @@ def test_escalation_reaches_the_unit_leader_and_offices_above_only(ladder):
     # Escalation is once per task: the next days add overdue repeats only.
     reminders_sweep(today=LADDER_DAY + timedelta(days=1))
     assert escalated.count() == 3
+
+
+@pytest.mark.django_db
+def test_escalation_counts_working_days_not_the_national_day_week(ladder):
+    """Due the day before the National Day holiday, nine calendar days late but two working days: no 督办."""
+    Task.objects.filter(pk=ladder.overdue.pk).update(due_on=date(2026, 9, 30))
+    day = date(2026, 10, 9)  # Friday; Oct 1–7 off, Oct 8 and 9 worked
+    reminders_sweep(today=day)
+    assert not Notification.objects.filter(kind=Kind.ESCALATION, task=ladder.overdue).exists()
+    assert Notification.objects.filter(kind=Kind.OVERDUE, task=ladder.overdue).exists()
+    # Seven working days after the due date (Oct 8, 9, 10 make-up Saturday, 12, 13, 14, 15) it escalates.
+    reminders_sweep(today=date(2026, 10, 15))
+    escalated = Notification.objects.filter(kind=Kind.ESCALATION, task=ladder.overdue)
+    assert escalated.exists() and escalated.first().on_date == date(2026, 10, 15)
 
 
 @pytest.mark.django_db

@@ -84,12 +84,13 @@ def test_every_write_path_keeps_the_rollups_equal_to_a_recount(city):
     assert_exact(city, rule)
     live = task_counts(tasks=Task.objects.filter(campaign=city.campaign), rule=rule)
     root = subtree(city, city.city)
-    assert (root.total, root.done, root.submitted, root.red, root.yellow) == (
+    assert (root.total, root.done, root.submitted, root.red, root.yellow, root.neutral) == (
         live.total,
         live.done,
         live.submitted,
         live.red,
         live.yellow,
+        live.neutral,
     )
     assert root.units_red + root.units_yellow + root.units_green == 3  # units with tasks: A, B, C
     assert not DirtyUnit.objects.exists()
@@ -103,6 +104,31 @@ def test_a_new_day_recounts_the_lights(city):
     assert_exact(city, rule_later)
     root = subtree(city, city.city)
     assert root.red == Task.objects.exclude(status__in=["done", "submitted"]).count() > 0
+    refresh(city)
+    assert_exact(city, rule)
+
+
+def test_tasks_not_yet_due_are_counted_as_neutral_and_leave_the_unit_green(city):
+    """Untouched tasks far from their due date are "not yet due"; a unit of only those is green, not yellow."""
+    Task.objects.filter(campaign=city.campaign).delete()
+    far = timezone.localdate() + timedelta(days=40)
+    for unit in (city.unit_a, city.unit_b):
+        TaskFactory.create_batch(3, campaign=city.campaign, unit=unit, measure=city.study, due_on=far)
+    TaskFactory(campaign=city.campaign, unit=city.unit_b, measure=city.org, status="in_progress", due_on=far)
+    rule = refresh(city)
+    assert_exact(city, rule)
+    root = subtree(city, city.city)
+    assert (root.total, root.red, root.yellow, root.neutral) == (7, 0, 0, 6)
+    assert (root.units_red, root.units_yellow, root.units_green) == (0, 0, 2)
+    cell = MeasureTally.objects.get(unit=city.unit_a, subtree=False, measure=city.study)
+    assert (cell.total, cell.neutral, cell.yellow) == (3, 3, 0)
+
+
+def test_tallies_counted_under_an_older_light_rule_are_rebuilt(city):
+    rule = refresh(city)
+    state = RollupState.objects.get(campaign=city.campaign)
+    RollupState.objects.filter(pk=state.pk).update(rule_key=state.rule_key.rsplit("|", 1)[0])
+    UnitTally.objects.filter(campaign=city.campaign).update(neutral=0)
     refresh(city)
     assert_exact(city, rule)
 

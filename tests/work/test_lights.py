@@ -1,24 +1,16 @@
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
+from tests.conftest import login
 from tests.factories import TaskFactory
-from tracker.core.workdays import add_workdays, is_workday
 from tracker.work.lights import LightRule
 from tracker.work.models import Task
 
 TODAY = date(2026, 11, 18)  # a Wednesday
-
-
-def test_official_calendar_with_make_up_days():
-    assert not is_workday(date(2025, 10, 1))  # National Day
-    assert is_workday(date(2025, 9, 28))  # a Sunday worked in exchange (调休)
-    assert not is_workday(date(2026, 11, 21))  # Saturday
-
-
-def test_add_workdays_skips_weekends():
-    assert add_workdays(date(2026, 11, 20), 1) == date(2026, 11, 23)  # Friday → Monday
-    assert add_workdays(TODAY, 3) == date(2026, 11, 23)
 
 
 @pytest.fixture
@@ -43,6 +35,11 @@ def light_of(task, rule):
         ("in_progress", date(2026, 11, 24), TODAY, "green"),
         ("in_progress", TODAY + timedelta(days=30), TODAY - timedelta(days=15), "yellow"),  # stale
         ("in_progress", TODAY + timedelta(days=30), TODAY - timedelta(days=14), "green"),
+        # Not started and nothing asked of it yet: not yet due, neither yellow nor green.
+        ("todo", date(2026, 11, 24), TODAY, "neutral"),
+        ("todo", TODAY + timedelta(days=30), TODAY - timedelta(days=14), "neutral"),
+        ("todo", TODAY + timedelta(days=30), TODAY - timedelta(days=15), "yellow"),  # untouched too long
+        ("returned", TODAY + timedelta(days=30), TODAY, "green"),
     ],
 )
 def test_light_rule(city, rule, status, due, activity, expected):
@@ -55,7 +52,6 @@ def test_red_turns_back_when_done(city, rule):
     assert light_of(task, rule) == "red"
     Task.objects.filter(pk=task.pk).update(status="done")
     assert light_of(task, rule) == "green"
-    assert task.history.count() >= 1
 
 
 def test_q_branches_agree_with_the_case_expression(city, rule):
@@ -65,8 +61,43 @@ def test_q_branches_agree_with_the_case_expression(city, rule):
     annotated = dict(Task.objects.with_light(rule).values_list("pk", "light"))
     red = set(Task.objects.filter(rule.red_q()).values_list("pk", flat=True))
     yellow = set(Task.objects.filter(rule.yellow_q()).values_list("pk", flat=True))
+    neutral = set(Task.objects.filter(rule.neutral_q()).values_list("pk", flat=True))
     assert red == {pk for pk, light in annotated.items() if light == "red"}
     assert yellow == {pk for pk, light in annotated.items() if light == "yellow"}
+    assert neutral == {pk for pk, light in annotated.items() if light == "neutral"} != set()
+
+
+def test_no_entry_counts_from_when_the_task_became_active(city):
+    """A task idle since it was created months ago is not stale before its period (or the campaign) began."""
+    rule = LightRule.for_campaign(city.campaign, today=TODAY)
+    long_ago = TODAY - timedelta(days=90)
+    in_period = TaskFactory(
+        campaign=city.campaign,
+        unit=city.unit_a,
+        status="in_progress",
+        due_on=TODAY + timedelta(days=30),
+        last_activity_on=long_ago,
+        period_starts_on=TODAY - timedelta(days=5),
+    )
+    assert light_of(in_period, rule) == "green"
+    Task.objects.filter(pk=in_period.pk).update(period_starts_on=TODAY - timedelta(days=15))
+    assert light_of(in_period, rule) == "yellow"  # active for 15 days without an entry
+
+    # The campaign itself began 10 days ago: nothing in it can have gone 14 days without an entry.
+    city.campaign.starts_on = TODAY - timedelta(days=10)
+    young = LightRule.for_campaign(city.campaign, today=TODAY)
+    assert young.stale_q() is None
+    assert light_of(in_period, young) == "green"
+    untouched = TaskFactory(
+        campaign=city.campaign, unit=city.unit_a, due_on=TODAY + timedelta(days=30), last_activity_on=long_ago
+    )
+    assert light_of(untouched, young) == "neutral"
+
+
+def test_review_cutoff_counts_working_days_back_over_a_weekend(city):
+    rule = LightRule.for_campaign(city.campaign, today=date(2026, 11, 23))  # a Monday
+    assert city.campaign.yellow_due_workdays == 3
+    assert timezone.localtime(rule.review_before) == timezone.make_aware(datetime(2026, 11, 18))  # the Wednesday
 
 
 def test_completion_percent_rounds_down_so_100_means_all_done():
@@ -86,6 +117,7 @@ def test_completion_percent_rounds_down_so_100_means_all_done():
         ([("todo", -1)] + [("todo", 30)] * 9, "red"),  # 10 %: the campaign's default threshold
         ([("todo", -1)] + [("todo", 30)] * 10, "yellow"),  # one late task in eleven: a warning
         ([("todo", 30)] * 10 + [("todo", 0)], "yellow"),
+        ([("todo", 30)] * 3, "green"),  # tasks not yet due do not make a group yellow
     ],
 )
 def test_group_light_rolls_up_in_sql_and_aggregate(city, rule, statuses_and_dues, expected):
@@ -101,3 +133,35 @@ def test_group_light_rolls_up_in_sql_and_aggregate(city, rule, statuses_and_dues
     assert unit.task_light == row["task_light"] == expected
     assert unit.task_total == row["task_total"] == len(statuses_and_dues)
     assert unit.task_percent == row["task_percent"]
+
+
+def legend_of(html: str) -> str:
+    match = re.search(r'<details class="light-legend.*?</details>', html, re.S)
+    assert match, "no light legend on the page"
+    return match.group(0)
+
+
+def test_every_page_with_lights_explains_them_from_the_campaigns_thresholds(client, city):
+    campaign = city.campaign
+    campaign.yellow_due_workdays, campaign.stale_days, campaign.group_red_percent = 4, 21, 25
+    campaign.save()
+    task = city.task_a()
+    login(client, city.office_city)
+    pages = {
+        reverse("dashboards:overview"): True,
+        reverse("dashboards:matrix"): True,
+        reverse("home:unit_list"): True,
+        reverse("work:unit_detail", args=[city.unit_a.pk]): True,
+        reverse("work:task_detail", args=[task.pk]): False,
+        reverse("work:review_queue"): False,
+        reverse("home"): False,
+    }
+    for url, groups in pages.items():
+        html = client.get(url).content.decode()
+        legend = legend_of(html)
+        for light in ("red", "yellow", "neutral", "green"):
+            assert f"light-{light}" in legend, url
+        assert "4" in legend and "21" in legend, url
+        assert ("25%" in legend) is groups, url
+    overview = client.get(reverse("dashboards:overview")).content.decode()
+    assert "any of its tasks is overdue" not in overview and "任一任务逾期" not in overview

@@ -240,7 +240,7 @@ def grow(city, extra_units: int, tasks_per_unit: int, entries_per_task: int = 2)
 
 UNIT_PAGE_QUERIES = 8  # session, user, scope, unit, campaign, tasks, counts, measures
 UNIT_LIST_QUERIES = 6  # session, user, scope, campaign, count, page
-REVIEW_QUEUE_QUERIES = 6  # session, user, scope, campaign, count, page of tasks
+REVIEW_QUEUE_QUERIES = 8  # session, user, scope, campaign, count, page of tasks, unit and area choices, measures
 TASK_PAGE_QUERIES = (
     10  # session, user, scope, campaign, task, entries, evidence, events, task + entry history (submitted: no forms)
 )

@@ -64,6 +64,34 @@ class WorkdayOverride(TimeStamped):
         return f"{self.date} · {kind}"
 
 
+class CalendarYear(TimeStamped):
+    """The office has entered this year's holiday arrangement (the State Council's notice).
+
+    Its days are `WorkdayOverride` rows; this row says the year is complete, so the warnings about
+    a year the calendar does not know stop, and keeps what was pasted or uploaded.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.TextField(_("entered from"), blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
 class UserPreference(models.Model):
     """What a person chose for themselves; for now the UI language they see after logging in."""
 

@@ -23,7 +23,7 @@ from tracker.dashboards.selectors import UnitFilters
 from tracker.orgs.scope import log as access_log
 from tracker.orgs.scope import scope_for
 from tracker.rollups.services import rollups_refresh
-from tracker.work.lights import Light, LightRule, completion_percent
+from tracker.work.lights import GROUP_LIGHTS, LightRule, completion_percent
 
 MATRIX_PAGE = "dashboards/matrix.html"
 MATRIX_PAGE_SIZE = 50
@@ -111,7 +111,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
         return render(request, f"{MATRIX_PAGE}#matrix", context)
     context["categories"] = selectors.category_options()
     context["areas"] = selectors.area_options(user=request.user)
-    context["lights"] = Light.choices
+    context["lights"] = [(light.value, light.label) for light in GROUP_LIGHTS]
     return render(request, MATRIX_PAGE, context)
 
 

@@ -15,6 +15,7 @@ from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from tracker.campaigns.models import Campaign
+from tracker.core import workdays
 from tracker.dashboards.selectors import stale_units_among
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import Scope
@@ -42,6 +43,8 @@ class OfficeDigest:
     bottom_units: list[Unit]
     stale_units: list[Unit]
     stale_count: int
+    # Years of the campaign whose holidays nobody has entered: guessed as Monday–Friday until the office does.
+    unknown_years: list[int]
 
 
 def _counted_units(units: QuerySet[Unit], campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
@@ -90,6 +93,7 @@ def office_digest(*, campaign: Campaign, rule: LightRule, unit: Unit) -> OfficeD
         bottom_units=list(units.order_by("task_percent", "path")[:RANK_LIMIT]),
         stale_units=list(stale[:LIST_LIMIT]),
         stale_count=stale.count(),
+        unknown_years=workdays.unknown_years(campaign.starts_on, campaign.ends_on),
     )
 
 

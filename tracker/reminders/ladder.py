@@ -8,7 +8,7 @@ reminders; the sweep service records them. Each planned reminder names its ladde
   → owner and unit staff, once per due date;
 - overdue: open and past due → owner and unit staff, again every K working days
   (step = the first working day of each K-day period after the due date);
-- escalation (督办): overdue for at least `escalate_after_days` days → the unit's leaders and
+- escalation (督办): overdue for at least `escalate_after_days` working days → the unit's leaders and
   every office whose subtree holds the unit, once per task and due date;
 - weekly digest: on the campaign's digest weekday (or the next working day) → unit leaders
   for their unit, offices for their subtree; people who switched digests off are skipped.
@@ -135,8 +135,8 @@ def ladder_plan(*, campaign: Campaign, today: date, people: People) -> list[Plan
         step = overdue_step(due_on)
         for user_id in doers:
             add(Planned(recipient_id=user_id, kind=Kind.OVERDUE, on_date=step, **base))
-        if (today - due_on).days >= campaign.escalate_after_days:
-            escalated_on = due_on + timedelta(days=campaign.escalate_after_days)
+        if workdays_between(due_on, today) >= campaign.escalate_after_days:
+            escalated_on = add_workdays(due_on, campaign.escalate_after_days)
             for user_id in [*people.leaders.get(unit_id, []), *offices_over(path)]:
                 add(Planned(recipient_id=user_id, kind=Kind.ESCALATION, on_date=escalated_on, **base))
 

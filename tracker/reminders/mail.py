@@ -79,6 +79,7 @@ class Digest:
     bottom: list[str] = field(default_factory=list)
     stale_heading: str = ""
     stale: list[str] = field(default_factory=list)
+    calendar_note: str = ""
 
 
 @dataclass
@@ -192,6 +193,13 @@ def _office_digest(digest: OfficeDigest, today: date) -> Digest:
             else _("%(unit)s (no entry yet)") % {"unit": unit.name}
             for unit in digest.stale_units
         ],
+        calendar_note=_(
+            "The holidays of %(years)s are not entered yet, so they count as working days for due dates and "
+            "reminders. The city office enters them on the calendar page: %(url)s"
+        )
+        % {"years": "、".join(str(year) for year in digest.unknown_years), "url": absolute_url("holidays:calendar")}
+        if digest.unknown_years
+        else "",
     )
 
 

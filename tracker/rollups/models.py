@@ -42,8 +42,9 @@ class TaskTally(Span):
     submitted = models.IntegerField(default=0)
     red = models.IntegerField(default=0)
     yellow = models.IntegerField(default=0)
+    neutral = models.IntegerField(default=0)  # not yet due (a task light; no group is neutral)
 
-    COUNTERS = ("total", "done", "submitted", "red", "yellow")
+    COUNTERS = ("total", "done", "submitted", "red", "yellow", "neutral")
 
     class Meta:
         abstract = True

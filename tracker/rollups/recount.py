@@ -33,7 +33,7 @@ from django.db.models.lookups import Exact, GreaterThan, LessThan
 from tracker.campaigns.models import Campaign
 from tracker.orgs.models import Unit
 from tracker.orgs.paths import PATH_STEP
-from tracker.rollups.models import DayTally, UnitTally
+from tracker.rollups.models import DayTally, TaskTally, UnitTally
 from tracker.work.lights import Light, LightRule
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Task, TaskEvent, TaskStatus
 
@@ -65,7 +65,7 @@ def _light_is(light: Expression, value: str) -> Case:
 def _task_counters(rule: LightRule) -> dict[str, Expression]:
     """TaskTally's counters (aliases c_<field>) from `LightRule.tally`, the one light rule."""
     tally = rule.tally()
-    return {f"c_{field}": tally[f"task_{field}"] for field in ("total", "done", "submitted", "red", "yellow")}
+    return {f"c_{field}": tally[f"task_{field}"] for field in TaskTally.COUNTERS}
 
 
 def unit_counts(*, campaign: Campaign, rule: LightRule, unit_ids: Iterable[int] | None = None) -> QuerySet:

@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 
 from tracker.orgs.paths import path_ids
 from tracker.orgs.scope import Scope
+from tracker.rollups.models import TaskTally
 from tracker.work.lights import LightRule, percent_expression
 
 
@@ -44,7 +45,7 @@ def tally_sums(rule: LightRule, prefix: str = "", within: Q | None = None, name:
     def total(field: str) -> Expression:
         return Coalesce(Sum(f"{prefix}{field}", filter=within), 0)
 
-    counts = {field: total(field) for field in ("total", "done", "submitted", "red", "yellow")}
+    counts = {field: total(field) for field in TaskTally.COUNTERS}
     return {
         **{f"{name}_{field}": value for field, value in counts.items()},
         f"{name}_percent": percent_expression(counts["done"], counts["total"]),
@@ -54,7 +55,7 @@ def tally_sums(rule: LightRule, prefix: str = "", within: Q | None = None, name:
 
 def row_tally(rule: LightRule, prefix: str = "", name: str = "task") -> dict[str, Expression]:
     """The same keys read from one TaskTally row (no grouping); 0 where a left join found no row."""
-    fields = {field: Coalesce(F(f"{prefix}{field}"), 0) for field in ("total", "done", "submitted", "red", "yellow")}
+    fields = {field: Coalesce(F(f"{prefix}{field}"), 0) for field in TaskTally.COUNTERS}
     return {
         **{f"{name}_{field}": value for field, value in fields.items()},
         f"{name}_percent": percent_expression(fields["done"], fields["total"]),

@@ -24,6 +24,10 @@ log = logging.getLogger("tracker.rollups")
 FOLD_LIMIT = 2000
 
 
+# Bumped whenever the light rule itself changes, so tallies counted under the old rule are rebuilt.
+LIGHT_RULE_VERSION = "lights-2"
+
+
 def rule_key(rule: LightRule, campaign: Campaign) -> str:
     """What the task tallies depend on besides the tasks; a different key means they must be recounted.
 
@@ -32,7 +36,8 @@ def rule_key(rule: LightRule, campaign: Campaign) -> str:
     """
     review = rule.review_before.date() if rule.review_before else ""
     return (
-        f"{rule.today}|{rule.yellow_due_by}|{rule.stale_before}|{rule.group_red_percent}|{review}|{campaign.starts_on}"
+        f"{rule.today}|{rule.yellow_due_by}|{rule.stale_before}|{rule.group_red_percent}|{review}"
+        f"|{campaign.starts_on}|{LIGHT_RULE_VERSION}"
     )
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, time
 from itertools import groupby
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from tracker.campaigns.models import Campaign, Measure
 from tracker.core.history import HistoryRow, history_rows
+from tracker.core.workdays import add_workdays
 from tracker.orgs.models import Role, Unit
 from tracker.orgs.scope import scope_for
 from tracker.work.lights import Light, LightRule
@@ -82,6 +87,7 @@ class TaskCounts:
     submitted: int = 0
     red: int = 0
     yellow: int = 0
+    neutral: int = 0
     green: int = 0
     percent_done: int = 0
     light: str = Light.GREEN
@@ -95,13 +101,15 @@ class TaskCounts:
         """Read the keys of `LightRule.tally(name=...)` from a dict or an annotated object."""
         get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
         total, red, yellow = get(f"{name}_total"), get(f"{name}_red"), get(f"{name}_yellow")
+        neutral = get(f"{name}_neutral")
         return cls(
             total=total,
             done=get(f"{name}_done"),
             submitted=get(f"{name}_submitted"),
             red=red,
             yellow=yellow,
-            green=total - red - yellow,
+            neutral=neutral,
+            green=total - red - yellow - neutral,
             percent_done=get(f"{name}_percent"),
             light=get(f"{name}_light"),
         )
@@ -120,13 +128,99 @@ def units_with_counts(*, user, campaign: Campaign, rule: LightRule, search: str 
     return units.annotate(**rule.tally("tasks__", Q(tasks__campaign=campaign))).order_by("path")
 
 
-def review_queue(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
-    """Submitted tasks this user may accept or return, oldest first."""
-    return (
+# The review queue's "waiting longer than" choices, in working days.
+REVIEW_WAITING_WORKDAYS = (1, 3, 5, 10)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _int_param(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+@dataclass(frozen=True)
+class ReviewFilters:
+    """What the review queue is narrowed to: a unit, a measure, an area (subtree), a minimum wait, a search."""
+
+    unit: int | None = None
+    measure: str = ""
+    area: int | None = None
+    waiting: int | None = None  # working days since submission, at least
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> ReviewFilters:
+        waiting = _int_param(params.get("waiting", ""))
+        return cls(
+            unit=_int_param(params.get("unit", "")),
+            measure=_CONTROL.sub("", params.get("measure", ""))[:40],
+            area=_int_param(params.get("area", "")),
+            waiting=waiting if waiting in REVIEW_WAITING_WORKDAYS else None,
+            q=_CONTROL.sub("", params.get("q", "")).strip()[:100],
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.unit or self.measure or self.area or self.waiting or self.q)
+
+
+def _submitted_to(user, campaign: Campaign) -> QuerySet[Task]:
+    """Submitted tasks of the campaign this user may accept or return."""
+    return Task.objects.for_user(user).filter(
+        scope_for(user).review_q("unit__"), campaign=campaign, status=TaskStatus.SUBMITTED
+    )
+
+
+def review_queue(
+    *, user, campaign: Campaign, rule: LightRule, filters: ReviewFilters = ReviewFilters()
+) -> QuerySet[Task]:
+    """Submitted tasks this user may accept or return, longest waiting first (by when they were submitted)."""
+    tasks = (
         task_list(user=user, campaign=campaign, rule=rule)
         .filter(scope_for(user).review_q("unit__"), status=TaskStatus.SUBMITTED)
         .select_related("unit")
-        .order_by("updated_at", "id")
+    )
+    if filters.unit:
+        tasks = tasks.filter(unit_id=filters.unit)
+    if filters.measure:
+        tasks = tasks.filter(measure__code=filters.measure)
+    if filters.area:
+        # The area is read through the same scope: an area out of scope matches nothing.
+        area_path = Unit.objects.for_user(user).filter(pk=filters.area).values("path")
+        tasks = tasks.filter(unit__path__startswith=Subquery(area_path))
+    if filters.waiting:
+        # Submitted before that working day began: as the dashboard counts reviews waiting too long.
+        since = add_workdays(rule.today, -filters.waiting)
+        tasks = tasks.filter(submitted_at__lt=timezone.make_aware(datetime.combine(since, time.min)))
+    if filters.q:
+        q = filters.q
+        tasks = tasks.filter(
+            Q(title__icontains=q)
+            | Q(template__title_zh__icontains=q)
+            | Q(template__title_en__icontains=q)
+            | Q(unit__name__icontains=q)
+        )
+    # A submission from before submission times were kept has waited longest of all.
+    return tasks.order_by(F("submitted_at").asc(nulls_first=True), "id")
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    units: list[Unit]  # units with something waiting for this user
+    areas: list[Unit]  # units in scope with units below them
+
+
+def review_options(*, user, campaign: Campaign) -> ReviewOptions:
+    """The review queue's unit and area choices, in one query."""
+    waiting = _submitted_to(user, campaign).filter(unit=OuterRef("pk"))
+    rows = list(
+        Unit.objects.for_user(user)
+        .annotate(has_waiting=Exists(waiting), has_children=Exists(Unit.objects.filter(parent=OuterRef("pk"))))
+        .filter(Q(has_waiting=True) | Q(has_children=True))
+        .only("pk", "name", "path")
+        .order_by("path")
+    )
+    return ReviewOptions(
+        units=[unit for unit in rows if unit.has_waiting], areas=[unit for unit in rows if unit.has_children]
     )
 
 

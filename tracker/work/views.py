@@ -25,6 +25,7 @@ from tracker.work.models import Task
 TASK_PAGE = "work/task_detail.html"
 REVIEW_PAGE_SIZE = 50
 UNIT_PAGE = "work/unit_detail.html"
+REVIEW_PAGE = "work/review_queue.html"
 
 
 def _campaign_and_rule():
@@ -252,10 +253,18 @@ def unit_task_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
+    """Submissions waiting for this user's review, longest waiting first, filtered and searched."""
     campaign, rule = _campaign_and_rule()
-    tasks = selectors.review_queue(user=request.user, campaign=campaign, rule=rule)
+    filters = selectors.ReviewFilters.from_query(request.GET)
+    tasks = selectors.review_queue(user=request.user, campaign=campaign, rule=rule, filters=filters)
     page = Paginator(tasks, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "work/review_queue.html", {"page": page, "campaign": campaign})
+    context = {"page": page, "campaign": campaign, "filters": filters}
+    if request.htmx:
+        return render(request, f"{REVIEW_PAGE}#queue", context)
+    context["options"] = selectors.review_options(user=request.user, campaign=campaign)
+    context["measures"] = Measure.objects.all()
+    context["waiting_choices"] = selectors.REVIEW_WAITING_WORKDAYS
+    return render(request, REVIEW_PAGE, context)
 
 
 @require_GET

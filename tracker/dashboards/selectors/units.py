@@ -25,7 +25,7 @@ from tracker.orgs.models import Unit, UnitCategory
 from tracker.orgs.scope import scope_for
 from tracker.rollups.models import MeasureTally, UnitTally
 from tracker.rollups.selectors import row_tally, span_q, tally_sums
-from tracker.work.lights import Light, LightRule, light_rank
+from tracker.work.lights import GROUP_LIGHTS, LightRule, light_rank
 from tracker.work.selectors import TaskCounts
 
 UNIT_SORTS = {
@@ -64,7 +64,7 @@ class UnitFilters:
         return cls(
             category=params.get("category", "")[:40],
             under=int(under) if under.isdigit() and len(under) < 12 else None,
-            light=light if light in Light.values else "",
+            light=light if light in GROUP_LIGHTS else "",
             sort=sort if key in UNIT_SORTS or key.startswith("m-") else DEFAULT_SORT,
         )
 
@@ -215,8 +215,8 @@ def units_by_light(
     if not filters.active:
         return scope_tally(user=user, campaign=campaign, rule=rule)[1]
     units = _rolled_up_units(user=user, campaign=campaign, rule=rule, filters=filters)
-    counts = units.order_by().aggregate(**{light: Count("pk", filter=Q(task_light=light)) for light in Light.values})
-    return {light: counts[light] for light in Light.values}
+    counts = units.order_by().aggregate(**{light: Count("pk", filter=Q(task_light=light)) for light in GROUP_LIGHTS})
+    return {light: counts[light] for light in GROUP_LIGHTS}
 
 
 def scope_tally(*, user, campaign: Campaign, rule: LightRule) -> tuple[TaskCounts, dict[str, int], int, int]:
@@ -225,11 +225,11 @@ def scope_tally(*, user, campaign: Campaign, rule: LightRule) -> tuple[TaskCount
     `overdue_reviews` and `stale_units` lists)."""
     row = UnitTally.objects.filter(span_q(scope_for(user)), campaign=campaign).aggregate(
         **tally_sums(rule),
-        **{light: Coalesce(Sum(f"units_{light}"), 0) for light in Light.values},
+        **{light: Coalesce(Sum(f"units_{light}"), 0) for light in GROUP_LIGHTS},
         waiting=Coalesce(Sum("waiting"), 0),
         stale=Coalesce(Sum("units_stale"), 0),
     )
-    return TaskCounts.from_row(row), {light: row[light] for light in Light.values}, row["waiting"], row["stale"]
+    return TaskCounts.from_row(row), {light: row[light] for light in GROUP_LIGHTS}, row["waiting"], row["stale"]
 
 
 def category_options() -> QuerySet[UnitCategory]:
