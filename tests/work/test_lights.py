@@ -38,7 +38,8 @@ def light_of(task, rule):
         # Not started and nothing asked of it yet: not yet due, neither yellow nor green.
         ("todo", date(2026, 11, 24), TODAY, "neutral"),
         ("todo", TODAY + timedelta(days=30), TODAY - timedelta(days=14), "neutral"),
-        ("todo", TODAY + timedelta(days=30), TODAY - timedelta(days=15), "yellow"),  # untouched too long
+        # Untouched for long but its time has not come: still not yet due (only a started task goes stale).
+        ("todo", TODAY + timedelta(days=30), TODAY - timedelta(days=60), "neutral"),
         ("returned", TODAY + timedelta(days=30), TODAY, "green"),
     ],
 )

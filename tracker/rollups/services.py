@@ -25,7 +25,7 @@ FOLD_LIMIT = 2000
 
 
 # Bumped whenever the light rule itself changes, so tallies counted under the old rule are rebuilt.
-LIGHT_RULE_VERSION = "lights-2"
+LIGHT_RULE_VERSION = "lights-3"
 
 
 def rule_key(rule: LightRule, campaign: Campaign) -> str:

@@ -55,13 +55,12 @@ def light_legend(campaign: Campaign) -> list[LegendLine]:
         LegendLine(Light.RED, _("Red: overdue and not done.")),
         LegendLine(
             Light.YELLOW,
-            _("Yellow: due within %(days)s working days, or no entry for %(stale)s days since the task became active.")
+            _("Yellow: due within %(days)s working days, or started and then no entry for %(stale)s days.")
             % {"days": days, "stale": stale},
         ),
         LegendLine(
             Light.NEUTRAL,
-            _("Not yet due: not started, and neither due within %(days)s working days nor idle for %(stale)s days.")
-            % {"days": days, "stale": stale},
+            _("Not yet due: nothing recorded yet, and not due within %(days)s working days.") % {"days": days},
         ),
         LegendLine(Light.GREEN, _("Green: done, awaiting review, or in progress and on track.")),
     ]
@@ -107,10 +106,10 @@ def light_rank(field: str) -> Case:
 class LightRule:
     """The traffic light of a task, for one campaign on one day.
 
-    red: overdue and not done; yellow: due within N working days, or no entry for M days counted
-    from when the task became active (the later of the campaign's start and the task's period
-    start); not yet due (neutral): not started, and neither of those applies yet, so nothing is
-    asked of the unit today; green: done, or in progress and on track. A task awaiting review
+    red: overdue and not done; yellow: due within N working days, or started and then no entry for
+    M days (counted from the later of its last entry and its period's start); not yet due
+    (neutral): nothing recorded yet and not due within N working days, so nothing is asked of the
+    unit today; green: done, or in progress and on track. A task awaiting review
     counts as green: the unit has done its part, and a late review must not turn the unit red.
     """
 
@@ -149,13 +148,16 @@ class LightRule:
         return ~self.closed_q(prefix) & Q(**{f"{prefix}due_on__lt": self.today})
 
     def stale_q(self, prefix: str = "") -> Q | None:
-        """No entry for M days, counted from when the task became active; None when no task can be stale yet."""
+        """Started, then no entry for M days, counted from when the task became active (its period's
+        start); None when no task can be stale yet. An untouched task is not stale: until it is
+        due soon it is "not yet due"."""
         if self.starts_on is not None and self.starts_on >= self.stale_before:
             return None
         period_started = Q(**{f"{prefix}period_starts_on__isnull": True}) | Q(
             **{f"{prefix}period_starts_on__lt": self.stale_before}
         )
-        return Q(**{f"{prefix}last_activity_on__lt": self.stale_before}) & period_started
+        started = ~Q(**{f"{prefix}status": UNTOUCHED_STATUS})
+        return started & Q(**{f"{prefix}last_activity_on__lt": self.stale_before}) & period_started
 
     def yellow_q(self, prefix: str = "") -> Q:
         attention = Q(**{f"{prefix}due_on__lte": self.yellow_due_by})
