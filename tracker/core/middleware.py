@@ -1,4 +1,6 @@
-"""Language choice: Simplified Chinese unless the user switched to English.
+"""Request handling shared by every page: language, htmx history restores.
+
+Language choice: Simplified Chinese unless the user switched to English.
 
 Django's LocaleMiddleware would follow the browser's Accept-Language, and many office PCs
 and phones report en-US; the campaign's working language is Chinese, so only an explicit
@@ -9,8 +11,13 @@ preference stored for the account (put in the session at login, see `tracker.cor
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django_htmx.middleware import HtmxDetails
+from django_htmx.middleware import HtmxMiddleware as DjangoHtmxMiddleware
 
 # Where the login signal leaves the account's preferred language for this middleware.
 PREFERRED_LANGUAGE_KEY = "tracker_language"
@@ -24,3 +31,31 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class PageHtmxDetails(HtmxDetails):
+    """`request.htmx`, false for a history restore: on Back the browser needs the whole page, not a fragment.
+
+    htmx (history cache off) refetches the URL on Back with `HX-Request` and
+    `HX-History-Restore-Request` and puts the answer in place of the whole body, so every view
+    that answers htmx with a partial must answer this request as a plain GET.
+    """
+
+    def __bool__(self) -> bool:
+        return super().__bool__() and not self.history_restore_request
+
+
+class HtmxMiddleware(DjangoHtmxMiddleware):
+    """django-htmx's middleware with history restores treated as full-page requests.
+
+    Every response varies on `HX-Request`: the same URL answers a fragment to htmx and the page
+    to a browser, and a cache (the browser's own, on Back) must never hand one out for the other.
+    """
+
+    async_capable = False
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        request.htmx = PageHtmxDetails(request)  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        patch_vary_headers(response, ("HX-Request",))
+        return response  # type: ignore[return-value]
