@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from tracker.core.spreadsheets import csv_field, row_cells, sheet_title
+from tracker.core.validators import visible_text
 
 MAX_ROWS = 20_000
 
@@ -73,7 +74,7 @@ def _text(value) -> str:
         return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a code typed as a number comes back as 101.0
-    return str(value).replace("\u3000", " ").strip()
+    return visible_text(str(value).replace("\u3000", " "))
 
 
 def _xlsx_records(data: bytes):
