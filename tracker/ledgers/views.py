@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from tracker.core.downloads import uploaded_file_response
 from tracker.core.forms import attach_errors
 from tracker.ledgers import exports, selectors, services
 from tracker.ledgers.forms import (
@@ -389,16 +390,14 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = get_for_user_or_404(
         RectificationEvidence.objects.filter(item__deleted_at__isnull=True), request.user, pk=pk
     )
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    return uploaded_file_response(evidence.file.open("rb"), filename=evidence.original_name)
 
 
 @require_GET
 @login_required
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     institution = get_for_user_or_404(Institution.objects.exclude(document=""), request.user, pk=pk)
-    return FileResponse(
-        institution.document.open("rb"), as_attachment=True, filename=institution.document_name or "document"
-    )
+    return uploaded_file_response(institution.document.open("rb"), filename=institution.document_name or "document")
 
 
 # ------------------------------------------------------------------------------ exports

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker.campaigns.models import Measure
+from tracker.core.downloads import uploaded_file_response
 from tracker.core.forms import attach_errors
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import get_for_user_or_404, scope_for
@@ -274,6 +275,4 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = get_for_user_or_404(Evidence.objects.select_related("entry__task__unit"), request.user, pk=pk)
     if evidence.entry.is_deleted and not scope_for(request.user).can_edit(evidence.entry.task.unit):
         raise Http404("evidence of a deleted entry")
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploaded_file_response(evidence.file.open("rb"), filename=evidence.original_name)
