@@ -1,4 +1,4 @@
-"""Request handling shared by every page: language, htmx history restores.
+"""Request handling shared by every page: language, htmx history restores, query-string hygiene.
 
 Language choice: Simplified Chinese unless the user switched to English.
 
@@ -10,7 +10,10 @@ preference stored for the account (put in the session at login, see `tracker.cor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
@@ -18,6 +21,8 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django_htmx.middleware import HtmxDetails
 from django_htmx.middleware import HtmxMiddleware as DjangoHtmxMiddleware
+
+from tracker.core.validators import CONTROL_CHARACTERS
 
 # Where the login signal leaves the account's preferred language for this middleware.
 PREFERRED_LANGUAGE_KEY = "tracker_language"
@@ -59,3 +64,20 @@ class HtmxMiddleware(DjangoHtmxMiddleware):
         response = self.get_response(request)
         patch_vary_headers(response, ("HX-Request",))
         return response  # type: ignore[return-value]
+
+
+class QueryTextMiddleware:
+    """A query string with control characters (NUL above all) is a 400, not a crash further down.
+
+    No form or filter accepts such characters, PostgreSQL refuses NUL in any text, and a
+    control character in a link is never typed by a person, so the request is refused whole.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        for key, values in request.GET.lists():
+            if CONTROL_CHARACTERS.search(key) or any(CONTROL_CHARACTERS.search(value) for value in values):
+                raise BadRequest("control characters in the query string")
+        return self.get_response(request)
