@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from tracker.campaigns.models import Campaign, Ledger
@@ -174,7 +175,9 @@ class RectificationItem(LedgerRow):
 
     problem = models.TextField(_("problem"), max_length=2000, validators=TEXT)
     source = models.CharField(_("source"), max_length=20, choices=RectificationSource.choices)
-    category = models.CharField(_("category"), max_length=20, choices=RectificationCategory.choices)
+    category = models.CharField(
+        pgettext_lazy("rectification problem", "category"), max_length=20, choices=RectificationCategory.choices
+    )
     measures = models.TextField(_("rectification measures"), max_length=2000, blank=True, validators=TEXT)
     responsible_leader = models.CharField(_("responsible leader"), max_length=100, blank=True, validators=TEXT)
     deadline = models.DateField(_("deadline"))
