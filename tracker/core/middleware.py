@@ -19,6 +19,7 @@ from django.http.response import HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.views.defaults import bad_request
 from django_htmx.middleware import HtmxDetails
 from django_htmx.middleware import HtmxMiddleware as DjangoHtmxMiddleware
 
@@ -79,5 +80,6 @@ class QueryTextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         for key, values in request.GET.lists():
             if CONTROL_CHARACTERS.search(key) or any(CONTROL_CHARACTERS.search(value) for value in values):
-                raise BadRequest("control characters in the query string")
+                # Answered here rather than raised: a scanner's junk is not worth a traceback in the log.
+                return bad_request(request, BadRequest("control characters in the query string"))
         return self.get_response(request)
