@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from django.conf import settings
@@ -25,6 +25,7 @@ from tracker.orgs.models import UnitCategory
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
 DEFAULT_DEFINITION = SEEDS_DIR / "campaign.yaml"
 DEFAULT_LENGTH_DAYS = 120
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _citation(where: str, source: dict | None, lines: dict[str, list[str]]) -> d
     return {"source_file": file, "source_line": line, "source_quote": quote}
 
 
-def _upsert(model: type[Model], lookup: dict[str, Any], values: dict[str, Any]) -> Model:
+def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> M:
     """The row matching `lookup`, created or updated to `values`; saved only if something differs.
 
     An unchanged row is not saved, so a re-run writes no history row and `updated_at` stays put.

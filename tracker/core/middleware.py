@@ -11,6 +11,7 @@ preference stored for the account (put in the session at login, see `tracker.cor
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
@@ -62,9 +63,9 @@ class HtmxMiddleware(DjangoHtmxMiddleware):
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request.htmx = PageHtmxDetails(request)  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        response = cast(HttpResponseBase, self.get_response(request))  # sync only: async_capable is off
         patch_vary_headers(response, ("HX-Request",))
-        return response  # type: ignore[return-value]
+        return response
 
 
 class QueryTextMiddleware:
