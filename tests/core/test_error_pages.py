@@ -76,3 +76,13 @@ def test_make_run_serves_without_debug_and_mails_links_to_its_own_port(port):
     assert "DEBUG=0" in honcho
     assert f"SITE_URL=http://127.0.0.1:{port} " in honcho
     assert f"-p {port}" in honcho
+
+
+def test_a_form_without_its_csrf_token_gets_the_expired_page_in_chinese(city):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    login(client, city.staff_a)
+    response = client.post(reverse("work:task_entry_add", args=[city.task_a().pk]), {"text": "x"})
+    assert response.status_code == 403
+    assert "页面已过期" in _page(response)
