@@ -26,9 +26,17 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 # Web, Celery worker and one Celery beat (Procfile); without REDIS_URL they talk through var/celery.
+# The demo runs as production does (DEBUG=0: error pages in the user's language, static files from
+# WhiteNoise, a local secret key kept in var/), but over plain HTTP; `DEBUG=1 make run` shows
+# Django's debug pages instead. Links in mail point at the port actually served.
+DEBUG    ?= 0
+SITE_URL ?= http://127.0.0.1:$(PORT)
+RUN_ENV  := DEBUG=$(DEBUG) SITE_URL=$(SITE_URL) SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 LOG_FORMAT=plain
 run: $(STAMP) $(MO) seed
-	@echo "Campaign Tracker on http://127.0.0.1:$(PORT)/  (demo accounts: office, leader, guide, unitlead, staff, staff2; password campaign-demo)"
-	$(BIN)/honcho start -f Procfile -p $(PORT)
+	@mkdir -p var && test -s var/run-secret-key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/run-secret-key
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	@echo "Campaign Tracker on $(SITE_URL)/  (demo accounts: office, leader, guide, unitlead, staff, staff2; password campaign-demo)"
+	$(RUN_ENV) SECRET_KEY="$$(cat var/run-secret-key)" $(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

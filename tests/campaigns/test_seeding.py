@@ -95,3 +95,38 @@ def test_task_page_names_the_cited_speech(client, city):
     html = client.get(reverse("work:task_detail", args=[task.pk])).content.decode()
     assert "《上级领导在主题教育动员部署会上的指导讲话》" in html
     assert "以举办读书班、理论中心组学习等形式" in html and "第 18 行" in html
+
+
+def _history_counts() -> dict[str, int]:
+    return {
+        "campaigns": Campaign.history.count(),
+        "measures": Measure.history.count(),
+        "templates": TaskTemplate.history.count(),
+        "template_updates": TaskTemplate.objects.filter(updated_at__isnull=False).count(),
+    }
+
+
+def test_seeding_again_writes_no_history_and_changes_nothing(django_capture_on_commit_callbacks):
+    """`make run` re-seeds on every start: an unchanged definition must not add history rows."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_campaign", verbosity=0)
+    before, data = _history_counts(), snapshot()
+    stamps = dict(TaskTemplate.objects.values_list("code", "updated_at"))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_campaign", verbosity=0)
+    assert _history_counts() == before
+    assert snapshot() == data
+    assert dict(TaskTemplate.objects.values_list("code", "updated_at")) == stamps
+
+
+def test_a_changed_wording_is_one_history_row(tmp_path):
+    campaign_seed()
+    definition = yaml.safe_load(DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    definition["templates"][0]["title_zh"] = "举办领导班子专题读书班"
+    changed = tmp_path / "campaign.yaml"
+    changed.write_text(yaml.safe_dump(definition, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "sources").symlink_to(DEFAULT_DEFINITION.parent / "sources")
+    before = TaskTemplate.history.count()
+    campaign_seed(path=changed)
+    assert TaskTemplate.history.count() == before + 1
+    assert TaskTemplate.objects.get(code=definition["templates"][0]["code"]).title_zh == "举办领导班子专题读书班"

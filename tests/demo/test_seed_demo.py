@@ -60,3 +60,21 @@ def test_bulk_seeded_progress_has_history(demo):
     assert Entry.history.filter(history_type="+").count() == Entry.objects.count()
     touched = Task.objects.exclude(status="todo")
     assert Task.history.filter(history_type="~", id__in=touched.values("id")).count() >= touched.count()
+
+
+def test_demo_pages_show_no_internal_markers(demo, client):
+    """History reasons written by the seeding ('demo', 'generated') never reach a person's screen."""
+    import re
+
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    client.force_login(get_user_model().objects.get(username="office"))  # the city office reads every unit
+    tasks = Task.objects.filter(entries__isnull=False).distinct().order_by("id")[:3]
+    assert tasks
+    for task in tasks:
+        response = client.get(reverse("work:task_detail", args=[task.pk]))
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "(demo)" not in html and "(generated)" not in html
+        assert not re.search(r"[：:] ?#\d+", html)

@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k3y-" + "x8Jq2vNw5RzT1mB7cYhL0pDsGfA9eKuI4oQ6nVbX" * 2,
     "ALLOWED_HOSTS": "tracker.example.gov.cn",
     "HTTPS": "1",
+    "SITE_URL": "https://tracker.example.gov.cn",
 }
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from tracker.campaigns.models import Campaign, Measure, TaskTemplate
@@ -23,6 +25,7 @@ from tracker.orgs.models import UnitCategory
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
 DEFAULT_DEFINITION = SEEDS_DIR / "campaign.yaml"
 DEFAULT_LENGTH_DAYS = 120
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,33 @@ def _citation(where: str, source: dict | None, lines: dict[str, list[str]]) -> d
     return {"source_file": file, "source_line": line, "source_quote": quote}
 
 
+def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> M:
+    """The row matching `lookup`, created or updated to `values`; saved only if something differs.
+
+    An unchanged row is not saved, so a re-run writes no history row and `updated_at` stays put.
+    """
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        row = model(**lookup, **values)
+        row.full_clean()
+        row.save()
+        return row
+    if _assign(row, values):
+        row.full_clean()
+        row.save()
+    return row
+
+
+def _assign(row: Model, values: dict[str, Any]) -> bool:
+    """Set `values` on the row; whether any of them changed."""
+    changed = False
+    for field, value in values.items():
+        if getattr(row, field) != value:
+            setattr(row, field, value)
+            changed = True
+    return changed
+
+
 @transaction.atomic
 def campaign_seed(
     *,
@@ -69,15 +99,18 @@ def campaign_seed(
 
     categories = {}
     for order, row in enumerate(data["categories"]):
-        categories[row["code"]], _ = UnitCategory.objects.update_or_create(
-            code=row["code"], defaults={"name_zh": row["name_zh"], "name_en": row.get("name_en", ""), "order": order}
+        categories[row["code"]] = _upsert(
+            UnitCategory,
+            {"code": row["code"]},
+            {"name_zh": row["name_zh"], "name_en": row.get("name_en", ""), "order": order},
         )
 
     measures = {}
     for row in data["measures"]:
-        measures[row["code"]], _ = Measure.objects.update_or_create(
-            code=row["code"],
-            defaults={
+        measures[row["code"]] = _upsert(
+            Measure,
+            {"code": row["code"]},
+            {
                 "name_zh": row["name_zh"],
                 "name_en": row.get("name_en", ""),
                 "order": row.get("order", 0),
@@ -92,19 +125,23 @@ def campaign_seed(
         campaign = Campaign(
             code=spec["code"], starts_on=start, ends_on=ends_on or start + timedelta(days=DEFAULT_LENGTH_DAYS)
         )
-    else:
-        campaign.starts_on = starts_on or campaign.starts_on
-        campaign.ends_on = ends_on or campaign.ends_on
-    campaign.name_zh = spec["name_zh"]
-    campaign.name_en = spec.get("name_en", "")
-    campaign.general_requirement = spec.get("general_requirement", "")
-    campaign.yellow_due_workdays = spec.get("yellow_due_workdays", settings.TRACKER_DEFAULT_YELLOW_DUE_WORKDAYS)
-    campaign.stale_days = spec.get("stale_days", settings.TRACKER_DEFAULT_STALE_DAYS)
-    campaign.research_window_days = spec.get("research_window_days", settings.TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS)
-    for field, value in _citation("campaign", spec.get("source"), lines).items():
-        setattr(campaign, field, value)
-    campaign.full_clean()
-    campaign.save()
+    changed = _assign(
+        campaign,
+        {
+            "starts_on": starts_on or campaign.starts_on,
+            "ends_on": ends_on or campaign.ends_on,
+            "name_zh": spec["name_zh"],
+            "name_en": spec.get("name_en", ""),
+            "general_requirement": spec.get("general_requirement", ""),
+            "yellow_due_workdays": spec.get("yellow_due_workdays", settings.TRACKER_DEFAULT_YELLOW_DUE_WORKDAYS),
+            "stale_days": spec.get("stale_days", settings.TRACKER_DEFAULT_STALE_DAYS),
+            "research_window_days": spec.get("research_window_days", settings.TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS),
+            **_citation("campaign", spec.get("source"), lines),
+        },
+    )
+    if changed or campaign.pk is None:
+        campaign.full_clean()
+        campaign.save()
 
     seen_codes = set()
     for order, row in enumerate(data["templates"]):
@@ -119,10 +156,10 @@ def campaign_seed(
         if unknown:
             raise ValidationError(f"{where}: unknown categories {sorted(unknown)}")
         due = row.get("due") or {}
-        template, _ = TaskTemplate.objects.update_or_create(
-            campaign=campaign,
-            code=code,
-            defaults={
+        template = _upsert(
+            TaskTemplate,
+            {"campaign": campaign, "code": code},
+            {
                 "measure": measures[row["measure"]],
                 "title_zh": row["title_zh"],
                 "title_en": row.get("title_en", ""),
@@ -140,6 +177,5 @@ def campaign_seed(
                 **_citation(where, row.get("source"), lines),
             },
         )
-        template.full_clean()
         template.categories.set([categories[c] for c in row.get("categories") or []])
     return SeedResult(campaign=campaign, categories=len(categories), measures=len(measures), templates=len(seen_codes))

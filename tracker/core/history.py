@@ -8,6 +8,7 @@ of the same object; foreign keys are shown by name, looked up in one query per r
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,23 @@ from django.utils.translation import gettext_lazy as _
 HIDDEN_FIELDS = frozenset({"id", "version", "created_at", "updated_at", "created_by"})
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 EMPTY = "—"
+# Reasons the code writes into history, as people read them; "" hides a bookkeeping marker.
+REASONS = {
+    "generated": _("from the campaign's required actions"),
+    "demo": "",
+}
+LEDGER_REASON = re.compile(r"^ledger [\w-]+ #\d+$")
+
+
+def reason_text(reason: str | None) -> str:
+    """A history record's change reason as shown to people: no internal codes, ids or markers."""
+    if not reason:
+        return ""
+    if reason in REASONS:
+        return str(REASONS[reason])
+    if LEDGER_REASON.match(reason):
+        return str(_("counted from a ledger row"))
+    return reason
 
 
 @dataclass(frozen=True)
@@ -69,7 +87,8 @@ def _display(f: models.Field, value, names: dict) -> str:
     return Truncator(str(value)).chars(80)
 
 
-def _name(obj) -> str:
+def display_name(obj) -> str:
+    """What a person reads for a row a history points at: a user's full name, anything else's str()."""
     if hasattr(obj, "get_username"):
         return obj.get_full_name() or obj.get_username()
     return str(obj)
@@ -116,7 +135,7 @@ def history_rows(
     names = {}
     for model, ids in wanted_ids.items():
         for pk, obj in model._base_manager.in_bulk(ids).items():
-            names[(model, pk)] = _name(obj)
+            names[(model, pk)] = display_name(obj)
 
     rows = []
     for record, previous, changed in pairs:
@@ -136,7 +155,7 @@ def history_rows(
                     )
                     for f in changed
                 ],
-                reason=record.history_change_reason or "",
+                reason=reason_text(record.history_change_reason),
                 record=record,
             )
         )

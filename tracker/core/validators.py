@@ -14,6 +14,14 @@ from django.utils.translation import gettext as _
 
 # C0 controls except tab/newline/carriage return, DEL, C1 controls, and the bidi overrides.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Whitespace (NBSP and the full-width space U+3000 included: `\s` is Unicode-aware) and the
+# zero-width characters that paste in from Word and WeChat, at either end of a text.
+INVISIBLE_EDGES = re.compile("^[\\s\u200b\u200c\u200d\u2060\ufeff]+|[\\s\u200b\u200c\u200d\u2060\ufeff]+$")
+
+
+def visible_text(value: str | None) -> str:
+    """The text without invisible characters at its ends: what a person sees is what counts as empty."""
+    return INVISIBLE_EDGES.sub("", value or "")
 
 
 def safe_filename(name: str) -> str:
@@ -22,6 +30,11 @@ def safe_filename(name: str) -> str:
 
 
 def validate_plain_text(value: str) -> None:
+    if value and not visible_text(value):
+        raise ValidationError(
+            _("Only invisible characters were entered here: type the text, or leave the field empty."),
+            code="invisible",
+        )
     if value and CONTROL_CHARACTERS.search(value):
         raise ValidationError(
             _("Remove the invisible control characters from this text (often pasted in by accident)."),
@@ -43,7 +56,7 @@ def check_text(
     `required` is the message for an empty value; without it empty text is fine. `too_long`
     replaces the generic length message and may use %(n)d.
     """
-    text = (value or "").strip()
+    text = visible_text(value)
     problems = errors.setdefault(field, [])
     if not text and required:
         problems.append(required)

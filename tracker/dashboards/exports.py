@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from tracker.campaigns.models import Measure
+from tracker.core.spreadsheets import row_cells, sheet_title, text_cell
 from tracker.dashboards.selectors import unit_cells
 from tracker.orgs.models import Unit
 from tracker.work.lights import Light
@@ -39,7 +40,7 @@ def _header(sheet: WriteOnlyWorksheet, titles: Sequence[str], widths: Sequence[i
     sheet.freeze_panes = "A2"
     cells = []
     for title in titles:
-        cell = WriteOnlyCell(sheet, value=title)
+        cell = text_cell(sheet, str(title))
         cell.font = BOLD
         cells.append(cell)
     sheet.append(cells)
@@ -77,7 +78,7 @@ def _save(workbook: Workbook) -> IO[bytes]:
 def matrix_workbook(*, units: Iterable[Unit], measures: Sequence[Measure]) -> IO[bytes]:
     """The matrix rows of `unit_rollups(..., measures=measures)`, in the queryset's order."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Matrix"))
+    sheet = workbook.create_sheet(sheet_title(_("Matrix")))
     titles = [
         _("Rank"),
         _("Unit"),
@@ -112,14 +113,14 @@ def matrix_workbook(*, units: Iterable[Unit], measures: Sequence[Measure]) -> IO
                 _percent(sheet, cell.counts.percent_done if has_tasks else None),
                 _light(cell.counts.light) if has_tasks else "",
             ]
-        sheet.append(row)
+        sheet.append(row_cells(sheet, row))
     return _save(workbook)
 
 
 def ledger_workbook(*, tasks: Iterable[Task]) -> IO[bytes]:
     """The task ledger (台账): one row per task, from `dashboards.selectors.ledger_tasks`."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Task ledger"))
+    sheet = workbook.create_sheet(sheet_title(_("Task ledger")))
     titles = [
         _("Unit"),
         _("Measure"),
@@ -139,18 +140,21 @@ def ledger_workbook(*, tasks: Iterable[Task]) -> IO[bytes]:
     for task in tasks:
         owner = task.owner.get_full_name() or task.owner.get_username() if task.owner else ""
         sheet.append(
-            [
-                task.unit.name,
-                task.measure.name,
-                task.display_title,
-                yes if task.is_self_chosen else "",
-                owner,
-                _date(sheet, task.due_on),
-                statuses[task.status],
-                lights[task.light],
-                _percent(sheet, task.progress),
-                _date(sheet, task.last_entry_on),
-                task.entry_count,
-            ]
+            row_cells(
+                sheet,
+                [
+                    task.unit.name,
+                    task.measure.name,
+                    task.display_title,
+                    yes if task.is_self_chosen else "",
+                    owner,
+                    _date(sheet, task.due_on),
+                    statuses[task.status],
+                    lights[task.light],
+                    _percent(sheet, task.progress),
+                    _date(sheet, task.last_entry_on),
+                    task.entry_count,
+                ],
+            )
         )
     return _save(workbook)

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.spreadsheets import csv_field, row_cells, sheet_title
+from tracker.core.validators import visible_text
+
 MAX_ROWS = 20_000
 
 
@@ -71,7 +74,7 @@ def _text(value) -> str:
         return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a code typed as a number comes back as 101.0
-    return str(value).replace("\u3000", " ").strip()
+    return visible_text(str(value).replace("\u3000", " "))
 
 
 def _xlsx_records(data: bytes):
@@ -126,8 +129,8 @@ def template_xlsx(
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(list(header))
+    sheet.title = sheet_title(title)
+    sheet.append(row_cells(sheet, header))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="FDE8E7")
@@ -141,11 +144,11 @@ def template_xlsx(
         validation = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
         validation.add(f"{_column_letter(index)}2:{_column_letter(index)}{MAX_ROWS + 1}")
         sheet.add_data_validation(validation)
-    help_sheet = workbook.create_sheet(str(_("Notes")))
+    help_sheet = workbook.create_sheet(sheet_title(str(_("Notes"))))
     help_sheet.column_dimensions["A"].width = 28
     help_sheet.column_dimensions["B"].width = 90
     for column, text in notes:
-        help_sheet.append([column, text])
+        help_sheet.append(row_cells(help_sheet, [column, text]))
     help_sheet["A1"].font = Font(bold=True)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -155,7 +158,7 @@ def template_xlsx(
 def template_csv(*, header: Sequence[str]) -> bytes:
     """UTF-8 with a byte-order mark, so Excel shows the Chinese headers instead of mojibake."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(list(header))
+    csv.writer(buffer, lineterminator="\r\n").writerow([csv_field(text) for text in header])
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
 
 

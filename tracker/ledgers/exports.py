@@ -17,6 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from tracker.core.spreadsheets import sheet_title, text_cell
 from tracker.ledgers.registry import LedgerSpec
 from tracker.orgs.models import Unit
 
@@ -25,17 +26,17 @@ DATE_FORMAT = "yyyy-mm-dd"
 
 
 def _sheet(workbook: Workbook, spec: LedgerSpec, unit: Unit, rows: QuerySet) -> None:
-    sheet = workbook.create_sheet(title=spec.sheet_title)
+    sheet = workbook.create_sheet(title=sheet_title(spec.sheet_title))
     sheet.column_dimensions["A"].width = 6
     for index, column in enumerate(spec.columns, start=2):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     bold = Font(bold=True)
-    title = WriteOnlyCell(sheet, value=f"{unit.name} · {spec.title}")
+    title = text_cell(sheet, f"{unit.name} · {spec.title}")
     title.font = Font(bold=True, size=13)
     sheet.append([title])
     header = []
     for text in [_("No."), *(str(column.header) for column in spec.columns)]:
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = text_cell(sheet, text)
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         header.append(cell)
@@ -51,10 +52,7 @@ def _cell(sheet, value):
         cell.number_format = DATE_FORMAT
         return cell
     if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=value)
-        # Typed text stays text: "=HYPERLINK(…)" in a ledger must not become a live formula in Excel.
-        cell.data_type = "s"
-        return cell
+        return text_cell(sheet, value)
     return value
 
 

@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign
+from tracker.core.history import display_name
 from tracker.ledgers.models import LedgerRow, ResearchTopic, ResearchVisit
 from tracker.ledgers.registry import LEDGERS, LedgerSpec
 from tracker.ledgers.text import normalise_key
@@ -67,7 +68,7 @@ class HistoryStep:
 _HIDDEN = {"id", "version", "created_at", "updated_at", "created_by", "campaign", "unit", "document"}
 
 
-def _shown(record, field) -> str:
+def _shown(record, field, names: dict) -> str:
     value = getattr(record, field.attname)
     if value is None or value == "":
         return "—"
@@ -80,8 +81,23 @@ def _shown(record, field) -> str:
     if isinstance(value, date):
         return date_format(value, "SHORT_DATE_FORMAT")
     if field.is_relation:
-        return f"#{value}"
+        return names.get((field.related_model, value), "—")
     return Truncator(str(value)).chars(120)
+
+
+def _related_names(records: list, relations: list) -> dict:
+    """(model, id) → the name a person reads (a user's full name), one query per related model."""
+    wanted: dict[type, set] = {}
+    for record in records:
+        for f in relations:
+            value = getattr(record, f.attname)
+            if value is not None:
+                wanted.setdefault(f.related_model, set()).add(value)
+    return {
+        (model, pk): display_name(obj)
+        for model, ids in wanted.items()
+        for pk, obj in model._base_manager.in_bulk(ids).items()
+    }
 
 
 def row_history(*, row: LedgerRow) -> list[HistoryStep]:
@@ -92,13 +108,14 @@ def row_history(*, row: LedgerRow) -> list[HistoryStep]:
         for f in type(row)._meta.concrete_fields
         if (f.editable and f.name not in _HIDDEN) or f.name in {"deleted_at", "status", "closed_on"}
     ]
+    names = _related_names(records, [f for f in fields if f.is_relation])
     steps = []
     previous = None
     for record in records:
         changes = []
         for f in fields:
-            new = _shown(record, f)
-            old = _shown(previous, f) if previous is not None else "—"
+            new = _shown(record, f, names)
+            old = _shown(previous, f, names) if previous is not None else "—"
             if previous is None and new == "—":
                 continue
             if new != old:

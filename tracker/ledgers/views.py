@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from tracker.campaigns.selectors import current_campaign_or_404
+from tracker.core.downloads import uploaded_file_response
 from tracker.core.forms import attach_errors
 from tracker.ledgers import exports, selectors, services
 from tracker.ledgers.access import (
@@ -361,16 +362,14 @@ def close_review(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence of a rectification item, only here, after the scope check, as a download."""
     evidence = access_rectification_evidence(request.user, pk)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    return uploaded_file_response(evidence.file.open("rb"), filename=evidence.original_name)
 
 
 @require_GET
 @login_required
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     institution = access_institution_document(request.user, pk)
-    return FileResponse(
-        institution.document.open("rb"), as_attachment=True, filename=institution.document_name or "document"
-    )
+    return uploaded_file_response(institution.document.open("rb"), filename=institution.document_name or "document")
 
 
 # ------------------------------------------------------------------------------ exports

@@ -6,3 +6,6 @@ class RemindersConfig(AppConfig):
     name = "tracker.reminders"
     label = "reminders"
     verbose_name = _("Reminders")
+
+    def ready(self) -> None:
+        from tracker.reminders import checks  # noqa: F401  (registers the SITE_URL check)

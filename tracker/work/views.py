@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tracker.campaigns.models import Measure
 from tracker.campaigns.selectors import current_campaign_or_404
+from tracker.core.downloads import uploaded_file_response
 from tracker.core.forms import attach_errors
 from tracker.orgs.access import access_unit
 from tracker.orgs.scope import Need, scope_for
@@ -276,6 +277,4 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     the type checks is saved, never rendered or run by the browser in our origin.
     """
     evidence = access_evidence(request.user, pk)
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploaded_file_response(evidence.file.open("rb"), filename=evidence.original_name)

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from tracker.campaigns.models import Ledger
@@ -59,7 +60,9 @@ class RectificationItem(LedgerRow):
 
     problem = models.TextField(_("problem"), max_length=2000, validators=TEXT)
     source = models.CharField(_("source"), max_length=20, choices=RectificationSource.choices)
-    category = models.CharField(_("category"), max_length=20, choices=RectificationCategory.choices)
+    category = models.CharField(
+        pgettext_lazy("rectification problem", "category"), max_length=20, choices=RectificationCategory.choices
+    )
     measures = models.TextField(_("rectification measures"), max_length=2000, blank=True, validators=TEXT)
     responsible_leader = models.CharField(_("responsible leader"), max_length=100, blank=True, validators=TEXT)
     deadline = models.DateField(_("deadline"))
