@@ -60,3 +60,16 @@ def test_bulk_seeded_progress_has_history(demo):
     assert Entry.history.filter(history_type="+").count() == Entry.objects.count()
     touched = Task.objects.exclude(status="todo")
     assert Task.history.filter(history_type="~", id__in=touched.values("id")).count() >= touched.count()
+
+
+def test_demo_city_passes_check_progress(demo):
+    """Every demo task's progress, status and counters equal a recount of its entries, ledger rows and events."""
+    from io import StringIO
+
+    from tracker.ledgers.progress import progress_differences
+    from tracker.work.selectors import current_campaign
+
+    assert progress_differences(campaign=current_campaign()) == []
+    out = StringIO()
+    call_command("check_progress", stdout=out)
+    assert "every task equals a recount" in out.getvalue()

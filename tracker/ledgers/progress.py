@@ -20,6 +20,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from tracker.campaigns.models import Campaign, Ledger
 from tracker.ledgers.models import LedgerEntryLink, LedgerRow
 from tracker.ledgers.registry import LEDGERS
 from tracker.work.models import Entry, Task
-from tracker.work.progress import task_recount
+from tracker.work.progress import ProgressDifference, progress_check, task_recount
 
 
 def filter_q(ledger_filter: dict) -> Q:
@@ -185,3 +186,23 @@ def ledger_entries_fix(*, differences: list[LedgerEntryDifference], by: Abstract
         row = LEDGERS[ledger].model.all_objects.get(pk=row_id)
         tasks_sync(row=row, by=by or row.created_by)
     return len(rows)
+
+
+def progress_differences(*, campaign: Campaign) -> list[LedgerEntryDifference | ProgressDifference]:
+    """Everything `check_progress` reports: ledger rows against task entries, then tasks against the rule."""
+    return [*ledger_entries_check(campaign=campaign), *progress_check(campaign=campaign)]
+
+
+def progress_repair(*, campaign: Campaign, by: AbstractBaseUser | None, reason: str) -> int:
+    """Bring every task back to the rule through the one writer; returns how many tasks were saved.
+
+    The rows whose entries disagree with the ledger are synced again first, so the tasks are then
+    recounted from the right entries; `reason` goes into each repaired task's history.
+    """
+    with transaction.atomic():
+        ledger_entries_fix(differences=list(ledger_entries_check(campaign=campaign)), by=by)
+    task_ids = sorted({d.task_id for d in progress_check(campaign=campaign)})
+    for pk in task_ids:
+        with transaction.atomic():
+            task_recount(task=Task.objects.select_for_update().get(pk=pk), by=by, reason=reason)
+    return len(task_ids)
