@@ -48,7 +48,7 @@ def prepare(city):
     entry = services.entry_add(task=task, by=city.staff_a, text="y", files=[SimpleUploadedFile("a.pdf", PDF_BYTES)])
     deleted = services.entry_delete(entry=services.entry_add(task=task, by=city.staff_a, text="d"), by=city.staff_a)
     submitted = city.unit_a.tasks.exclude(pk=task.pk).first()
-    services.entry_add(task=submitted, by=city.staff_a, text="z")
+    submitted = services.entry_add(task=submitted, by=city.staff_a, text="z").task
     submitted = services.task_submit(task=submitted, by=city.staff_a, expected_version=submitted.version)
     task.refresh_from_db()
     return {"task": task, "submitted": submitted, "evidence": entry.evidence.get(), "entry": entry, "deleted": deleted}

@@ -146,3 +146,9 @@ def test_the_floor_statement_counts_what_the_light_rule_counts(tiny):
     assert {m: v["total"] for m, v in floor.by_measure.items()} == per_measure
     assert floor.red > 0 and floor.yellow > 0 and floor.green > 0
     assert tasks.aggregate(Max("due_on"))["due_on__max"] <= tiny.campaign.ends_on
+
+
+def test_generated_city_passes_check_progress(tiny):
+    from tracker.ledgers.progress import progress_differences
+
+    assert progress_differences(campaign=tiny.campaign) == []

@@ -224,10 +224,10 @@ def test_trend_counts_real_dates(city):
     day3, day5 = start + timedelta(days=3), start + timedelta(days=5)
     with time_machine.travel(timezone.make_aware(datetime.combine(day3, time(10))), tick=False):
         services.entry_add(task=task, by=city.staff_a, text="学习", occurred_on=start + timedelta(days=1))
-        services.entry_add(task=task, by=city.staff_a, text="学习", occurred_on=day3)
-        services.task_submit(task=task, by=city.staff_a, expected_version=1)
+        task = services.entry_add(task=task, by=city.staff_a, text="学习", occurred_on=day3).task
+        task = services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
     with time_machine.travel(timezone.make_aware(datetime.combine(day5, time(23, 30))), tick=False):
-        services.task_accept(task=task, by=city.office_city, expected_version=2)
+        services.task_accept(task=task, by=city.office_city, expected_version=task.version)
     with time_machine.travel(timezone.make_aware(datetime.combine(day5, time(9))), tick=False):
         services.entry_add(task=other, by=city.staff_b, text="x", occurred_on=day5)
     rule = LightRule.for_campaign(city.campaign, today=start + timedelta(days=7))
@@ -262,8 +262,8 @@ def test_stale_units_have_open_tasks_and_no_recent_entry(city):
 
 def test_overdue_reviews_wait_longer_than_the_review_window(city):
     task = city.task_a()
-    services.entry_add(task=task, by=city.staff_a, text="x")
-    services.task_submit(task=task, by=city.staff_a, expected_version=1)
+    task = services.entry_add(task=task, by=city.staff_a, text="x").task
+    services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
     rule = LightRule.for_campaign(city.campaign)
     assert not selectors.overdue_reviews(user=city.office_city, campaign=city.campaign, rule=rule).exists()
     long_ago = timezone.now() - timedelta(days=10)

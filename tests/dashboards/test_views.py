@@ -38,9 +38,9 @@ def rows_of(sheet):
 def some_progress(city):
     """Unit A: one task done, one overdue; unit B: one entry."""
     task = city.task_a()
-    services.entry_add(task=task, by=city.staff_a, text="学习")
-    services.task_submit(task=task, by=city.staff_a, expected_version=1)
-    services.task_accept(task=task, by=city.office_city, expected_version=2)
+    task = services.entry_add(task=task, by=city.staff_a, text="学习").task
+    task = services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
+    services.task_accept(task=task, by=city.office_city, expected_version=task.version)
     services.entry_add(task=city.task_b(), by=city.staff_b, text="x")
 
 
@@ -334,8 +334,10 @@ def test_dashboard_query_counts_do_not_grow(client, city, django_assert_num_quer
 def test_trend_and_lists_on_the_overview_use_real_dates(client, city):
     """A submission that waits a week shows up; a unit quiet since the start is stale."""
     task = city.task_a()
-    services.entry_add(task=task, by=city.staff_a, text="x", occurred_on=timezone.localdate() - timedelta(days=2))
-    services.task_submit(task=task, by=city.staff_a, expected_version=1)
+    task = services.entry_add(
+        task=task, by=city.staff_a, text="x", occurred_on=timezone.localdate() - timedelta(days=2)
+    ).task
+    services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
     task.events.filter(kind="submitted").update(created_at=timezone.now() - timedelta(days=8))
     Task.objects.filter(pk=task.pk).update(submitted_at=timezone.now() - timedelta(days=8))
     login(client, city.office_city)

@@ -78,3 +78,16 @@ def test_demo_pages_show_no_internal_markers(demo, client):
         assert response.status_code == 200
         assert "(demo)" not in html and "(generated)" not in html
         assert not re.search(r"[：:] ?#\d+", html)
+
+
+def test_demo_city_passes_check_progress(demo):
+    """Every demo task's progress, status and counters equal a recount of its entries, ledger rows and events."""
+    from io import StringIO
+
+    from tracker.campaigns.selectors import current_campaign
+    from tracker.ledgers.progress import progress_differences
+
+    assert progress_differences(campaign=current_campaign()) == []
+    out = StringIO()
+    call_command("check_progress", stdout=out)
+    assert "every task equals a recount" in out.getvalue()

@@ -49,7 +49,7 @@ def test_nothing_urgent_says_what_to_keep_doing(client, city):
 def test_reviewers_see_their_queue_and_area(client, city):
     assert "没有等待您审核的任务" in home(client, city.office_east)
     task = city.task_a()
-    services.entry_add(task=task, by=city.staff_a, text="完成")
+    task = services.entry_add(task=task, by=city.staff_a, text="完成").task
     services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
     for user in (city.office_city, city.guide):
         html = home(client, user)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.conftest import PDF_BYTES
 from tests.factories import TemplateFactory, ledger_defaults, make_ledger_row, make_unit, make_user
+from tracker.core.concurrency import StaleVersion
 from tracker.ledgers import services
 from tracker.ledgers.models import (
     Institution,
@@ -53,9 +54,9 @@ def test_update_bumps_the_version_and_refuses_a_stale_page(city):
     data = {**ledger_defaults("study"), "topic": "第二次修改"}
     updated = services.ledger_row_update(row=session, by=city.leader_a, data=data, expected_version=1)
     assert updated.version == 2 and updated.topic == "第二次修改"
-    with pytest.raises(services.StaleEdit) as caught:
+    with pytest.raises(StaleVersion) as caught:
         services.ledger_row_update(row=session, by=city.staff_a, data={**data, "topic": "旧页面"}, expected_version=1)
-    assert caught.value.row.version == 2
+    assert caught.value.current.version == 2
     session.refresh_from_db()
     assert session.topic == "第二次修改"
     assert [h.history_type for h in session.history.order_by("history_id")] == ["+", "~"]
@@ -358,7 +359,9 @@ def test_each_session_advances_the_task_in_the_same_transaction(city, counted):
     task.refresh_from_db()
     assert (task.progress, task.entry_count, task.status, task.last_activity_on) == (25, 1, "in_progress", day)
     entry = task.entries.get()
-    assert "专题学习" in entry.text and entry.percent == 25 and entry.author == city.staff_a
+    # The row's entry counts as one record; the percentage is derived, not stored on it.
+    assert "专题学习" in entry.text and entry.percent is None and entry.ledger == "study"
+    assert entry.author == city.staff_a
     assert task.history.first().history_change_reason.startswith("ledger study")
     for _ in range(4):
         make_ledger_row("study", unit=city.unit_a, by=city.staff_a)
@@ -377,7 +380,8 @@ def test_deleting_or_changing_a_row_takes_it_off_the_task(city, counted):
     )
     task.refresh_from_db()
     assert (task.progress, task.entry_count) == (0, 0)
-    assert not LedgerEntryLink.objects.exists()
+    # The rows' entries left the timeline softly, each still linked to its row for a restore.
+    assert not task.entries.exists() and LedgerEntryLink.objects.count() == 2
 
 
 def test_other_units_rows_do_not_count(city, counted):
@@ -399,15 +403,19 @@ def test_verifying_a_close_out_advances_the_close_out_task(city, counted):
     assert task.entries.get().author == city.guide
 
 
-def test_a_submitted_task_is_left_as_the_reviewer_saw_it(city, counted):
+def test_a_row_recorded_while_under_review_is_on_the_task_the_reviewer_sees(city, counted):
     from tracker.work import services as work_services
 
     task = counted["study"]
     make_ledger_row("study", unit=city.unit_a, by=city.staff_a)
-    task = work_services.task_submit(task=Task.objects.get(pk=task.pk), by=city.staff_a, expected_version=1)
+    task = Task.objects.get(pk=task.pk)
+    task = work_services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
     make_ledger_row("study", unit=city.unit_a, by=city.staff_a)
     task.refresh_from_db()
-    assert (task.progress, task.entry_count, task.status) == (25, 1, "submitted")
+    # The ledger is the fact whatever the review state; the reviewer's open page is now stale.
+    assert (task.progress, task.entry_count, task.status) == (50, 2, "submitted")
+    with pytest.raises(StaleVersion):
+        work_services.task_accept(task=task, by=city.guide, expected_version=task.version - 1)
 
 
 def test_monthly_tasks_count_the_sessions_of_their_month(city):

@@ -27,9 +27,9 @@ TODAY = timezone.localdate
 
 def test_entry_form(db):
     checked = assert_form_refuses(
-        EntryForm, valid={"text": "学习", "occurred_on": TODAY().isoformat(), "percent": "50"}
+        EntryForm, valid={"text": "学习", "occurred_on": TODAY().isoformat(), "percent": "50", "version": "1"}
     )
-    assert checked == ["text", "occurred_on", "percent"]
+    assert checked == ["text", "occurred_on", "percent", "version"]
 
 
 def test_owner_form(city):

@@ -21,12 +21,14 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 def test_stale_save_is_409_and_shows_who_changed_what_and_when(client, city):
     task = city.task_a()
-    services.entry_add(task=task, by=city.staff_a, text="完成")
-    # The leader changes the owner, then submits, while staff_a still has version 1 open.
-    task = services.task_change_owner(task=task, by=city.leader_a, owner=city.leader_a, expected_version=1)
+    seen = services.entry_add(task=task, by=city.staff_a, text="完成").task.version
+    # The leader changes the owner, then submits, while staff_a still has the page after the entry open.
+    task = services.task_change_owner(task=task, by=city.leader_a, owner=city.leader_a, expected_version=seen)
     services.task_submit(task=task, by=city.leader_a, expected_version=task.version, note="请审核")
     login(client, city.staff_a)
-    response = client.post(reverse("work:task_owner", args=[task.pk]), {"version": 1, "owner": city.staff_a.pk}, **HX)
+    response = client.post(
+        reverse("work:task_owner", args=[task.pk]), {"version": seen, "owner": city.staff_a.pk}, **HX
+    )
     assert response.status_code == 409
     html = response.content.decode()
     assert "您的修改未保存" in html
@@ -55,7 +57,7 @@ def entries(city):
         task=task, by=city.staff_a, text="一", percent=30, occurred_on=timezone.localdate() - timedelta(days=3)
     )
     second = services.entry_add(task=task, by=city.leader_a, text="二", percent=60)
-    return task, first, second
+    return second.task, first, second
 
 
 def test_delete_recounts_the_task_and_restore_brings_it_back(city, entries):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from tracker.core.concurrency import StaleVersion
 from tracker.work import services
 from tracker.work.models import Entry, Evidence, Task, TaskEvent
 
@@ -82,8 +83,8 @@ def test_submit_then_return_then_resubmit_then_accept(city):
     task = city.task_a()
     with pytest.raises(ValidationError, match="至少添加一条进展记录"):
         services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
-    services.entry_add(task=task, by=city.staff_a, text="完成", percent=100)
-    task = services.task_submit(task=task, by=city.staff_a, expected_version=1, note="请审核")
+    task = services.entry_add(task=task, by=city.staff_a, text="完成", percent=100).task
+    task = services.task_submit(task=task, by=city.staff_a, expected_version=task.version, note="请审核")
     assert task.status == "submitted"
     with pytest.raises(ValidationError):
         services.entry_add(task=task, by=city.staff_a, text="more")
@@ -93,7 +94,7 @@ def test_submit_then_return_then_resubmit_then_accept(city):
     task = services.task_return(task=task, by=city.guide, reason="缺签到表", expected_version=task.version)
     assert task.status == "returned"
     assert TaskEvent.objects.filter(task=task, kind="returned", note="缺签到表", actor=city.guide).exists()
-    services.entry_add(task=task, by=city.staff_a, text="补充签到表")
+    task = services.entry_add(task=task, by=city.staff_a, text="补充签到表").task
     task = services.task_submit(task=task, by=city.leader_a, expected_version=task.version)
     task = services.task_accept(task=task, by=city.office_east, expected_version=task.version)
     assert (task.status, task.progress) == ("done", 100)
@@ -104,7 +105,7 @@ def test_submit_then_return_then_resubmit_then_accept(city):
 
 def test_reviewers_are_limited_to_their_units(city):
     task = city.task_a()
-    services.entry_add(task=task, by=city.staff_a, text="完成")
+    task = services.entry_add(task=task, by=city.staff_a, text="完成").task
     task = services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
     for user in (city.staff_a, city.leader_a, city.leadership):
         with pytest.raises(PermissionDenied):
@@ -117,9 +118,9 @@ def test_reviewers_are_limited_to_their_units(city):
 def test_stale_version_is_a_conflict_not_an_overwrite(city):
     task = city.task_a()
     services.task_change_owner(task=task, by=city.staff_a, owner=city.leader_a, expected_version=1)
-    with pytest.raises(services.ConflictError) as exc:
+    with pytest.raises(StaleVersion) as exc:
         services.task_change_owner(task=task, by=city.leader_a, owner=city.staff_a, expected_version=1)
-    assert exc.value.task.owner == city.leader_a
+    assert exc.value.current.owner == city.leader_a
     task.refresh_from_db()
     assert (task.owner, task.version) == (city.leader_a, 2)
 

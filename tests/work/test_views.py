@@ -98,9 +98,9 @@ def test_script_in_text_is_rendered_inert(client, city):
 
 def test_office_returns_a_task_and_staff_sees_why(client, city):
     task = city.task_a()
-    services.entry_add(task=task, by=city.staff_a, text="完成")
+    seen = services.entry_add(task=task, by=city.staff_a, text="完成").task.version
     login(client, city.staff_a)
-    response = client.post(reverse("work:task_submit", args=[task.pk]), {"version": 1, "note": "请审核"}, **HX)
+    response = client.post(reverse("work:task_submit", args=[task.pk]), {"version": seen, "note": "请审核"}, **HX)
     assert response.status_code == 200 and "待审核" in response.content.decode()
 
     login(client, city.office_city)
@@ -110,7 +110,7 @@ def test_office_returns_a_task_and_staff_sees_why(client, city):
     assert reverse("work:task_review", args=[task.pk]) in page
     response = client.post(
         reverse("work:task_review", args=[task.pk]),
-        {"version": 2, "decision": "return", "reason": "缺少会议纪要"},
+        {"version": seen + 1, "decision": "return", "reason": "缺少会议纪要"},
         **HX,
     )
     assert response.status_code == 200
@@ -124,10 +124,12 @@ def test_office_returns_a_task_and_staff_sees_why(client, city):
 
 def test_return_without_reason_is_refused(client, city):
     task = city.task_a()
-    services.entry_add(task=task, by=city.staff_a, text="完成")
-    services.task_submit(task=task, by=city.staff_a, expected_version=1)
+    task = services.entry_add(task=task, by=city.staff_a, text="完成").task
+    task = services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
     login(client, city.guide)
-    response = client.post(reverse("work:task_review", args=[task.pk]), {"version": 2, "decision": "return"}, **HX)
+    response = client.post(
+        reverse("work:task_review", args=[task.pk]), {"version": task.version, "decision": "return"}, **HX
+    )
     assert response.status_code == 422
     task.refresh_from_db()
     assert task.status == "submitted"
@@ -200,8 +202,8 @@ def test_language_switch(client, city):
 def test_guide_and_office_review_queue_is_scoped(client, city):
     for task in (city.task_a(), city.task_b()):
         staff = city.staff_a if task.unit == city.unit_a else city.staff_b
-        services.entry_add(task=task, by=staff, text="完成")
-        services.task_submit(task=task, by=staff, expected_version=1)
+        task = services.entry_add(task=task, by=staff, text="完成").task
+        services.task_submit(task=task, by=staff, expected_version=task.version)
     for user, expected in [(city.guide, 1), (city.office_east, 1), (city.office_city, 2), (city.leadership, 0)]:
         login(client, user)
         html = client.get(reverse("work:review_queue")).content.decode()
@@ -233,7 +235,7 @@ def grow(city, extra_units: int, tasks_per_unit: int, entries_per_task: int = 2)
     ]
     task = tasks[-1]
     for _ in range(entries_per_task):
-        services.entry_add(task=task, by=city.staff_a, text="x")
+        task = services.entry_add(task=task, by=city.staff_a, text="x").task
     services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
     return task
 

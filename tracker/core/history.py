@@ -28,6 +28,7 @@ EMPTY = "—"
 REASONS = {
     "generated": _("from the campaign's required actions"),
     "demo": "",
+    "check_progress --fix": _("corrected by the progress check"),
 }
 LEDGER_REASON = re.compile(r"^ledger [\w-]+ #\d+$")
 

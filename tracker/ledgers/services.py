@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign
+from tracker.core.concurrency import check_version
 from tracker.ledgers.models import (
     RECTIFICATION_OPEN,
     Institution,
@@ -43,14 +44,6 @@ from tracker.work.uploads import evidence_problems
 
 MAX_FILES = 10
 Row = TypeVar("Row", bound=LedgerRow)
-
-
-class StaleEdit(Exception):
-    """The row changed since the user loaded it; saving would overwrite someone else's change."""
-
-    def __init__(self, row: LedgerRow):
-        super().__init__("stale ledger row version")
-        self.row = row
 
 
 class CrowdingNotConfirmed(Exception):
@@ -180,8 +173,7 @@ def _lock(row: Row, expected_version: int | None) -> Row:
     locked = type(row).all_objects.select_for_update().select_related("campaign", "unit").get(pk=row.pk)
     if locked.deleted_at is not None:
         raise ValidationError(_("This row was deleted."))
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleEdit(locked)
+    check_version(locked, expected_version)
     return locked
 
 
@@ -238,6 +230,24 @@ def ledger_row_delete(*, row: Row, by: AbstractBaseUser, expected_version: int) 
     locked.deleted_by = by
     locked.version += 1
     locked._change_reason = "deleted"
+    locked._history_user = by
+    locked.save()
+    tasks_sync(row=locked, by=by)
+    return locked
+
+
+@transaction.atomic
+def ledger_row_restore(*, row: Row, by: AbstractBaseUser, expected_version: int | None) -> Row:
+    """Bring a deleted row back into the ledger: it counts again towards its tasks."""
+    _require_edit(by, row.unit)
+    locked = type(row).all_objects.select_for_update().select_related("campaign", "unit").get(pk=row.pk)
+    if locked.deleted_at is None:
+        return locked  # a double click or a second tab: already back
+    check_version(locked, expected_version)
+    locked.deleted_at = None
+    locked.deleted_by = None
+    locked.version += 1
+    locked._change_reason = "restored"
     locked._history_user = by
     locked.save()
     tasks_sync(row=locked, by=by)

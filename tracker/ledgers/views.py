@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from tracker.campaigns.selectors import current_campaign_or_404
+from tracker.core.concurrency import CONFLICT_STATUS, StaleVersion
 from tracker.core.downloads import uploaded_file_response
 from tracker.core.forms import attach_errors
 from tracker.ledgers import exports, selectors, services
@@ -143,9 +144,9 @@ def row_edit(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
                     files=form.cleaned_data.get("files") or [],
                     confirm_crowding=form.cleaned_data.get("confirm_crowding", False),
                 )
-            except services.StaleEdit as exc:
-                context["conflict"] = exc.row.history.select_related("history_user").first()
-                return _render_form(request, context, status=409)
+            except StaleVersion as exc:
+                context["conflict"] = exc.current.history.select_related("history_user").first()
+                return _render_form(request, context, status=CONFLICT_STATUS)
             except services.CrowdingNotConfirmed as exc:
                 context["nearby"] = exc.nearby
             except ValidationError as exc:
@@ -165,8 +166,8 @@ def row_delete(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.ledger_row_delete(row=row, by=request.user, expected_version=form.cleaned_data["version"])
-        except services.StaleEdit:
-            return _render_row(request, spec, row, status=409, conflict=True)
+        except StaleVersion:
+            return _render_row(request, spec, row, status=CONFLICT_STATUS, conflict=True)
         except ValidationError as exc:
             return _render_row(request, spec, row, status=422, error=" ".join(exc.messages))
         url = reverse("ledgers:book", args=[row.unit_id]) + f"?tab={spec.slug}"
@@ -245,7 +246,7 @@ def _after_item_write(request: HttpRequest, pk: int, message: str) -> HttpRespon
 
 
 def _item_conflict(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_row(request, RECT, _item(request, pk), status=409, conflict=True)
+    return _render_row(request, RECT, _item(request, pk), status=CONFLICT_STATUS, conflict=True)
 
 
 @require_http_methods(["GET", "POST"])
@@ -317,7 +318,7 @@ def close_request(request: HttpRequest, pk: int) -> HttpResponse:
                 files=data["files"],
                 satisfaction=data["satisfaction"],
             )
-        except services.StaleEdit:
+        except StaleVersion:
             return _item_conflict(request, pk)
         except ValidationError as exc:
             attach_errors(form, exc)
@@ -345,7 +346,7 @@ def close_review(request: HttpRequest, pk: int) -> HttpResponse:
                     item=item, by=request.user, expected_version=data["version"], reason=data["reason"]
                 )
                 message = _("Returned to the unit with your reason.")
-        except services.StaleEdit:
+        except StaleVersion:
             return _item_conflict(request, pk)
         except ValidationError as exc:
             attach_errors(form, exc)

@@ -47,6 +47,8 @@ class EntryForm(PlainTextFormMixin, forms.Form):
     occurred_on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
     percent = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100, required=False)
     files = MultipleFileField(label=_("Evidence files"), required=False)
+    # The task version the page showed; an entry from an older page is refused (409), not merged.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
 
 class VersionedForm(PlainTextFormMixin, forms.Form):

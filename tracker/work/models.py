@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from tracker.campaigns.models import Campaign, Measure, TaskTemplate
+from tracker.campaigns.models import Campaign, Ledger, Measure, TaskTemplate
 from tracker.core.models import AliveManager, SoftDeletable, SoftDeleteQuerySet, TimeStamped
 from tracker.orgs.models import Unit
 from tracker.orgs.querysets import ScopedQuerySet
@@ -140,6 +140,10 @@ class Entry(SoftDeletable):
 
     Entries are never removed: a deleted entry keeps its row (and its evidence) and can be
     restored by its author or the unit leader; `objects` lists only live ones.
+
+    An entry is either written by a person (`ledger` blank) or made by a ledger row that counts
+    towards the task (`ledger` names that ledger); the latter follows its row and is never
+    changed by hand. Task progress is derived from both kinds (tracker.work.progress).
     """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="entries", verbose_name=_("task"))
@@ -151,6 +155,7 @@ class Entry(SoftDeletable):
     percent = models.PositiveSmallIntegerField(
         _("progress (%)"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
+    ledger = models.CharField(_("from ledger"), max_length=20, choices=Ledger.choices, blank=True, editable=False)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = AliveManager.from_queryset(EntryQuerySet)()
@@ -164,6 +169,10 @@ class Entry(SoftDeletable):
         constraints = [
             models.CheckConstraint(
                 name="entry_percent_0_100", condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100)
+            ),
+            # A ledger row's entry counts; the percentage is what a person says.
+            models.CheckConstraint(
+                name="entry_ledger_has_no_percent", condition=Q(ledger="") | Q(percent__isnull=True)
             ),
         ]
 

@@ -10,11 +10,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign, Measure
+from tracker.core.concurrency import check_version
 from tracker.core.validators import check_text, safe_filename
 from tracker.orgs import services as orgs_services
 from tracker.orgs.access import require
@@ -22,6 +22,7 @@ from tracker.orgs.models import Unit, UnitCategory
 from tracker.orgs.scope import scope_for
 from tracker.work.instantiation import tasks_generate
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
+from tracker.work.progress import task_recount
 from tracker.work.selectors import unit_people
 from tracker.work.uploads import evidence_problems
 
@@ -29,14 +30,6 @@ MAX_FILES_PER_ENTRY = 10
 MAX_ENTRY_CHARS = 4000
 MAX_NOTE_CHARS = 2000
 MAX_TITLE_CHARS = 200
-
-
-class ConflictError(Exception):
-    """The task changed since the user loaded it; their save would overwrite someone else's."""
-
-    def __init__(self, task: Task):
-        super().__init__("stale task version")
-        self.task = task
 
 
 _require_edit = partial(require, need="edit")
@@ -47,8 +40,7 @@ def _lock(task: Task, expected_version: int | None) -> Task:
     """Re-read the task under a row lock and refuse a save from an outdated page."""
     # select_for_update needs the surrounding transaction.atomic of the caller.
     locked = Task.objects.select_for_update().get(pk=task.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ConflictError(locked)
+    check_version(locked, expected_version)
     return locked
 
 
@@ -78,8 +70,13 @@ def entry_add(
     occurred_on: date | None = None,
     percent: int | None = None,
     files: Sequence[UploadedFile] = (),
+    expected_version: int | None = None,
 ) -> Entry:
-    """Log what was done against a task, with optional progress and evidence files."""
+    """Log what was done against a task, with optional progress and evidence files.
+
+    `expected_version` is the task version the page showed: an entry from a page older than the
+    task's last change is refused (StaleVersion), as any other stale edit.
+    """
     _require_edit(by, task.unit)
     today = timezone.localdate()
     occurred_on = occurred_on or today
@@ -106,7 +103,7 @@ def entry_add(
     stored: list[Evidence] = []
     try:
         with transaction.atomic():
-            locked = _lock(task, None)
+            locked = _lock(task, expected_version)
             if locked.status not in OPEN_STATUSES:
                 raise ValidationError(_("This task is closed for entries while it is awaiting review or done."))
             entry = Entry(task=locked, author=by, occurred_on=occurred_on, text=text, percent=percent)
@@ -121,14 +118,7 @@ def entry_add(
                 evidence.file.save(upload.name, upload, save=False)
                 stored.append(evidence)
                 _save(evidence, by)
-            locked.entry_count += 1  # safe: the row is locked
-            locked.last_activity_on = max(locked.last_activity_on, occurred_on)
-            locked.last_entry_on = max(locked.last_entry_on or occurred_on, occurred_on)
-            if percent is not None:
-                locked.progress = percent
-            if locked.status == TaskStatus.TODO:
-                locked.status = TaskStatus.IN_PROGRESS
-            _save(locked, by)
+            task_recount(task=locked, by=by)
     except Exception:
         # The rows rolled back; remove the files so a failed upload leaves nothing behind.
         for evidence in stored:
@@ -162,12 +152,9 @@ def task_submit(*, task: Task, by: AbstractBaseUser, expected_version: int, note
         raise ValidationError(_("Only a task that is open can be submitted."))
     if locked.entry_count == 0:
         raise ValidationError(_("Add at least one entry describing what was done before submitting."))
-    locked.status = TaskStatus.SUBMITTED
     locked.submitted_at = timezone.now()
-    locked.version += 1
-    _save(locked, by)
     _event(locked, EventKind.SUBMITTED, by, note)
-    return locked
+    return task_recount(task=locked, by=by)
 
 
 @transaction.atomic
@@ -177,12 +164,8 @@ def task_accept(*, task: Task, by: AbstractBaseUser, expected_version: int, note
     locked = _lock(task, expected_version)
     if locked.status != TaskStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted task can be accepted."))
-    locked.status = TaskStatus.DONE
-    locked.progress = 100
-    locked.version += 1
-    _save(locked, by)
     _event(locked, EventKind.ACCEPTED, by, note)
-    return locked
+    return task_recount(task=locked, by=by)
 
 
 @transaction.atomic
@@ -193,11 +176,8 @@ def task_return(*, task: Task, by: AbstractBaseUser, reason: str, expected_versi
     locked = _lock(task, expected_version)
     if locked.status != TaskStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted task can be returned."))
-    locked.status = TaskStatus.RETURNED
-    locked.version += 1
-    _save(locked, by)
     _event(locked, EventKind.RETURNED, by, reason)
-    return locked
+    return task_recount(task=locked, by=by)
 
 
 @transaction.atomic
@@ -247,28 +227,14 @@ def _require_entry_keeper(user: AbstractBaseUser, entry: Entry) -> None:
         raise PermissionDenied(_("Only the entry's author or the unit leader can delete or restore it."))
 
 
-def _recount(task: Task, by: AbstractBaseUser) -> None:
-    """Entry count, last activity, progress and todo/in-progress after an entry left or came back."""
-    live = Entry.objects.filter(task=task)
-    totals = live.aggregate(n=Count("id"), last=Max("occurred_on"))
-    task.entry_count = totals["n"]
-    task.last_activity_on = totals["last"] or timezone.localdate(task.created_at)
-    task.last_entry_on = totals["last"]
-    # As in entry_add: the latest recorded percentage is the task's progress.
-    task.progress = live.exclude(percent=None).order_by("-id").values_list("percent", flat=True).first() or 0
-    if task.entry_count == 0 and task.status == TaskStatus.IN_PROGRESS:
-        task.status = TaskStatus.TODO
-    elif task.entry_count and task.status == TaskStatus.TODO:
-        task.status = TaskStatus.IN_PROGRESS
-    _save(task, by)
-
-
 def _entry_change(entry: Entry, by: AbstractBaseUser, *, delete: bool) -> Entry:
     _require_entry_keeper(by, entry)
     task = _lock(entry.task, None)
     locked = Entry.all_objects.select_for_update().get(pk=entry.pk)
     if locked.is_deleted == delete:
         return locked  # a double click or a second tab: already done
+    if locked.ledger:
+        raise ValidationError(_("This entry comes from a ledger row; change or delete the row in the ledger instead."))
     if task.status not in OPEN_STATUSES:
         raise ValidationError(_("Entries cannot change while the task is awaiting review or done."))
     if timezone.localdate() > task.campaign.ends_on:
@@ -276,7 +242,7 @@ def _entry_change(entry: Entry, by: AbstractBaseUser, *, delete: bool) -> Entry:
     locked.deleted_at = timezone.now() if delete else None
     locked.deleted_by = by if delete else None
     _save(locked, by)
-    _recount(task, by)
+    task_recount(task=task, by=by)
     return locked
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tracker.campaigns.models import Measure
 from tracker.campaigns.selectors import current_campaign_or_404
+from tracker.core.concurrency import CONFLICT_STATUS, StaleVersion
 from tracker.core.downloads import uploaded_file_response
 from tracker.core.forms import attach_errors
 from tracker.orgs.access import access_unit
@@ -22,6 +23,7 @@ from tracker.work.access import access_entry, access_evidence, access_task
 from tracker.work.forms import EntryForm, OwnerForm, ReviewForm, SelfChosenTaskForm, SubmitForm
 from tracker.work.lights import LightRule
 from tracker.work.models import Task
+from tracker.work.progress import progress_source
 
 TASK_PAGE = "work/task_detail.html"
 REVIEW_PAGE_SIZE = 50
@@ -68,11 +70,12 @@ def _task_context(request: HttpRequest, task: Task, **forms) -> dict:
     scope = scope_for(request.user)
     can_edit = scope.can_edit(task.unit) and task.is_open
     can_review = scope.can_review(task.unit) and task.status == "submitted"
-    entries, events = selectors.task_timeline(task=task)
+    entries, events = (list(rows) for rows in selectors.task_timeline(task=task))
     people = selectors.unit_people(unit=task.unit)
     version = {"version": task.version}
     return {
         "task": task,
+        "source": progress_source(task=task, entries=entries, events=events),
         "entries": entries,
         "events": events,
         "history": selectors.task_history(task=task),
@@ -82,11 +85,11 @@ def _task_context(request: HttpRequest, task: Task, **forms) -> dict:
         "can_edit": can_edit,
         "can_lead": scope.can_lead(task.unit),
         "can_review": can_review,
-        "entry_form": forms.get("entry_form") or (EntryForm() if can_edit else None),
+        "entry_form": (forms.get("entry_form") or EntryForm(initial=version)) if can_edit else None,
         "owner_form": forms.get("owner_form")
         or (OwnerForm(initial={**version, "owner": task.owner_id}, people=people) if can_edit else None),
-        "submit_form": forms.get("submit_form") or (SubmitForm(initial=version) if can_edit else None),
-        "review_form": forms.get("review_form") or (ReviewForm(initial=version) if can_review else None),
+        "submit_form": (forms.get("submit_form") or SubmitForm(initial=version)) if can_edit else None,
+        "review_form": (forms.get("review_form") or ReviewForm(initial=version)) if can_review else None,
         "conflict": forms.get("conflict"),
     }
 
@@ -112,11 +115,19 @@ def _after_write(request: HttpRequest, pk: int, message: str) -> HttpResponse:
     return _render_task(request, task)
 
 
-def _conflict(request: HttpRequest, pk: int, seen_version: int) -> HttpResponse:
-    """409 with the current task and, on top, every change made since the user's page was loaded."""
+def _conflict(request: HttpRequest, pk: int, stale: StaleVersion, **forms) -> HttpResponse:
+    """409 with the current task and, on top, every change made since the user's page was loaded.
+
+    What the user typed comes back in its form (`forms`), carrying the current version, so a
+    second send after reading the changes goes through.
+    """
     task, _rule = _load_task(request, pk)
-    changes = selectors.task_changes_since(task=task, version=seen_version)
-    return _render_task(request, task, status=409, conflict=changes)
+    changes = selectors.task_changes_since(task=task, version=stale.seen_version)
+    for name, form in forms.items():
+        data = form.data.copy()
+        data["version"] = task.version
+        forms[name] = type(form)(data)
+    return _render_task(request, task, status=CONFLICT_STATUS, conflict=changes, **forms)
 
 
 @require_POST
@@ -134,7 +145,10 @@ def task_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
                 occurred_on=data["occurred_on"],
                 percent=data["percent"],
                 files=data["files"],
+                expected_version=data["version"],
             )
+        except StaleVersion as stale:
+            return _conflict(request, pk, stale, entry_form=form)
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
@@ -153,8 +167,8 @@ def task_owner(request: HttpRequest, pk: int) -> HttpResponse:
         services.task_change_owner(
             task=task, by=request.user, owner=form.cleaned_data["owner"], expected_version=form.cleaned_data["version"]
         )
-    except services.ConflictError:
-        return _conflict(request, pk, form.cleaned_data["version"])
+    except StaleVersion as stale:
+        return _conflict(request, pk, stale)
     except ValidationError as exc:
         attach_errors(form, exc)
         return _render_task(request, task, status=422, owner_form=form)
@@ -174,8 +188,8 @@ def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
                 note=form.cleaned_data["note"],
             )
-        except services.ConflictError:
-            return _conflict(request, pk, form.cleaned_data["version"])
+        except StaleVersion as stale:
+            return _conflict(request, pk, stale, submit_form=form)
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
@@ -200,8 +214,8 @@ def task_review(request: HttpRequest, pk: int) -> HttpResponse:
                     task=task, by=request.user, expected_version=data["version"], reason=data["reason"]
                 )
                 message = _("Task returned to the unit.")
-        except services.ConflictError:
-            return _conflict(request, pk, data["version"])
+        except StaleVersion as stale:
+            return _conflict(request, pk, stale, review_form=form)
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
