@@ -19,7 +19,7 @@ RESTORE = {**HX, "HTTP_HX_HISTORY_RESTORE_REQUEST": "true"}
 PREFERRED_ROLES = ["office_city", "staff_a", "leader_a", "guide", "leadership", "office_east"]
 GET_ROUTES = sorted(name for name, row in MATRIX.items() if row[0] == "get" and row[3])
 # Routes known to answer htmx with a fragment: the scan below must find at least these.
-KNOWN_PARTIAL_ROUTES = {"orgs:unit_list", "work:unit_detail", "work:task_detail", "dashboards:matrix", "ledgers:book"}
+KNOWN_PARTIAL_ROUTES = {"home:unit_list", "work:unit_detail", "work:task_detail", "dashboards:matrix", "ledgers:book"}
 
 
 def _is_page(response) -> bool:

@@ -59,6 +59,7 @@ def test_two_people_on_the_same_task_page_the_second_gets_409_and_keeps_the_text
     assert "我这边看还只有一半" in html and 'value="50"' in html  # nothing typed is lost
     assert 'name="version" value="2"' in html  # a second send, after reading the changes, goes through
     assert "<del>0</del> → <ins>80</ins>" in html  # what changed meanwhile: progress
+    assert "完成八成" in html  # and the entry that changed it
     task.refresh_from_db()
     assert (task.progress, task.entry_count) == (80, 1)
 
@@ -112,3 +113,20 @@ def test_the_rule_reads_done_first_then_the_higher_of_person_and_ledger(city, gr
     task = services.task_accept(task=task, by=city.guide, expected_version=task.version)
     assert (task.status, task.progress) == ("done", 100)
     assert list(progress_check(campaign=city.campaign)) == []
+
+
+def test_a_stale_page_is_told_about_an_entry_that_left_the_percentage_as_it_was(client, city):
+    """Only the entry list changed: the 409 still names what was added meanwhile."""
+    task = city.task_a()
+    url = reverse("work:task_detail", args=[task.pk])
+    add = reverse("work:task_entry_add", args=[task.pk])
+    login(client, city.staff_a)
+    seen = re.search(r'name="version" value="(\d+)"', client.get(url).content.decode()).group(1)
+    day = task.campaign.starts_on.isoformat()
+    first = client.post(add, {"text": "只记一笔，不填进度", "occurred_on": day, "version": seen}, **HX)
+    assert first.status_code == 200
+    response = client.post(add, {"text": "旧页面上的记录", "occurred_on": day, "version": seen}, **HX)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "只记一笔，不填进度" in html.split("task-head")[0]  # in the notice above the task
+    assert "旧页面上的记录" in html

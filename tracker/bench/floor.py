@@ -21,7 +21,8 @@ from tracker.work.lights import CLOSED_STATUSES, UNTOUCHED_STATUS, LightRule
 from tracker.work.models import Task
 
 ATTENTION = """(t.due_on <= %(yellow_due_by)s
-                     OR (%(stale_possible)s = 1 AND t.last_activity_on < %(stale_before)s
+                     OR (%(stale_possible)s = 1 AND t.status <> %(untouched)s
+                         AND t.last_activity_on < %(stale_before)s
                          AND (t.period_starts_on IS NULL OR t.period_starts_on < %(stale_before)s)))"""
 
 FLOOR_SQL = """
@@ -87,6 +88,7 @@ def floor_numbers(*, scope: Unit, campaign: Campaign, rule: LightRule) -> FloorN
         "yellow_due_by": rule.yellow_due_by,
         "stale_before": rule.stale_before,
         "stale_possible": 0 if rule.stale_q() is None else 1,
+        "untouched": UNTOUCHED_STATUS,
         "campaign": campaign.pk,
         "prefix": scope.path + "%",
     }

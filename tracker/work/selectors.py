@@ -11,6 +11,7 @@ from itertools import groupby
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from tracker.campaigns.models import Campaign, Measure
 from tracker.core.history import HistoryRow, history_rows
@@ -256,7 +257,7 @@ TASK_HISTORY_HIDDEN = {"entry_count", "last_activity_on", "last_entry_on"}
 
 def _task_or_entry(record) -> str:
     if record.instance_type is Entry:
-        return f"{Entry._meta.verbose_name} · {record.occurred_on:%Y-%m-%d}"
+        return f"{Entry._meta.verbose_name} · {record.occurred_on:%Y-%m-%d} · “{Truncator(record.text).chars(40)}”"
     return str(Task._meta.verbose_name)
 
 
@@ -269,10 +270,18 @@ def task_history(*, task: Task, limit: int = 50) -> list[HistoryRow]:
 
 
 def task_changes_since(*, task: Task, version: int) -> list[HistoryRow]:
-    """What others changed after the page showing `version` was loaded (for the 409 notice)."""
-    records = task.history.filter(version__gte=version).select_related("history_user")
-    rows = history_rows(records, subject=_task_or_entry, hidden=TASK_HISTORY_HIDDEN)
-    return [row for row in rows if row.record.version > version]
+    """What others changed after the page showing `version` was loaded (for the 409 notice): the
+    task's own fields, and the entries added, deleted or restored meanwhile (an entry that leaves
+    the percentage as it was is still a change the user must see)."""
+    records = list(task.history.filter(version__gte=version).select_related("history_user"))
+    newer = [record for record in records if record.version > version]
+    if not newer:
+        return []
+    seen = [record.history_date for record in records if record.version == version]
+    since = max(seen) if seen else min(record.history_date for record in newer)
+    entries = Entry.history.filter(task_id=task.pk, history_date__gt=since).select_related("history_user")
+    rows = history_rows([*records, *entries], subject=_task_or_entry, hidden=TASK_HISTORY_HIDDEN)
+    return [row for row in rows if row.record.instance_type is Entry or row.record.version > version]
 
 
 def deleted_entries(*, task: Task):
