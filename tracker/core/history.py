@@ -161,10 +161,3 @@ def history_rows(
         )
     rows.sort(key=lambda row: (row.when, row.record.history_id), reverse=True)
     return rows
-
-
-def object_history(obj, *, limit: int = 50) -> list[HistoryRow]:
-    """The change history of one object, newest first."""
-    records = obj.history.select_related("history_user").order_by("-history_date", "-history_id")
-    # One record more than shown, so the oldest shown change can be compared with its predecessor.
-    return history_rows(records[: limit + 1])[:limit]

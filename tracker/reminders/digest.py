@@ -8,7 +8,6 @@ filter written here.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import F, Q, QuerySet, Window
@@ -95,13 +94,3 @@ def office_digest(*, campaign: Campaign, rule: LightRule, unit: Unit) -> OfficeD
         stale_count=stale.count(),
         unknown_years=workdays.unknown_years(campaign.starts_on, campaign.ends_on),
     )
-
-
-def group_by_unit(tasks: list[Task]) -> list[tuple[Unit, list[Task]]]:
-    """Tasks of a mail section grouped under their unit, in tree order."""
-    grouped: dict[int, list[Task]] = defaultdict(list)
-    units: dict[int, Unit] = {}
-    for task in tasks:
-        grouped[task.unit_id].append(task)
-        units[task.unit_id] = task.unit
-    return [(units[uid], grouped[uid]) for uid in sorted(grouped, key=lambda uid: units[uid].path)]
