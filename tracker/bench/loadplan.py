@@ -23,6 +23,7 @@ from django.utils.crypto import get_random_string
 from tracker.bench import scenarios
 from tracker.bench.generator import Dataset
 from tracker.bench.scenarios import BenchContext
+from tracker.core.types import User
 
 LOAD_MIX: list[tuple[str, int]] = [
     ("unit_page", 35),
@@ -57,7 +58,7 @@ class _Sessions:
     def __init__(self) -> None:
         self.cookies: dict[int, tuple[str, str]] = {}
 
-    def cookie(self, user) -> tuple[str, str]:
+    def cookie(self, user: User) -> tuple[str, str]:
         """The Cookie header and the CSRF token of the user's session."""
         if user.pk not in self.cookies:
             client = Client()

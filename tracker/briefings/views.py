@@ -18,6 +18,7 @@ from tracker.briefings.access import access_briefing_job, require_briefer
 from tracker.briefings.forms import BriefingForm
 from tracker.briefings.models import BriefingJob, BriefingStatus
 from tracker.campaigns.selectors import current_campaign, current_campaign_or_404
+from tracker.core.types import AuthedRequest
 
 START_PAGE = "briefings/start.html"
 JOB_PAGE = "briefings/job_detail.html"
@@ -57,7 +58,7 @@ def _load(request: HttpRequest, pk: int) -> BriefingJob:
 
 @require_GET
 @login_required
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The job's progress; while it runs, htmx polls this URL for the `job` fragment."""
     job = _load(request, pk)
     return render(request, f"{JOB_PAGE}#job" if request.htmx else JOB_PAGE, {"job": job})
@@ -65,7 +66,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def download(request: HttpRequest, pk: int) -> FileResponse:
+def download(request: AuthedRequest, pk: int) -> FileResponse:
     job = _load(request, pk)
     if job.status != BriefingStatus.DONE or not job.file:
         raise Http404

@@ -117,7 +117,7 @@ def history_rows(
     wanted_ids: dict[type, set] = defaultdict(set)
     for group in by_object.values():
         group.sort(key=lambda r: (r.history_date, r.history_id))
-        previous = None
+        previous: Any = None
         for record in group:
             changed = []
             if previous is not None and record.history_type == "~":

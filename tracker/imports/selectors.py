@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tracker.core.types import User
 from tracker.imports.importers import IMPORTERS, problem_text
 from tracker.imports.models import ImportJob
 
@@ -18,7 +19,7 @@ from tracker.imports.models import ImportJob
 PROBLEMS_SHOWN = 1000
 
 
-def import_jobs(*, user) -> QuerySet[ImportJob]:
+def import_jobs(*, user: User) -> QuerySet[ImportJob]:
     return ImportJob.objects.for_user(user).defer("rows", "report")
 
 

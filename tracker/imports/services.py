@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from tracker.core.types import User
 from tracker.imports.files import read_sheet
 from tracker.imports.importers import IMPORTERS, Importer
 from tracker.imports.models import ImportJob, ImportStatus
@@ -27,7 +28,7 @@ log = logging.getLogger("tracker.imports")
 PROGRESS_STEPS = 50
 
 
-def import_job_create(*, by, kind: str, file_name: str, data: bytes) -> ImportJob:
+def import_job_create(*, by: User, kind: str, file_name: str, data: bytes) -> ImportJob:
     """Read and check the file; the job is READY to run, or INVALID with every bad row listed.
 
     A file that cannot be read at all raises `FileProblem` and leaves no job behind.
@@ -55,7 +56,7 @@ def _storable(value):
     return json.loads(json.dumps(value).replace("\\u0000", "\\ufffd"))
 
 
-def import_job_start(*, job: ImportJob, by) -> ImportJob:
+def import_job_start(*, job: ImportJob, by: User) -> ImportJob:
     """Queue a checked job once; a second click (or a second tab) finds it already queued."""
     if job.created_by_id != by.pk and not by.is_superuser:
         raise PermissionDenied

@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Ledger
+from tracker.core.types import User
 from tracker.ledgers.models import LedgerEntryLink, LedgerRow
 from tracker.work.models import Entry, Task, TaskStatus
 
@@ -63,7 +63,7 @@ def _entry_text(row: LedgerRow) -> str:
         }
 
 
-def tasks_sync(*, row: LedgerRow, by: AbstractBaseUser) -> list[Task]:
+def tasks_sync(*, row: LedgerRow, by: User) -> list[Task]:
     """Bring the unit's tasks counted from this row's ledger up to date; returns the tasks changed.
 
     Call inside the transaction that wrote the row: the tasks are locked while they are recounted.

@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign
+from tracker.core.types import User
 from tracker.ledgers.models import (
     RECTIFICATION_OPEN,
     Institution,
@@ -82,7 +82,7 @@ def _cleaning_up_files(write: Callable[[list[models.FieldFile]], Row]) -> Row:
         raise
 
 
-def _store_evidence(item: RectificationItem, files: Sequence[UploadedFile], by, stored: list) -> None:
+def _store_evidence(item: RectificationItem, files: Sequence[UploadedFile], by: User, stored: list) -> None:
     for upload in files:
         evidence = RectificationEvidence(
             item=item,
@@ -122,7 +122,7 @@ def _apply(row: LedgerRow, data: Mapping[str, Any], stored: list) -> dict[str, A
     return many
 
 
-def _check_crowding(row: LedgerRow, by, confirm: bool) -> None:
+def _check_crowding(row: LedgerRow, by: User, confirm: bool) -> None:
     if not isinstance(row, ResearchVisit):
         return
     nearby = visit_crowding(visit=row, user=by)
@@ -136,7 +136,7 @@ def ledger_row_create(
     ledger: str,
     campaign: Campaign,
     unit: Unit,
-    by: AbstractBaseUser,
+    by: User,
     data: Mapping[str, Any],
     files: Sequence[UploadedFile] = (),
     confirm_crowding: bool = False,
@@ -188,7 +188,7 @@ def _lock(row: Row, expected_version: int | None) -> Row:
 def ledger_row_update(
     *,
     row: Row,
-    by: AbstractBaseUser,
+    by: User,
     data: Mapping[str, Any],
     expected_version: int,
     files: Sequence[UploadedFile] = (),
@@ -228,7 +228,7 @@ def _visit_place(row: LedgerRow) -> tuple:
 
 
 @transaction.atomic
-def ledger_row_delete(*, row: Row, by: AbstractBaseUser, expected_version: int) -> Row:
+def ledger_row_delete(*, row: Row, by: User, expected_version: int) -> Row:
     """Delete a row from the ledger: it disappears from lists, counts and tasks, and stays in history."""
     _require_edit(by, row.unit)
     locked = _lock(row, expected_version)
@@ -248,9 +248,7 @@ def ledger_row_delete(*, row: Row, by: AbstractBaseUser, expected_version: int) 
 
 
 @transaction.atomic
-def rectification_raise(
-    *, campaign: Campaign, unit: Unit, by: AbstractBaseUser, data: Mapping[str, Any]
-) -> RectificationItem:
+def rectification_raise(*, campaign: Campaign, unit: Unit, by: User, data: Mapping[str, Any]) -> RectificationItem:
     """A guide (for a unit of their group) or the office raises a problem: it enters the unit's ledger."""
     _require_review(by, unit)
     item = RectificationItem(campaign=campaign, unit=unit, created_by=by, raised_by=by)
@@ -267,7 +265,7 @@ def rectification_raise(
 
 
 @transaction.atomic
-def milestone_add(*, item: RectificationItem, by: AbstractBaseUser, title: str, due_on) -> RectificationMilestone:
+def milestone_add(*, item: RectificationItem, by: User, title: str, due_on) -> RectificationMilestone:
     """Add a staged target (阶段目标) to a long-term item."""
     _require_edit(by, item.unit)
     locked = _lock(item, None)
@@ -295,7 +293,7 @@ def milestone_add(*, item: RectificationItem, by: AbstractBaseUser, title: str, 
 
 
 @transaction.atomic
-def milestone_reach(*, milestone: RectificationMilestone, by: AbstractBaseUser) -> RectificationMilestone:
+def milestone_reach(*, milestone: RectificationMilestone, by: User) -> RectificationMilestone:
     """Mark a staged target reached today."""
     item = milestone.item
     _require_edit(by, item.unit)
@@ -316,7 +314,7 @@ def milestone_reach(*, milestone: RectificationMilestone, by: AbstractBaseUser) 
 def rectification_request_close(
     *,
     item: RectificationItem,
-    by: AbstractBaseUser,
+    by: User,
     expected_version: int,
     note: str,
     files: Sequence[UploadedFile] = (),
@@ -362,7 +360,7 @@ def rectification_request_close(
 
 @transaction.atomic
 def rectification_verify(
-    *, item: RectificationItem, by: AbstractBaseUser, expected_version: int, note: str = ""
+    *, item: RectificationItem, by: User, expected_version: int, note: str = ""
 ) -> RectificationItem:
     """The office or the unit's guidance group verifies the fix: the item is closed out."""
     _require_review(by, item.unit)
@@ -384,9 +382,7 @@ def rectification_verify(
 
 
 @transaction.atomic
-def rectification_return(
-    *, item: RectificationItem, by: AbstractBaseUser, expected_version: int, reason: str
-) -> RectificationItem:
+def rectification_return(*, item: RectificationItem, by: User, expected_version: int, reason: str) -> RectificationItem:
     """Send a close-out request back: the unit sees the reason and keeps fixing."""
     _require_review(by, item.unit)
     reason = (reason or "").strip()

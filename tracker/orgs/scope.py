@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from tracker.core.types import AnyUser, User
 from tracker.orgs.models import SUBTREE_ROLES, GuidanceGroup, Role, RoleAssignment, Unit
 
 log = logging.getLogger("tracker.access")
@@ -139,7 +140,7 @@ def _under(unit: Unit, paths: tuple[str, ...]) -> bool:
 EMPTY = Scope()
 
 
-def scope_for(user) -> Scope:
+def scope_for(user: AnyUser) -> Scope:
     """The user's scope, cached on the user object for the length of the request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return EMPTY
@@ -151,7 +152,7 @@ def scope_for(user) -> Scope:
     return scope
 
 
-def _build_scope(user) -> Scope:
+def _build_scope(user: User) -> Scope:
     if user.is_superuser:
         return Scope(is_superuser=True, roles=frozenset({"superuser"}))
     read_ids: set[int] = set()

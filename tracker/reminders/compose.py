@@ -19,6 +19,7 @@ from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 
 from tracker.campaigns.models import Campaign
+from tracker.core.types import User
 from tracker.orgs.models import Unit
 from tracker.reminders.digest import OfficeDigest, office_digest, unit_digests
 from tracker.reminders.mail import SECTION_LIMIT, MailParts, UrgeNote, mail_render
@@ -44,7 +45,7 @@ MAIL_TASK_FIELDS = (
 )
 
 
-def display_name(user) -> str:
+def display_name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 

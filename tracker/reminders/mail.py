@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tracker.core.models import UserPreference
+from tracker.core.types import User
 from tracker.orgs.models import Unit
 from tracker.reminders.digest import OfficeDigest, UnitDigest
 from tracker.reminders.models import Kind
@@ -46,7 +47,7 @@ def _url_template(name: str, arity: int, site_url: str) -> str:
 _MARK = 2_147_483_647  # an argument no real link has, to find where the arguments go
 
 
-def mail_language(user) -> str:
+def mail_language(user: User) -> str:
     """The person's one language (the UI's after login too); Chinese when they never chose."""
     try:
         return user.preference.language or settings.LANGUAGE_CODE

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tracker.campaigns.models import Campaign, Measure
 from tracker.core.history import HistoryRow, history_rows
+from tracker.core.types import User
 from tracker.core.workdays import add_workdays
 from tracker.orgs.models import Role, Unit
 from tracker.orgs.scope import scope_for
@@ -41,7 +42,7 @@ class TaskFilters:
         return bool(self.status or self.measure or self.overdue)
 
 
-def task_list(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
+def task_list(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
     """Tasks the user may see, ready for a list: light annotated, relations joined."""
     return (
         Task.objects.for_user(user)
@@ -51,7 +52,7 @@ def task_list(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
     )
 
 
-def unit_tasks(*, user, unit: Unit, campaign: Campaign, rule: LightRule, filters: TaskFilters) -> QuerySet[Task]:
+def unit_tasks(*, user: User, unit: Unit, campaign: Campaign, rule: LightRule, filters: TaskFilters) -> QuerySet[Task]:
     tasks = task_list(user=user, campaign=campaign, rule=rule).filter(unit=unit)
     if filters.status:
         tasks = tasks.filter(status=filters.status)
@@ -120,7 +121,7 @@ def task_counts(*, tasks: QuerySet[Task], rule: LightRule) -> TaskCounts:
     return TaskCounts.from_row(tasks.order_by().aggregate(**rule.tally()))
 
 
-def units_with_counts(*, user, campaign: Campaign, rule: LightRule, search: str = "") -> QuerySet[Unit]:
+def units_with_counts(*, user: User, campaign: Campaign, rule: LightRule, search: str = "") -> QuerySet[Unit]:
     """Units in scope with their task counts, completion and light, by conditional aggregation in SQL."""
     units = Unit.objects.for_user(user).select_related("category", "parent")
     if search:

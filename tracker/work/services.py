@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import date
 from functools import partial
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign, Measure
+from tracker.core.types import User
 from tracker.core.validators import check_text, safe_filename
 from tracker.orgs import services as orgs_services
 from tracker.orgs.access import require
@@ -60,20 +60,20 @@ def _checked_note(field: str, value: str | None, *, required: str | None = None)
     return text
 
 
-def _save(obj, by: AbstractBaseUser) -> None:
+def _save(obj, by: User) -> None:
     """Save with `by` as the history's author, also outside a request (jobs, commands, imports)."""
     obj._history_user = by
     obj.save()
 
 
-def _event(task: Task, kind: str, by: AbstractBaseUser, note: str = "") -> TaskEvent:
+def _event(task: Task, kind: str, by: User, note: str = "") -> TaskEvent:
     return TaskEvent.objects.create(task=task, kind=kind, actor=by, note=note)
 
 
 def entry_add(
     *,
     task: Task,
-    by: AbstractBaseUser,
+    by: User,
     text: str,
     occurred_on: date | None = None,
     percent: int | None = None,
@@ -138,9 +138,7 @@ def entry_add(
 
 
 @transaction.atomic
-def task_change_owner(
-    *, task: Task, by: AbstractBaseUser, owner: AbstractBaseUser | None, expected_version: int
-) -> Task:
+def task_change_owner(*, task: Task, by: User, owner: User | None, expected_version: int) -> Task:
     _require_edit(by, task.unit)
     if owner is not None and not unit_people(unit=task.unit).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": [_("The owner must be one of the unit's staff or leaders.")]})
@@ -153,7 +151,7 @@ def task_change_owner(
 
 
 @transaction.atomic
-def task_submit(*, task: Task, by: AbstractBaseUser, expected_version: int, note: str = "") -> Task:
+def task_submit(*, task: Task, by: User, expected_version: int, note: str = "") -> Task:
     """The unit says the task is done; the office or guidance group then reviews it."""
     _require_edit(by, task.unit)
     note = _checked_note("note", note)
@@ -171,7 +169,7 @@ def task_submit(*, task: Task, by: AbstractBaseUser, expected_version: int, note
 
 
 @transaction.atomic
-def task_accept(*, task: Task, by: AbstractBaseUser, expected_version: int, note: str = "") -> Task:
+def task_accept(*, task: Task, by: User, expected_version: int, note: str = "") -> Task:
     _require_review(by, task.unit)
     note = _checked_note("reason", note)
     locked = _lock(task, expected_version)
@@ -186,7 +184,7 @@ def task_accept(*, task: Task, by: AbstractBaseUser, expected_version: int, note
 
 
 @transaction.atomic
-def task_return(*, task: Task, by: AbstractBaseUser, reason: str, expected_version: int) -> Task:
+def task_return(*, task: Task, by: User, reason: str, expected_version: int) -> Task:
     """Send a submitted task back to the unit; the reason is shown on the task page."""
     _require_review(by, task.unit)
     reason = _checked_note("reason", reason, required=_("Say why the task is returned, so the unit knows what to fix."))
@@ -205,12 +203,12 @@ def task_create_self_chosen(
     *,
     campaign: Campaign,
     unit: Unit,
-    by: AbstractBaseUser,
+    by: User,
     measure: Measure,
     title: str,
     due_on: date,
     description: str = "",
-    owner: AbstractBaseUser | None = None,
+    owner: User | None = None,
 ) -> Task:
     """A unit adds its own task (自选动作), under one of the measures."""
     _require_edit(by, unit)
@@ -240,14 +238,14 @@ def task_create_self_chosen(
     return task
 
 
-def _require_entry_keeper(user: AbstractBaseUser, entry: Entry) -> None:
+def _require_entry_keeper(user: User, entry: Entry) -> None:
     scope = scope_for(user)
     unit = entry.task.unit
     if not (scope.can_lead(unit) or (scope.can_edit(unit) and entry.author_id == user.pk)):
         raise PermissionDenied(_("Only the entry's author or the unit leader can delete or restore it."))
 
 
-def _recount(task: Task, by: AbstractBaseUser) -> None:
+def _recount(task: Task, by: User) -> None:
     """Entry count, last activity, progress and todo/in-progress after an entry left or came back."""
     live = Entry.objects.filter(task=task)
     totals = live.aggregate(n=Count("id"), last=Max("occurred_on"))
@@ -263,7 +261,7 @@ def _recount(task: Task, by: AbstractBaseUser) -> None:
     _save(task, by)
 
 
-def _entry_change(entry: Entry, by: AbstractBaseUser, *, delete: bool) -> Entry:
+def _entry_change(entry: Entry, by: User, *, delete: bool) -> Entry:
     _require_entry_keeper(by, entry)
     task = _lock(entry.task, None)
     locked = Entry.all_objects.select_for_update().get(pk=entry.pk)
@@ -281,13 +279,13 @@ def _entry_change(entry: Entry, by: AbstractBaseUser, *, delete: bool) -> Entry:
 
 
 @transaction.atomic
-def entry_delete(*, entry: Entry, by: AbstractBaseUser) -> Entry:
+def entry_delete(*, entry: Entry, by: User) -> Entry:
     """Take an entry out of the task's log; it stays restorable, with its evidence, and in history."""
     return _entry_change(entry, by, delete=True)
 
 
 @transaction.atomic
-def entry_restore(*, entry: Entry, by: AbstractBaseUser) -> Entry:
+def entry_restore(*, entry: Entry, by: User) -> Entry:
     """Bring a deleted entry back into the task's log."""
     return _entry_change(entry, by, delete=False)
 

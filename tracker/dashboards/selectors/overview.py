@@ -24,6 +24,7 @@ from django.db.models import (
 )
 
 from tracker.campaigns.models import Campaign, Measure
+from tracker.core.types import User
 from tracker.dashboards.selectors.units import scope_tally
 from tracker.ledgers.models import RectificationItem, RectificationStatus
 from tracker.orgs.models import Role, RoleAssignment, Unit
@@ -40,7 +41,7 @@ LIST_LIMIT = 20  # rows of the overview's stale and waiting lists; the full list
 # --- measures, areas, overall ------------------------------------------------------------------
 
 
-def measure_rollups(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Measure]:
+def measure_rollups(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[Measure]:
     """Measures with the roll-up of their tasks in the user's scope (`task_*` keys, LightRule.tally)."""
     in_scope = Q(tallies__campaign=campaign) & span_q(scope_for(user), "tallies__")
     return (
@@ -59,7 +60,7 @@ class AreaRollup:
     counts: TaskCounts
 
 
-def area_rollups(*, user, campaign: Campaign, rule: LightRule) -> list[AreaRollup]:
+def area_rollups(*, user: User, campaign: Campaign, rule: LightRule) -> list[AreaRollup]:
     """Roll-ups per subtree one level below each root of the user's scope, in one query.
 
     The areas of a root are its children's subtree rows, plus the root's own row when the root
@@ -107,7 +108,7 @@ def campaign_clock(*, campaign: Campaign, rule: LightRule) -> Clock:
     return Clock(day=campaign.days_elapsed(rule.today), total_days=campaign.total_days)
 
 
-def scope_tasks(*, user, campaign: Campaign) -> QuerySet[Task]:
+def scope_tasks(*, user: User, campaign: Campaign) -> QuerySet[Task]:
     return Task.objects.for_user(user).filter(campaign=campaign)
 
 
@@ -126,7 +127,7 @@ class TrendPoint:
     entries: int
 
 
-def trend(*, user, campaign: Campaign, rule: LightRule, total: int) -> list[TrendPoint]:
+def trend(*, user: User, campaign: Campaign, rule: LightRule, total: int) -> list[TrendPoint]:
     """Daily completion from real dates, summed from the day roll-ups of the user's scope (one query).
 
     A done task counts from the day of its acceptance (or, for a task closed without a review
@@ -167,7 +168,7 @@ def trend(*, user, campaign: Campaign, rule: LightRule, total: int) -> list[Tren
 # --- lists that need action --------------------------------------------------------------------
 
 
-def stale_units(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
+def stale_units(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
     """Units in the user's scope with open tasks and no entry for `campaign.stale_days` days."""
     return stale_units_among(Unit.objects.for_user(user), campaign=campaign)
 
@@ -194,7 +195,7 @@ def review_cutoff(rule: LightRule, campaign: Campaign) -> datetime:
     return rule.review_before or LightRule.for_campaign(campaign, rule.today).review_before
 
 
-def overdue_reviews(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
+def overdue_reviews(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
     """Submitted tasks waiting for review longer than `campaign.yellow_due_workdays` working days.
 
     Read through the user's read scope, not their review rights: leadership sees the backlog too.
@@ -212,7 +213,7 @@ def overdue_reviews(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Ta
 # --- the task ledger ---------------------------------------------------------------------------
 
 
-def ledger_tasks(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
+def ledger_tasks(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
     """Every task in scope with its light and `last_entry_on`, in tree, measure and due order."""
     return (
         task_list(user=user, campaign=campaign, rule=rule)
@@ -255,7 +256,7 @@ class Overview:
     scope_names: list[str] = field(default_factory=list)
 
 
-def scope_names(*, user) -> list[str]:
+def scope_names(*, user: User) -> list[str]:
     """What the user's dashboard covers, in words: their units' or guidance groups' names."""
     names = []
     for unit_name, group_name in (
@@ -270,7 +271,7 @@ def scope_names(*, user) -> list[str]:
     return names
 
 
-def overview(*, user, campaign: Campaign, rule: LightRule) -> Overview:
+def overview(*, user: User, campaign: Campaign, rule: LightRule) -> Overview:
     """The overview's numbers in a fixed number of queries, whatever the size of the scope."""
     counts, by_light, waiting_count, stale_count = scope_tally(user=user, campaign=campaign, rule=rule)
     stale = stale_units(user=user, campaign=campaign, rule=rule)
