@@ -28,7 +28,7 @@ class BriefingStatus(models.TextChoices):
 ACTIVE_STATUSES = (BriefingStatus.QUEUED, BriefingStatus.RUNNING)
 
 
-class BriefingJobQuerySet(models.QuerySet):
+class BriefingJobQuerySet(models.QuerySet["BriefingJob"]):
     def for_user(self, user: AnyUser) -> BriefingJobQuerySet:
         """A briefing belongs to whoever asked for it: it is written from their scope."""
         if not getattr(user, "is_authenticated", False):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 
-from tracker.briefings.models import BriefingJob
+from tracker.briefings.models import BriefingJob, BriefingJobQuerySet
 from tracker.campaigns.models import Campaign
 from tracker.core.types import User
 from tracker.dashboards import selectors as dashboards
@@ -29,7 +29,7 @@ RANKING_SIZE = 5  # top and bottom of the ranking
 LIST_SIZE = 15  # red list, stale units, model cases, overdue items
 
 
-def briefing_jobs(*, user: User) -> QuerySet[BriefingJob]:
+def briefing_jobs(*, user: User) -> BriefingJobQuerySet:
     return BriefingJob.objects.for_user(user).select_related("campaign")
 
 
@@ -109,7 +109,7 @@ def _count(condition: Q) -> Count:
 
 
 def briefing_data(
-    *, user, campaign: Campaign, starts_on: date, ends_on: date, rule: LightRule | None = None
+    *, user: User, campaign: Campaign, starts_on: date, ends_on: date, rule: LightRule | None = None
 ) -> Briefing:
     rule = rule or LightRule.for_campaign(campaign)
     rollups_refresh(campaign=campaign, rule=rule)

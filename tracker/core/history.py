@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.text import Truncator, capfirst
@@ -114,7 +115,7 @@ def history_rows(
         ].append(record)
 
     pairs = []  # (record, previous record of the same object or None, changed fields)
-    wanted_ids: dict[type, set] = defaultdict(set)
+    wanted_ids: dict[type[models.Model], set[Any]] = defaultdict(set)
     for group in by_object.values():
         group.sort(key=lambda r: (r.history_date, r.history_id))
         previous: Any = None
@@ -127,7 +128,7 @@ def history_rows(
                     old, new = getattr(previous, f.attname), getattr(record, f.attname)
                     if old != new:
                         changed.append(f)
-                        if f.is_relation:
+                        if f.is_relation and f.related_model is not None:
                             wanted_ids[f.related_model] |= {v for v in (old, new) if v is not None}
             pairs.append((record, previous, changed))
             previous = record
@@ -161,3 +162,12 @@ def history_rows(
         )
     rows.sort(key=lambda row: (row.when, row.record.history_id), reverse=True)
     return rows
+
+
+def stamp_change(obj: models.Model, *, by: AbstractBaseUser | None, reason: str | None = None) -> None:
+    """Name who makes the next save of `obj`, and why, in its django-simple-history record."""
+    # django-simple-history reads these two plain attributes when the object is saved; they are
+    # not model fields, so they are set on the instance's namespace.
+    obj.__dict__["_history_user"] = by
+    if reason is not None:
+        obj.__dict__["_change_reason"] = reason

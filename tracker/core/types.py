@@ -8,13 +8,16 @@ a request, signed in or not (`request.user`), which is what the access rule acce
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 AnyUser: TypeAlias = User | AnonymousUser
+# An uploaded file as a form or the test client hands it over.
+Upload: TypeAlias = "UploadedFile[Any]"
 
 
 class AuthedRequest(HttpRequest):
@@ -24,4 +27,4 @@ class AuthedRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-__all__ = ["AnyUser", "AuthedRequest", "User"]
+__all__ = ["AnyUser", "AuthedRequest", "Upload", "User"]

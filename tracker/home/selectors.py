@@ -78,9 +78,10 @@ def _unit_steps(*, user: User, campaign: Campaign, rule: LightRule) -> list[Unit
         )
     )
     for row in counts:
-        steps = by_unit[row.pop("unit_id")]
+        steps = by_unit[row["unit_id"]]
         for key, value in row.items():
-            setattr(steps, key, value)
+            if key != "unit_id":
+                setattr(steps, key, value)
     priority = Case(
         When(status=TaskStatus.RETURNED, then=Value(0)),
         When(rule.red_q(), then=Value(1)),

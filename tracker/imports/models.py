@@ -33,7 +33,7 @@ class ImportStatus(models.TextChoices):
 ACTIVE_STATUSES = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
-class ImportJobQuerySet(models.QuerySet):
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
     def for_user(self, user: AnyUser) -> ImportJobQuerySet:
         """A job belongs to the person who uploaded it: its report names their rows and new accounts' links."""
         if not getattr(user, "is_authenticated", False):

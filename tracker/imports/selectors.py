@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -43,11 +44,11 @@ def job_problems(*, job: ImportJob) -> list[ProblemLine]:
 
 @dataclass(frozen=True)
 class SetPasswordLink:
-    user: object
+    user: User
     url: str
 
 
-def set_password_links(*, job: ImportJob, absolute) -> list[SetPasswordLink]:
+def set_password_links(*, job: ImportJob, absolute: Callable[[str], str]) -> list[SetPasswordLink]:
     """One-time links for the accounts this job created that have not chosen a password yet.
 
     The token depends on the password hash, so a link dies as soon as it is used; `absolute`

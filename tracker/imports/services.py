@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -50,7 +51,7 @@ def import_job_create(*, by: User, kind: str, file_name: str, data: bytes) -> Im
     )
 
 
-def _storable(value):
+def _storable(value: Any) -> Any:
     """JSON PostgreSQL can keep: jsonb refuses U+0000, which a pasted cell may hold. Such a row is
     already refused for its control character; this only lets the report be saved and shown."""
     return json.loads(json.dumps(value).replace("\\u0000", "\\ufffd"))
@@ -115,12 +116,12 @@ def import_run(*, job_id: int) -> None:
 
 
 class _StillInvalid(Exception):
-    def __init__(self, problems: list[dict]):
+    def __init__(self, problems: list[dict[str, Any]]):
         super().__init__(f"{len(problems)} problems")
         self.problems = problems
 
 
-def _apply(importer: Importer, rows: list[dict], progress: ProgressReporter) -> dict[str, int]:
+def _apply(importer: Importer, rows: list[dict[str, Any]], progress: ProgressReporter) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for done, row in enumerate(importer.ordered(rows), start=1):
         counts[importer.apply(row)] += 1
@@ -128,7 +129,7 @@ def _apply(importer: Importer, rows: list[dict], progress: ProgressReporter) -> 
     return {key: counts.get(key, 0) for key in ("created", "updated", "unchanged")}
 
 
-def _finish(job: ImportJob, status: str, report: dict, *, done: int) -> None:
+def _finish(job: ImportJob, status: str, report: dict[str, Any], *, done: int) -> None:
     ImportJob.objects.filter(pk=job.pk).update(
         status=status, report=report, done=done, finished_at=timezone.now(), updated_at=timezone.now()
     )

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Ledger
+from tracker.core.history import stamp_change
 from tracker.core.types import User
 from tracker.ledgers.models import LedgerEntryLink, LedgerRow
 from tracker.work.models import Entry, Task, TaskStatus
@@ -45,6 +46,7 @@ def _in_period(task: Task, day: date) -> bool:
 
 
 def _count(task: Task, model: type[LedgerRow]) -> int:
+    assert task.template is not None  # a task counted from a ledger comes from a template
     rows = model.objects.filter(unit_id=task.unit_id, campaign_id=task.campaign_id).filter(
         filter_q(task.template.ledger_filter)
     )
@@ -93,6 +95,7 @@ def tasks_sync(*, row: LedgerRow, by: User) -> list[Task]:
     for task in tasks:
         if not task.is_open:
             continue
+        assert task.template is not None  # selected by its template's ledger
         counts = row.deleted_at is None and _matches(row, task.template.ledger_filter) and _in_period(task, day)
         count = _count(task, model)
         progress = min(100, count * 100 // max(1, task.template.target_count))
@@ -115,8 +118,7 @@ def tasks_sync(*, row: LedgerRow, by: User) -> list[Task]:
         task.progress = progress
         if task.status == TaskStatus.TODO and count:
             task.status = TaskStatus.IN_PROGRESS
-        task._change_reason = f"ledger {ledger} #{row.pk}"
-        task._history_user = by
+        stamp_change(task, by=by, reason=f"ledger {ledger} #{row.pk}")
         task.save()
         changed.append(task)
     return changed

@@ -71,7 +71,7 @@ class LedgerSpec:
 
     @property
     def title(self) -> str:
-        return Ledger(self.slug).label
+        return str(Ledger(self.slug).label)
 
     @property
     def sheet_title(self) -> str:

@@ -144,11 +144,11 @@ def scope_for(user: AnyUser) -> Scope:
     """The user's scope, cached on the user object for the length of the request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return EMPTY
-    cached = getattr(user, "_tracker_scope", None)
-    if cached is not None:
+    cached = user.__dict__.get("_tracker_scope")
+    if isinstance(cached, Scope):
         return cached
     scope = _build_scope(user)
-    user._tracker_scope = scope
+    user.__dict__["_tracker_scope"] = scope
     return scope
 
 

@@ -115,8 +115,9 @@ def _queue_slice(state: _Batch, recipient_ids: list[int]) -> list[MailPlan]:
     rows = list(
         shown.values_list("recipient_id", "kind", "key", "task_id", "unit_id", "campaign_id", "note", "created_by_id")
     )
-    tasks = Task.objects.filter(pk__in=shown.values("task_id")).select_related("template", "unit")
-    tasks = tasks.only(*MAIL_TASK_FIELDS).in_bulk()
+    tasks = (
+        Task.objects.filter(pk__in=shown.values("task_id")).select_related("template", "unit").only(*MAIL_TASK_FIELDS)
+    ).in_bulk()
     # Units and authors are needed only for digests and urges: a few rows.
     rare = [row for row in rows if row[1] in (Kind.DIGEST, Kind.URGE)]
     units = Unit.objects.in_bulk({row[4] for row in rare})

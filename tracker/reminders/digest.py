@@ -9,6 +9,7 @@ filter written here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -40,13 +41,13 @@ class OfficeDigest:
     red_tasks: list[Task]
     top_units: list[Unit]
     bottom_units: list[Unit]
-    stale_units: list[Unit]
+    stale_units: list[Any]  # Unit rows annotated with last_entry_on (stale_units_among)
     stale_count: int
     # Years of the campaign whose holidays nobody has entered: guessed as Monday–Friday until the office does.
     unknown_years: list[int]
 
 
-def _counted_units(units: QuerySet[Unit], campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
+def _counted_units(units: QuerySet[Unit], campaign: Campaign, rule: LightRule) -> QuerySet[Any]:
     # The one roll-up rule (counts, floored percent, light), as on the dashboards and unit pages.
     return units.annotate(**rule.tally("tasks__", Q(tasks__campaign=campaign)))
 

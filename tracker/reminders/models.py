@@ -41,7 +41,7 @@ class MailStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class OutboxQuerySet(models.QuerySet):
+class OutboxQuerySet(models.QuerySet["OutboxMail"]):
     def for_user(self, user: AnyUser) -> OutboxQuerySet:
         """Mails that concern at least one unit in the user's scope (a mail can list several units)."""
         from tracker.orgs.scope import scope_for

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -207,7 +208,7 @@ class RelayResult:
 
 def retry_delay(attempts: int) -> float:
     """Exponential backoff after the `attempts`-th failed try: base, 2×base, 4×base … capped."""
-    return min(settings.REMINDERS_RETRY_BASE_SECONDS * 2 ** (attempts - 1), settings.REMINDERS_RETRY_MAX_SECONDS)
+    return float(min(settings.REMINDERS_RETRY_BASE_SECONDS * 2 ** (attempts - 1), settings.REMINDERS_RETRY_MAX_SECONDS))
 
 
 def outbox_relay(*, ids: list[int] | None = None, limit: int = 500) -> RelayResult:
@@ -250,7 +251,7 @@ def outbox_relay(*, ids: list[int] | None = None, limit: int = 500) -> RelayResu
     return result
 
 
-def _attempt(mail: OutboxMail, connection, result: RelayResult) -> None:
+def _attempt(mail: OutboxMail, connection: BaseEmailBackend, result: RelayResult) -> None:
     message = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.body_text,

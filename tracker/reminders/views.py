@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -41,7 +42,13 @@ def _urge(
     request: AuthedRequest, *, unit: Unit, task: Task | None, action: str, fallback: str, run: Callable
 ) -> HttpResponse:
     form = UrgeForm(request.POST)
-    context = {"form": form, "unit": unit, "task": task, "action": action, "next": _back(request, fallback)}
+    context: dict[str, Any] = {
+        "form": form,
+        "unit": unit,
+        "task": task,
+        "action": action,
+        "next": _back(request, fallback),
+    }
     if form.is_valid():
         try:
             result = run(form.cleaned_data["note"])
@@ -100,7 +107,7 @@ def outbox(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in MailStatus.values else ""
     mails = selectors.outbox_list(user=request.user, status=status)
-    context = {
+    context: dict[str, Any] = {
         "page": Paginator(mails, OUTBOX_PAGE_SIZE).get_page(request.GET.get("page")),
         "status": status,
         "statuses": MailStatus.choices,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from itertools import groupby
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.http import QueryDict
 from django.utils import timezone
 
 from tracker.campaigns.models import Campaign, Measure
@@ -29,7 +31,7 @@ class TaskFilters:
     overdue: bool = False
 
     @classmethod
-    def from_query(cls, params) -> TaskFilters:
+    def from_query(cls, params: QueryDict) -> TaskFilters:
         status = params.get("status", "")
         return cls(
             status=status if status in TaskStatus.values else "",
@@ -95,12 +97,12 @@ class TaskCounts:
 
     @property
     def light_label(self) -> str:
-        return Light(self.light).label
+        return str(Light(self.light).label)
 
     @classmethod
-    def from_row(cls, row, name: str = "task") -> TaskCounts:
+    def from_row(cls, row: Any, name: str = "task") -> TaskCounts:
         """Read the keys of `LightRule.tally(name=...)` from a dict or an annotated object."""
-        get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
+        get: Callable[[str], Any] = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
         total, red, yellow = get(f"{name}_total"), get(f"{name}_red"), get(f"{name}_yellow")
         neutral = get(f"{name}_neutral")
         return cls(
@@ -225,7 +227,7 @@ def review_options(*, user, campaign: Campaign) -> ReviewOptions:
     )
 
 
-def task_timeline(*, task: Task) -> tuple[QuerySet, QuerySet]:
+def task_timeline(*, task: Task) -> tuple[QuerySet[Entry], QuerySet[TaskEvent]]:
     entries = task.entries.select_related("author").prefetch_related("evidence")
     events = TaskEvent.objects.filter(task=task).select_related("actor")
     return entries, events
@@ -237,7 +239,7 @@ def last_return_reason(*, task: Task) -> TaskEvent | None:
     return TaskEvent.objects.filter(task=task, kind="returned").select_related("actor").first()
 
 
-def unit_people(*, unit: Unit) -> QuerySet:
+def unit_people(*, unit: Unit) -> QuerySet[User]:
     """Who can own a task of the unit: its staff and leaders."""
     return (
         get_user_model()
@@ -255,7 +257,7 @@ def unit_people(*, unit: Unit) -> QuerySet:
 TASK_HISTORY_HIDDEN = {"entry_count", "last_activity_on", "last_entry_on"}
 
 
-def _task_or_entry(record) -> str:
+def _task_or_entry(record: Any) -> str:
     if record.instance_type is Entry:
         return f"{Entry._meta.verbose_name} · {record.occurred_on:%Y-%m-%d}"
     return str(Task._meta.verbose_name)
@@ -276,5 +278,5 @@ def task_changes_since(*, task: Task, version: int) -> list[HistoryRow]:
     return [row for row in rows if row.record.version > version]
 
 
-def deleted_entries(*, task: Task):
+def deleted_entries(*, task: Task) -> QuerySet[Entry]:
     return Entry.all_objects.deleted().filter(task=task).select_related("author", "deleted_by")

@@ -7,14 +7,14 @@ from datetime import date
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign, Measure
-from tracker.core.types import User
+from tracker.core.history import stamp_change
+from tracker.core.types import Upload, User
 from tracker.core.validators import check_text, safe_filename
 from tracker.orgs import services as orgs_services
 from tracker.orgs.access import require
@@ -60,9 +60,9 @@ def _checked_note(field: str, value: str | None, *, required: str | None = None)
     return text
 
 
-def _save(obj, by: User) -> None:
+def _save(obj: models.Model, by: User) -> None:
     """Save with `by` as the history's author, also outside a request (jobs, commands, imports)."""
-    obj._history_user = by
+    stamp_change(obj, by=by)
     obj.save()
 
 
@@ -77,7 +77,7 @@ def entry_add(
     text: str,
     occurred_on: date | None = None,
     percent: int | None = None,
-    files: Sequence[UploadedFile] = (),
+    files: Sequence[Upload] = (),
 ) -> Entry:
     """Log what was done against a task, with optional progress and evidence files."""
     _require_edit(by, task.unit)
@@ -114,11 +114,11 @@ def entry_add(
             for upload in files:
                 evidence = Evidence(
                     entry=entry,
-                    original_name=safe_filename(upload.name),
-                    size=upload.size,
+                    original_name=safe_filename(upload.name or ""),
+                    size=upload.size or 0,
                     content_type=(getattr(upload, "content_type", "") or "")[:100],
                 )
-                evidence.file.save(upload.name, upload, save=False)
+                evidence.file.save(upload.name or "evidence", upload, save=False)
                 stored.append(evidence)
                 _save(evidence, by)
             locked.entry_count += 1  # safe: the row is locked
@@ -132,7 +132,8 @@ def entry_add(
     except Exception:
         # The rows rolled back; remove the files so a failed upload leaves nothing behind.
         for evidence in stored:
-            evidence.file.storage.delete(evidence.file.name)
+            if evidence.file.name:
+                evidence.file.storage.delete(evidence.file.name)
         raise
     return entry
 

@@ -12,8 +12,10 @@ The overview, the matrix, the Excel exports and the Word briefing read the same 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import (
     F,
@@ -47,7 +49,7 @@ def measure_rollups(*, user: User, campaign: Campaign, rule: LightRule) -> Query
     return (
         Measure.objects.filter(in_scope)
         .annotate(**tally_sums(rule, "tallies__"))
-        .filter(task_total__gt=0)
+        .filter(Q(task_total__gt=0))  # an annotation, not a field
         .order_by("order", "code")
     )
 
@@ -149,7 +151,7 @@ def trend(*, user: User, campaign: Campaign, rule: LightRule, total: int) -> lis
     points = []
     day = start
     while day <= end:
-        counts = per_day.get(day, {})
+        counts: Mapping[str, Any] = per_day.get(day, {})
         cumulative += counts.get("done", 0)
         points.append(
             TrendPoint(
@@ -190,7 +192,7 @@ def stale_units_among(units: QuerySet[Unit], *, campaign: Campaign) -> QuerySet[
     )
 
 
-def review_cutoff(rule: LightRule, campaign: Campaign) -> datetime:
+def review_cutoff(rule: LightRule, campaign: Campaign) -> datetime | None:
     """Submissions older than this have waited more than the campaign's due-soon working days."""
     return rule.review_before or LightRule.for_campaign(campaign, rule.today).review_before
 
@@ -244,10 +246,10 @@ class Overview:
     clock: Clock
     counts: TaskCounts
     units_by_light: dict[str, int]
-    measures: list[Measure]
+    measures: list[Any]  # Measure rows annotated with the task_* keys (measure_rollups)
     areas: list[AreaRollup]
     trend: list[TrendPoint]
-    stale: list[Unit]
+    stale: list[Any]  # Unit rows annotated with open_tasks and last_entry_on (stale_units)
     stale_count: int
     waiting: list[Task]
     waiting_count: int
