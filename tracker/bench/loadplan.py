@@ -84,7 +84,12 @@ def load_plan(dataset: Dataset, *, units: int = 40, per_scenario: int = 5) -> li
         ctx = BenchContext.build(dataset, variant=variant)
         for name, weight in LOAD_MIX:
             scenario = registry[name]
-            cookie, csrf = sessions.cookie(ctx.users[scenario.role])
+            if scenario.url is None:
+                raise ValueError(f"{name}: the load test sends requests; the scenario has no url")
+            user = ctx.users.get(scenario.role or "")
+            if user is None:
+                raise ValueError(f"{name}: the dataset has no user with role {scenario.role!r}")
+            cookie, csrf = sessions.cookie(user)
             for i in range(weight * per_scenario // 10 or 1):
                 headers = {"Cookie": cookie}
                 if scenario.htmx:
