@@ -112,6 +112,7 @@ def _campaign(today: date) -> Campaign:
     if campaign is None:
         campaign_seed(starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=60))
         campaign = current_campaign()
+        assert campaign is not None, "campaign_seed makes the campaign active"
     return campaign
 
 

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 
 from tracker.briefings.models import BriefingJob, BriefingJobQuerySet
 from tracker.campaigns.models import Campaign
-from tracker.core.types import User
+from tracker.core.types import AnyUser, User
 from tracker.dashboards import selectors as dashboards
 from tracker.dashboards.selectors import Overview, UnitFilters
 from tracker.ledgers.models import RectificationItem, RectificationStatus, ResearchVisit
@@ -29,7 +29,7 @@ RANKING_SIZE = 5  # top and bottom of the ranking
 LIST_SIZE = 15  # red list, stale units, model cases, overdue items
 
 
-def briefing_jobs(*, user: User) -> BriefingJobQuerySet:
+def briefing_jobs(*, user: AnyUser) -> BriefingJobQuerySet:
     return BriefingJob.objects.for_user(user).select_related("campaign")
 
 

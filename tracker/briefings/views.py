@@ -7,7 +7,7 @@ guides and unit leaders, who do have dashboards, get a 403. A briefing is its re
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
@@ -28,7 +28,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthedRequest) -> HttpResponse:
     require_briefer(request.user)
     campaign = current_campaign()
     form = BriefingForm(request.POST or None, initial=BriefingForm.last_week())
@@ -52,7 +52,7 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, START_PAGE, context, status=status)
 
 
-def _load(request: HttpRequest, pk: int) -> BriefingJob:
+def _load(request: AuthedRequest, pk: int) -> BriefingJob:
     return access_briefing_job(request.user, pk)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,7 +24,7 @@ RECENT_JOBS = 20
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: AuthedRequest) -> HttpResponse:
     require_importer(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -71,7 +71,7 @@ def import_template(request: AuthedRequest, kind: str, fmt: str) -> HttpResponse
     return response
 
 
-def _load_job(request: HttpRequest, pk: int) -> ImportJob:
+def _load_job(request: AuthedRequest, pk: int) -> ImportJob:
     return access_import_job(request.user, pk)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Field, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.text import Truncator
@@ -69,7 +71,7 @@ class HistoryStep:
 _HIDDEN = {"id", "version", "created_at", "updated_at", "created_by", "campaign", "unit", "document"}
 
 
-def _shown(record, field, names: dict) -> str:
+def _shown(record: Any, field: Field[Any, Any], names: Mapping[tuple[Any, Any], str]) -> str:
     value = getattr(record, field.attname)
     if value is None or value == "":
         return "—"
@@ -86,9 +88,9 @@ def _shown(record, field, names: dict) -> str:
     return Truncator(str(value)).chars(120)
 
 
-def _related_names(records: list, relations: list) -> dict:
+def _related_names(records: list[Any], relations: list[Field[Any, Any]]) -> dict[tuple[Any, Any], str]:
     """(model, id) → the name a person reads (a user's full name), one query per related model."""
-    wanted: dict[type, set] = {}
+    wanted: dict[Any, set[Any]] = {}  # related model → ids
     for record in records:
         for f in relations:
             value = getattr(record, f.attname)

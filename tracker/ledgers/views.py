@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -43,11 +43,11 @@ FORM_PAGE = "ledgers/row_form.html"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _unit(request: HttpRequest, pk: int, need: Need = "view") -> Unit:
+def _unit(request: AuthedRequest, pk: int, need: Need = "view") -> Unit:
     return access_unit(request.user, pk, need)
 
 
-def _row(request: HttpRequest, spec: LedgerSpec, pk: int, need: Need = "view"):
+def _row(request: AuthedRequest, spec: LedgerSpec, pk: int, need: Need = "view"):
     return access_ledger_row(request.user, spec, pk, need)
 
 
@@ -91,7 +91,7 @@ def _render_form(request, context: dict, status: int = 200) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def row_create(request: HttpRequest, pk: int, ledger: str) -> HttpResponse:
+def row_create(request: AuthedRequest, pk: int, ledger: str) -> HttpResponse:
     unit = _unit(request, pk, "edit")
     campaign = current_campaign_or_404()
     spec = LEDGERS[ledger]
@@ -234,7 +234,7 @@ def row_detail(request: AuthedRequest, ledger: str, pk: int) -> HttpResponse:
 RECT = LEDGERS["rectification"]
 
 
-def _item(request: HttpRequest, pk: int, need: Need = "view") -> RectificationItem:
+def _item(request: AuthedRequest, pk: int, need: Need = "view") -> RectificationItem:
     return _row(request, RECT, pk, need)
 
 
@@ -276,7 +276,7 @@ def rectification_raise(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _item(request, pk, "edit")
     form = MilestoneForm(request.POST)
     if form.is_valid():
@@ -291,7 +291,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def milestone_reach(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_reach(request: AuthedRequest, pk: int) -> HttpResponse:
     milestone = access_milestone(request.user, pk, "edit")
     try:
         services.milestone_reach(milestone=milestone, by=request.user)
@@ -368,7 +368,7 @@ def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
 
 @require_GET
 @login_required
-def document_download(request: HttpRequest, pk: int) -> FileResponse:
+def document_download(request: AuthedRequest, pk: int) -> FileResponse:
     institution = access_institution_document(request.user, pk)
     return uploaded_file_response(institution.document.open("rb"), filename=institution.document_name or "document")
 

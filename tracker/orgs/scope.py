@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -201,11 +201,11 @@ def _outermost(paths: list[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def get_for_user_or_404(queryset: QuerySet[M], user: AbstractBaseUser | AnonymousUser, **lookup: Any) -> M:
+def get_for_user_or_404(queryset: QuerySet[M], user: AnyUser, **lookup: Any) -> M:
     """Fetch one row through the user's scope; a miss is a 404 and is logged as a probe."""
     try:
         row: M = queryset.for_user(user).get(**lookup)  # type: ignore[attr-defined]
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:  # the model's DoesNotExist, whatever the model
         log.warning(
             "out-of-scope or missing %s %s requested by user %s",
             queryset.model._meta.label,

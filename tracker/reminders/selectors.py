@@ -12,7 +12,7 @@ from tracker.core.types import User
 from tracker.reminders.models import MailStatus, OutboxMail, ReminderPreference
 
 
-def outbox_list(*, user, status: str = "") -> QuerySet[OutboxMail]:
+def outbox_list(*, user: User, status: str = "") -> QuerySet[OutboxMail]:
     mails = OutboxMail.objects.for_user(user).select_related("recipient").defer("body_text", "body_html")
     if status:
         mails = mails.filter(status=status)

@@ -166,7 +166,7 @@ class ReviewFilters:
         return bool(self.unit or self.measure or self.area or self.waiting or self.q)
 
 
-def _submitted_to(user, campaign: Campaign) -> QuerySet[Task]:
+def _submitted_to(user: User, campaign: Campaign) -> QuerySet[Task]:
     """Submitted tasks of the campaign this user may accept or return."""
     return Task.objects.for_user(user).filter(
         scope_for(user).review_q("unit__"), campaign=campaign, status=TaskStatus.SUBMITTED
@@ -174,7 +174,7 @@ def _submitted_to(user, campaign: Campaign) -> QuerySet[Task]:
 
 
 def review_queue(
-    *, user, campaign: Campaign, rule: LightRule, filters: ReviewFilters = ReviewFilters()
+    *, user: User, campaign: Campaign, rule: LightRule, filters: ReviewFilters = ReviewFilters()
 ) -> QuerySet[Task]:
     """Submitted tasks this user may accept or return, longest waiting first (by when they were submitted)."""
     tasks = (
@@ -212,7 +212,7 @@ class ReviewOptions:
     areas: list[Unit]  # units in scope with units below them
 
 
-def review_options(*, user, campaign: Campaign) -> ReviewOptions:
+def review_options(*, user: User, campaign: Campaign) -> ReviewOptions:
     """The review queue's unit and area choices, in one query."""
     waiting = _submitted_to(user, campaign).filter(unit=OuterRef("pk"))
     rows = list(

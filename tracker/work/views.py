@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -60,7 +60,7 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, UNIT_PAGE, context)
 
 
-def _load_task(request: HttpRequest, pk: int, need: Need = "view") -> tuple[Task, LightRule]:
+def _load_task(request: AuthedRequest, pk: int, need: Need = "view") -> tuple[Task, LightRule]:
     _campaign, rule = _campaign_and_rule()
     return access_task(request.user, pk, need, rule=rule), rule
 
@@ -210,7 +210,7 @@ def task_review(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render_task(request, task, status=422, review_form=form)
 
 
-def _entry_write(request: HttpRequest, pk: int, service, message: str) -> HttpResponse:
+def _entry_write(request: AuthedRequest, pk: int, service, message: str) -> HttpResponse:
     entry = access_entry(request.user, pk)
     try:
         service(entry=entry, by=request.user)
@@ -254,7 +254,7 @@ def unit_task_create(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthedRequest) -> HttpResponse:
     """Submissions waiting for this user's review, longest waiting first, filtered and searched."""
     campaign, rule = _campaign_and_rule()
     filters = selectors.ReviewFilters.from_query(request.GET)

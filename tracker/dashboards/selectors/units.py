@@ -128,7 +128,7 @@ def _rolled_up_units(*, user, campaign: Campaign, rule: LightRule, filters: Unit
         cells.update(row_tally(rule, f"{key}_row__", name=key))
     units = units.annotate(**row_tally(rule, "own__"), **cells)
     if filters.light:
-        units = units.filter(task_light=filters.light)
+        units = units.filter(Q(task_light=filters.light))  # an annotation, not a field
     return units
 
 
