@@ -224,7 +224,7 @@ def ledger_tasks(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet
     )
 
 
-def overdue_rectifications(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[RectificationItem]:
+def overdue_rectifications(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[RectificationItem]:
     """Rectification items past their deadline and not closed out, most overdue first."""
     return (
         RectificationItem.objects.for_user(user)
