@@ -47,6 +47,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy tracker
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

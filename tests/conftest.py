@@ -107,6 +107,34 @@ def city(db) -> City:
     )
 
 
+@pytest.fixture(scope="module")
+def demo_city(django_db_setup, django_db_blocker):
+    """The demo city (`seed_demo`, which seeds the campaign too), built once per test module.
+
+    It is built inside a transaction that stays open for the module and is rolled back after its
+    last test; each test's `db` fixture runs in a savepoint inside it, so every test sees the city
+    as built and nothing one test writes reaches the next. Works on SQLite and PostgreSQL alike.
+    Tests that must commit (`transactional_db`, a live server, a worker) cannot use it.
+    """
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import TestCase
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        # Marked as a test-case transaction, so code under test may still open durable blocks.
+        outer._from_testcase = True
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("seed_demo", verbosity=0)
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
 def pdf():
     def make(name="minutes.pdf", content=PDF_BYTES):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -213,7 +214,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_FILESYSTEM_FOLDER = Path(os.environ.get("CELERY_FILESYSTEM_FOLDER") or BASE_DIR / "var" / "celery")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(CELERY_FILESYSTEM_FOLDER / "queue"),
         "data_folder_out": str(CELERY_FILESYSTEM_FOLDER / "queue"),
         "control_folder": str(CELERY_FILESYSTEM_FOLDER / "control"),
@@ -245,7 +246,7 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # Ledgers: the default crowded-research window (扎堆调研) of a new campaign.
 TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS = 30
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tests.conftest import login
-from tracker.core.history import history_rows, object_history
+from tracker.core.history import history_rows
 from tracker.orgs.models import Role, RoleAssignment
 from tracker.orgs.services import role_grant
 from tracker.work import services
@@ -14,7 +14,7 @@ from tracker.work import services
 def test_task_changes_show_who_and_what(city):
     task = city.task_a()
     services.task_change_owner(task=task, by=city.leader_a, owner=city.staff_a, expected_version=task.version)
-    rows = object_history(task)
+    rows = history_rows(task.history.select_related("history_user"))
     latest = rows[0]
     assert latest.action == "修改" and latest.record.history_type == "~"
     # Foreign keys by name, not id; hidden bookkeeping (version) left out.

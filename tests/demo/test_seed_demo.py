@@ -11,9 +11,8 @@ from tracker.work.models import Entry, Task
 
 
 @pytest.fixture
-def demo(db, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", verbosity=0)
+def demo(demo_city, db):
+    """The module's one demo city; each test's writes are rolled back."""
 
 
 def test_demo_city_shape(demo):

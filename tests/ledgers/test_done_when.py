@@ -12,7 +12,6 @@ from io import BytesIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -27,9 +26,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def demo(db, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", verbosity=0)
+def demo(demo_city, db):
     users = {u.username: u for u in get_user_model().objects.filter(username__in=["staff", "guide", "office"])}
     return users, Unit.objects.get(code="dongcheng-cpc-office")
 

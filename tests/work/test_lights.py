@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tests.conftest import login
 from tests.factories import TaskFactory
+from tracker.work import services
 from tracker.work.lights import LightRule
 from tracker.work.models import Task
 
@@ -51,8 +52,14 @@ def test_light_rule(city, rule, status, due, activity, expected):
 def test_red_turns_back_when_done(city, rule):
     task = TaskFactory(campaign=city.campaign, unit=city.unit_a, due_on=TODAY - timedelta(days=2))
     assert light_of(task, rule) == "red"
-    Task.objects.filter(pk=task.pk).update(status="done")
+    services.entry_add(task=task, by=city.staff_a, text="已完成")
+    task.refresh_from_db()
+    task = services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
+    task = services.task_accept(task=task, by=city.office_city, expected_version=task.version)
     assert light_of(task, rule) == "green"
+    # Closing the task is on its record: the newest history row is the accept, by the office.
+    latest = task.history.latest()
+    assert (latest.status, latest.history_user) == ("done", city.office_city)
 
 
 def test_q_branches_agree_with_the_case_expression(city, rule):

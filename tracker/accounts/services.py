@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
 
 from tracker.core.models import UserPreference
+from tracker.core.types import User
 
 
-def user_create(*, username: str, full_name: str, email: str = "") -> AbstractUser:
+def user_create(*, username: str, full_name: str, email: str = "") -> User:
     """A new account with no usable password: the person sets their own through a one-time link
     (tracker.imports.selectors.set_password_links), so nobody else ever knows it."""
     user = get_user_model()(username=username, first_name=full_name, email=email)
@@ -18,7 +18,7 @@ def user_create(*, username: str, full_name: str, email: str = "") -> AbstractUs
     return user
 
 
-def user_update(*, user: AbstractUser, full_name: str, email: str) -> AbstractUser:
+def user_update(*, user: User, full_name: str, email: str) -> User:
     user.first_name = full_name
     user.email = email
     user.full_clean(exclude=["password"])
@@ -26,6 +26,6 @@ def user_update(*, user: AbstractUser, full_name: str, email: str) -> AbstractUs
     return user
 
 
-def user_language_set(*, user: AbstractUser, language: str) -> UserPreference:
+def user_language_set(*, user: User, language: str) -> UserPreference:
     preference, _created = UserPreference.objects.update_or_create(user=user, defaults={"language": language})
     return preference

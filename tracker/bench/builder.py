@@ -88,7 +88,7 @@ class _Builder(_TreeBuilder):
         for spec in batch:
             diligence = rng.betavariate(5, 2)
             people = self.people[spec.index]
-            for template_id, measure_id, period, target, measure_code in plans[spec.category].rows:
+            for template_id, measure_id, period, target, measure_code in plans[spec.category or ""].rows:
                 sims.append(
                     _TaskSim(
                         campaign_id=self.campaign.pk,
@@ -170,7 +170,7 @@ class _Builder(_TreeBuilder):
         lag = 1.6 - d
         starts = sim.period_starts_on or sim.initial_activity
         if sim.period_starts_on and sim.period_starts_on > today:
-            statuses = {TaskStatus.TODO: 1.0}
+            statuses: dict[str, float] = {TaskStatus.TODO: 1.0}
         elif sim.due_on < today:
             statuses = {"done": 62 * d, "submitted": 8, "returned": 4, "in_progress": 16 * lag, "todo": 10 * lag}
         elif sim.due_on <= today + timedelta(days=21):

@@ -12,6 +12,7 @@ branches. `tests/bench/test_generator.py` checks it gives the numbers the ORM gi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -83,7 +84,7 @@ def floor_sql() -> str:
 
 def floor_numbers(*, scope: Unit, campaign: Campaign, rule: LightRule) -> FloorNumbers:
     """Counts by light for the scope and completion per measure, in one statement."""
-    params = {
+    params: dict[str, Any] = {
         "today": rule.today,
         "yellow_due_by": rule.yellow_due_by,
         "stale_before": rule.stale_before,

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from tracker.bench.builder import _Builder
@@ -56,7 +56,7 @@ class Dataset:
         """The city the city-scope scenarios use: the root, or a province's first city."""
         if self.root.level == UnitLevel.CITY and not self.root.children.filter(level=UnitLevel.CITY).exists():
             return self.root
-        return self.root.children.filter(level=UnitLevel.CITY).order_by("path").first()
+        return self.root.children.filter(level=UnitLevel.CITY).earliest("path")
 
 
 # --------------------------------------------------------------------------- entry points
@@ -112,10 +112,11 @@ def _campaign(today: date) -> Campaign:
     if campaign is None:
         campaign_seed(starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=60))
         campaign = current_campaign()
+        assert campaign is not None, "campaign_seed makes the campaign active"
     return campaign
 
 
-def _analyze(models: Iterable[type] | None = None) -> None:
+def _analyze(models: Iterable[type[Model]] | None = None) -> None:
     """Fresh planner statistics and visibility map, as autovacuum would give a live system later."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return  # VACUUM cannot run inside a transaction (a test's, say)
@@ -137,7 +138,7 @@ def _analyze(models: Iterable[type] | None = None) -> None:
 # Tables the generator fills, deleted in this order by raw SQL (they are too big for the ORM's
 # cascade collector, and deleting tasks through the ORM would write a '-' history row each).
 # A feature that hangs rows on tasks or entries adds its table here.
-def _dataset_deletes(unit_ids_sql: str) -> list[tuple[type, str]]:
+def _dataset_deletes(unit_ids_sql: str) -> list[tuple[type[Model], str]]:
     tasks = f"SELECT id FROM {Task._meta.db_table} WHERE unit_id IN ({unit_ids_sql})"
     entries = f"SELECT id FROM {Entry._meta.db_table} WHERE task_id IN ({tasks})"
     return [

@@ -90,10 +90,10 @@ class Measurement:
 
 def _runner(scenario: Scenario, ctx: BenchContext) -> Callable[[int], tuple[int | None, int | None]]:
     """A function doing the scenario's run number i, returning (status, response bytes)."""
-    if scenario.call is not None:
+    if (action := scenario.call) is not None:
 
         def call(i: int) -> tuple[None, None]:
-            scenario.call(ctx, i)
+            action(ctx, i)
             return None, None
 
         return call
@@ -107,9 +107,13 @@ def _runner(scenario: Scenario, ctx: BenchContext) -> Callable[[int], tuple[int 
     headers = {"HX-Request": "true"} if scenario.htmx else {}
     send = getattr(client, scenario.method)
 
+    make_data, url_of = scenario.data, scenario.url
+    if url_of is None:
+        raise BenchError(f"{scenario.name}: a scenario has either a url or a call")
+
     def run(i: int) -> tuple[int, int]:
-        url = scenario.url(ctx, i)
-        data = scenario.data(ctx, i) if scenario.data else None
+        url = url_of(ctx, i)
+        data = make_data(ctx, i) if make_data else None
         response = send(url, data, headers=headers) if data is not None else send(url, headers=headers)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         if response.status_code != scenario.expect:

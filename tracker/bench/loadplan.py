@@ -23,6 +23,7 @@ from django.utils.crypto import get_random_string
 from tracker.bench import scenarios
 from tracker.bench.generator import Dataset
 from tracker.bench.scenarios import BenchContext
+from tracker.core.types import User
 
 LOAD_MIX: list[tuple[str, int]] = [
     ("unit_page", 35),
@@ -57,7 +58,7 @@ class _Sessions:
     def __init__(self) -> None:
         self.cookies: dict[int, tuple[str, str]] = {}
 
-    def cookie(self, user) -> tuple[str, str]:
+    def cookie(self, user: User) -> tuple[str, str]:
         """The Cookie header and the CSRF token of the user's session."""
         if user.pk not in self.cookies:
             client = Client()
@@ -83,7 +84,12 @@ def load_plan(dataset: Dataset, *, units: int = 40, per_scenario: int = 5) -> li
         ctx = BenchContext.build(dataset, variant=variant)
         for name, weight in LOAD_MIX:
             scenario = registry[name]
-            cookie, csrf = sessions.cookie(ctx.users[scenario.role])
+            if scenario.url is None:
+                raise ValueError(f"{name}: the load test sends requests; the scenario has no url")
+            user = ctx.users.get(scenario.role or "")
+            if user is None:
+                raise ValueError(f"{name}: the dataset has no user with role {scenario.role!r}")
+            cookie, csrf = sessions.cookie(user)
             for i in range(weight * per_scenario // 10 or 1):
                 headers = {"Cookie": cookie}
                 if scenario.htmx:

@@ -32,7 +32,7 @@ class TableWriter:
             if default is None and not field.null:
                 raise ValueError(f"bench generator does not fill {model._meta.label}.{attname}; add it to its rows")
             self.extra.append((attname, default))
-        self.columns = [fields[a].column for a in self.attnames] + [fields[a].column for a, _ in self.extra]
+        self.columns = [str(fields[a].column) for a in self.attnames] + [str(fields[a].column) for a, _ in self.extra]
         self.extra_values = tuple(v for _, v in self.extra)
         self.written = 0
 
@@ -80,5 +80,5 @@ def reserve_ids(model: type[models.Model], count: int) -> int:
                 [table, pk, table, pk, count],
             )
             return cursor.fetchone()[0] - count + 1
-        cursor.execute(f"SELECT COALESCE(MAX({connection.ops.quote_name(pk)}), 0) FROM {table}")
+        cursor.execute(f"SELECT COALESCE(MAX({connection.ops.quote_name(str(pk))}), 0) FROM {table}")
         return cursor.fetchone()[0] + 1

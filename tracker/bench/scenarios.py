@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.bench.generator import Dataset
+from tracker.core.types import User
 from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitLevel
 from tracker.work.lights import LightRule
 from tracker.work.models import OPEN_STATUSES, Task, TaskStatus
@@ -42,7 +43,7 @@ class BenchContext:
     unit: Unit  # an ordinary unit (a district bureau) with the campaign's full task list
     task: Task  # its busiest task still in progress: the longest timeline a clerk opens
     open_tasks: list[Task]  # where entry POSTs go, one after another
-    users: dict[str, object] = field(default_factory=dict)  # role key → user
+    users: dict[str, User | None] = field(default_factory=dict)  # role key → user
 
     @property
     def campaign(self):
@@ -62,6 +63,8 @@ class BenchContext:
             tasks.filter(status=TaskStatus.IN_PROGRESS).order_by("-entry_count", "id").first()
             or tasks.order_by("id").first()
         )
+        # A district bureau sits under a district, and the campaign gives every bureau tasks.
+        assert district is not None and task is not None
         open_tasks = list(tasks.filter(status__in=OPEN_STATUSES).order_by("id"))
         group = GuidanceGroup.objects.filter(units=unit).order_by("pk").first()
         users = {
@@ -77,7 +80,7 @@ class BenchContext:
         return cls(dataset, rule, city, district, unit, task, open_tasks, users)
 
 
-def _holder(q: Q):
+def _holder(q: Q) -> User | None:
     assignment = RoleAssignment.objects.filter(q).order_by("user__username").select_related("user").first()
     return assignment.user if assignment else None
 

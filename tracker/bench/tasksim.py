@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from tracker.work.models import TaskStatus
 
@@ -83,7 +84,7 @@ class _TaskSim:
 
     def _row(self, *, initial: bool) -> tuple:
         if initial:
-            state = (None, TaskStatus.TODO, 0, self.initial_activity, 0, False, 1)
+            state: tuple[Any, ...] = (None, TaskStatus.TODO, 0, self.initial_activity, 0, False, 1)
         else:
             state = (
                 self.owner,

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as dtime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -195,7 +196,7 @@ class _TreeBuilder:
                 self._grant(user_id, Role.STAFF, spec.id)
             self.people[spec.index] = [leader, *staff]
         for spec in self.units:
-            if spec.level == UnitLevel.DISTRICT:
+            if spec.level == UnitLevel.DISTRICT and spec.parent is not None:
                 groups.append((f"{self.units[spec.parent].name}{spec.name}巡回指导组", self._subtree_units(spec.index)))
             elif spec.level == UnitLevel.CITY and spec.parent is None and self.shape.cities:
                 continue
@@ -203,7 +204,8 @@ class _TreeBuilder:
                 own = [s.id for s in self.units if s.parent == spec.index and s.participates]
                 groups.append((f"{spec.name}市直单位巡回指导组", own))
         first_group = reserve_ids(GuidanceGroup, len(groups))
-        group_rows, member_rows = [], []
+        group_rows: list[tuple[Any, ...]] = []
+        member_rows: list[tuple[int, int]] = []
         for offset, (name, unit_ids) in enumerate(groups):
             group_id = first_group + offset
             group_rows.append((group_id, self.start_at, self.start_at, f"{name} [{self.code}]"))

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from tracker.briefings.models import BriefingJob
 from tracker.briefings.selectors import briefing_jobs
+from tracker.core.types import AnyUser
 from tracker.orgs.access import access
 from tracker.orgs.scope import scope_for
 
 
-def require_briefer(user: AbstractBaseUser | AnonymousUser) -> None:
+def require_briefer(user: AnyUser) -> None:
     """Briefings are for the office and leadership: 404 for those without dashboards (as on every
     dashboard page), 403 for guides and unit leaders, who have dashboards but no briefings."""
     scope = scope_for(user)
@@ -22,7 +22,7 @@ def require_briefer(user: AbstractBaseUser | AnonymousUser) -> None:
         raise PermissionDenied
 
 
-def access_briefing_job(user: AbstractBaseUser | AnonymousUser, pk: int) -> BriefingJob:
+def access_briefing_job(user: AnyUser, pk: int) -> BriefingJob:
     """A briefing is its requester's."""
     require_briefer(user)
     return access(briefing_jobs(user=user), user, pk=pk)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -15,6 +16,9 @@ matplotlib.use("Agg")  # before pyplot: a worker has no display
 
 from matplotlib import font_manager
 from matplotlib import pyplot as plt
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 log = logging.getLogger("tracker.briefings")
 
@@ -56,7 +60,12 @@ def cjk_font() -> str | None:
 
 def _figure(height: float):
     family = cjk_font()
-    params = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "axes.unicode_minus": False}
+    params: dict[RcKeyType, Any] = {
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.unicode_minus": False,
+    }
     if family:
         params["font.family"] = [family, "DejaVu Sans"]
     with plt.rc_context(params):

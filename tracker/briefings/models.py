@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -11,6 +13,9 @@ from django.utils.translation import pgettext_lazy
 
 from tracker.campaigns.models import Campaign
 from tracker.core.models import TimeStamped
+
+if TYPE_CHECKING:
+    from tracker.core.types import AnyUser
 
 
 class BriefingStatus(models.TextChoices):
@@ -23,8 +28,8 @@ class BriefingStatus(models.TextChoices):
 ACTIVE_STATUSES = (BriefingStatus.QUEUED, BriefingStatus.RUNNING)
 
 
-class BriefingJobQuerySet(models.QuerySet):
-    def for_user(self, user) -> BriefingJobQuerySet:
+class BriefingJobQuerySet(models.QuerySet["BriefingJob"]):
+    def for_user(self, user: AnyUser) -> BriefingJobQuerySet:
         """A briefing belongs to whoever asked for it: it is written from their scope."""
         if not getattr(user, "is_authenticated", False):
             return self.none()

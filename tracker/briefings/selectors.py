@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 
-from tracker.briefings.models import BriefingJob
+from tracker.briefings.models import BriefingJob, BriefingJobQuerySet
 from tracker.campaigns.models import Campaign
+from tracker.core.types import AnyUser, User
 from tracker.dashboards import selectors as dashboards
 from tracker.dashboards.selectors import Overview, UnitFilters
 from tracker.ledgers.models import RectificationItem, RectificationStatus, ResearchVisit
@@ -28,7 +29,7 @@ RANKING_SIZE = 5  # top and bottom of the ranking
 LIST_SIZE = 15  # red list, stale units, model cases, overdue items
 
 
-def briefing_jobs(*, user) -> QuerySet[BriefingJob]:
+def briefing_jobs(*, user: AnyUser) -> BriefingJobQuerySet:
     return BriefingJob.objects.for_user(user).select_related("campaign")
 
 
@@ -68,7 +69,7 @@ class Briefing:
     notes: list[str] = field(default_factory=list)
 
 
-def _ranking(*, user, campaign: Campaign, rule: LightRule) -> tuple[list[Unit], list[Unit], int]:
+def _ranking(*, user: User, campaign: Campaign, rule: LightRule) -> tuple[list[Unit], list[Unit], int]:
     ranked = dashboards.ranking(user=user, campaign=campaign, rule=rule)
     total = ranked.count()
     top = list(ranked[:RANKING_SIZE])
@@ -77,7 +78,9 @@ def _ranking(*, user, campaign: Campaign, rule: LightRule) -> tuple[list[Unit], 
     return top, bottom, total
 
 
-def rectification_summary(*, user, campaign: Campaign, starts_on: date, ends_on: date, today: date) -> Rectification:
+def rectification_summary(
+    *, user: User, campaign: Campaign, starts_on: date, ends_on: date, today: date
+) -> Rectification:
     items = RectificationItem.objects.for_user(user).filter(campaign=campaign)
     counts = items.aggregate(
         opened=_count(Q(created_at__date__gte=starts_on, created_at__date__lte=ends_on)),
@@ -94,7 +97,7 @@ def rectification_summary(*, user, campaign: Campaign, starts_on: date, ends_on:
     return Rectification(**counts, overdue_items=list(overdue))
 
 
-def research_summary(*, user, campaign: Campaign, starts_on: date, ends_on: date) -> Research:
+def research_summary(*, user: User, campaign: Campaign, starts_on: date, ends_on: date) -> Research:
     visits = ResearchVisit.objects.for_user(user).filter(campaign=campaign, visited_on__range=(starts_on, ends_on))
     counts = visits.aggregate(visits=_count(Q()), unannounced=_count(Q(unannounced=True)))
     crowded = [site for site in crowded_sites(user=user, campaign=campaign) if site.last >= starts_on]
@@ -106,7 +109,7 @@ def _count(condition: Q) -> Count:
 
 
 def briefing_data(
-    *, user, campaign: Campaign, starts_on: date, ends_on: date, rule: LightRule | None = None
+    *, user: User, campaign: Campaign, starts_on: date, ends_on: date, rule: LightRule | None = None
 ) -> Briefing:
     rule = rule or LightRule.for_campaign(campaign)
     rollups_refresh(campaign=campaign, rule=rule)

@@ -6,7 +6,6 @@ import logging
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -18,14 +17,13 @@ from tracker.briefings import document
 from tracker.briefings.models import BriefingJob, BriefingStatus
 from tracker.briefings.selectors import briefing_data
 from tracker.campaigns.models import Campaign
+from tracker.core.types import User
 from tracker.orgs.scope import scope_for
 
 log = logging.getLogger("tracker.briefings")
 
 
-def briefing_job_create(
-    *, by: AbstractBaseUser, campaign: Campaign, starts_on: date, ends_on: date, language: str
-) -> BriefingJob:
+def briefing_job_create(*, by: User, campaign: Campaign, starts_on: date, ends_on: date, language: str) -> BriefingJob:
     """Record the request and hand it to a worker once the row is committed (it reads it by id).
 
     Only the office and the leadership group ask for briefings: the file reports on their subtree.

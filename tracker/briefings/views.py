@@ -7,7 +7,7 @@ guides and unit leaders, who do have dashboards, get a 403. A briefing is its re
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,6 +18,7 @@ from tracker.briefings.access import access_briefing_job, require_briefer
 from tracker.briefings.forms import BriefingForm
 from tracker.briefings.models import BriefingJob, BriefingStatus
 from tracker.campaigns.selectors import current_campaign, current_campaign_or_404
+from tracker.core.types import AuthedRequest
 
 START_PAGE = "briefings/start.html"
 JOB_PAGE = "briefings/job_detail.html"
@@ -27,7 +28,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthedRequest) -> HttpResponse:
     require_briefer(request.user)
     campaign = current_campaign()
     form = BriefingForm(request.POST or None, initial=BriefingForm.last_week())
@@ -51,13 +52,13 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, START_PAGE, context, status=status)
 
 
-def _load(request: HttpRequest, pk: int) -> BriefingJob:
+def _load(request: AuthedRequest, pk: int) -> BriefingJob:
     return access_briefing_job(request.user, pk)
 
 
 @require_GET
 @login_required
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The job's progress; while it runs, htmx polls this URL for the `job` fragment."""
     job = _load(request, pk)
     return render(request, f"{JOB_PAGE}#job" if request.htmx else JOB_PAGE, {"job": job})
@@ -65,7 +66,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def download(request: HttpRequest, pk: int) -> FileResponse:
+def download(request: AuthedRequest, pk: int) -> FileResponse:
     job = _load(request, pk)
     if job.status != BriefingStatus.DONE or not job.file:
         raise Http404

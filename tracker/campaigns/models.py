@@ -142,7 +142,7 @@ class Ledger(models.TextChoices):
 
 
 # The model behind each ledger, named by label so this app does not import the ledgers app.
-LEDGER_MODELS = {
+LEDGER_MODELS: dict[str, str] = {
     Ledger.STUDY: "ledgers.StudySession",
     Ledger.RECTIFICATION: "ledgers.RectificationItem",
     Ledger.TOPICS: "ledgers.ResearchTopic",

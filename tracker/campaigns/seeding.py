@@ -58,7 +58,7 @@ def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> M
 
     An unchanged row is not saved, so a re-run writes no history row and `updated_at` stays put.
     """
-    row = model.objects.filter(**lookup).first()
+    row = model._default_manager.filter(**lookup).first()
     if row is None:
         row = model(**lookup, **values)
         row.full_clean()

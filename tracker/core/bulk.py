@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection, models
 
@@ -10,6 +11,13 @@ from django.db import connection, models
 def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> None:
     """INSERT … ON CONFLICT DO NOTHING of plain value tuples, one executemany per call."""
     insert_rows(model, fields, rows, skip_conflicts=True)
+
+
+def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
 
 
 def insert_rows(
@@ -23,7 +31,7 @@ def insert_rows(
     pass straight to the driver. No signals, no auto fields, no `auto_now_add`: every value is
     written as given, so give every column the model needs.
     """
-    columns = [model._meta.get_field(name) for name in fields]
+    columns = [_column(model, name) for name in fields]
     memo: list[dict] = [{} for _ in columns]
 
     def prepared(row: tuple) -> tuple:
@@ -38,7 +46,7 @@ def insert_rows(
         return tuple(values)
 
     quote = connection.ops.quote_name
-    names = ", ".join(quote(column.column) for column in columns)
+    names = ", ".join(quote(column.column) for column in columns if column.column)
     marks = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"
     if skip_conflicts:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.text import Truncator, capfirst
@@ -115,10 +116,10 @@ def history_rows(
         ].append(record)
 
     pairs = []  # (record, previous record of the same object or None, changed fields)
-    wanted_ids: dict[type, set] = defaultdict(set)
+    wanted_ids: dict[type[models.Model], set[Any]] = defaultdict(set)
     for group in by_object.values():
         group.sort(key=lambda r: (r.history_date, r.history_id))
-        previous = None
+        previous: Any = None
         for record in group:
             changed = []
             if previous is not None and record.history_type == "~":
@@ -128,7 +129,7 @@ def history_rows(
                     old, new = getattr(previous, f.attname), getattr(record, f.attname)
                     if old != new:
                         changed.append(f)
-                        if f.is_relation:
+                        if f.is_relation and f.related_model is not None:
                             wanted_ids[f.related_model] |= {v for v in (old, new) if v is not None}
             pairs.append((record, previous, changed))
             previous = record
@@ -164,8 +165,10 @@ def history_rows(
     return rows
 
 
-def object_history(obj, *, limit: int = 50) -> list[HistoryRow]:
-    """The change history of one object, newest first."""
-    records = obj.history.select_related("history_user").order_by("-history_date", "-history_id")
-    # One record more than shown, so the oldest shown change can be compared with its predecessor.
-    return history_rows(records[: limit + 1])[:limit]
+def stamp_change(obj: models.Model, *, by: AbstractBaseUser | None, reason: str | None = None) -> None:
+    """Name who makes the next save of `obj`, and why, in its django-simple-history record."""
+    # django-simple-history reads these two plain attributes when the object is saved; they are
+    # not model fields, so they are set on the instance's namespace.
+    obj.__dict__["_history_user"] = by
+    if reason is not None:
+        obj.__dict__["_change_reason"] = reason

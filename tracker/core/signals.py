@@ -7,10 +7,11 @@ from django.dispatch import receiver
 
 from tracker.core.middleware import PREFERRED_LANGUAGE_KEY
 from tracker.core.models import UserPreference
+from tracker.core.types import User
 
 
 @receiver(user_logged_in)
-def remember_preferred_language(sender, request, user, **kwargs) -> None:
+def remember_preferred_language(sender, request, user: User, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return
     language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()

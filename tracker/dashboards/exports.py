@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import IO
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -24,9 +24,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from tracker.campaigns.models import Measure
 from tracker.core.spreadsheets import row_cells, sheet_title, text_cell
 from tracker.dashboards.selectors import unit_cells
-from tracker.orgs.models import Unit
 from tracker.work.lights import Light
-from tracker.work.models import Task, TaskStatus
+from tracker.work.models import TaskStatus
 
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0%"
@@ -75,7 +74,7 @@ def _save(workbook: Workbook) -> IO[bytes]:
     return handle
 
 
-def matrix_workbook(*, units: Iterable[Unit], measures: Sequence[Measure]) -> IO[bytes]:
+def matrix_workbook(*, units: Iterable[Any], measures: Sequence[Measure]) -> IO[bytes]:
     """The matrix rows of `unit_rollups(..., measures=measures)`, in the queryset's order."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(_("Matrix")))
@@ -117,7 +116,7 @@ def matrix_workbook(*, units: Iterable[Unit], measures: Sequence[Measure]) -> IO
     return _save(workbook)
 
 
-def ledger_workbook(*, tasks: Iterable[Task]) -> IO[bytes]:
+def ledger_workbook(*, tasks: Iterable[Any]) -> IO[bytes]:
     """The task ledger (台账): one row per task, from `dashboards.selectors.ledger_tasks`."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(_("Task ledger")))

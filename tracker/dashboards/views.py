@@ -11,13 +11,14 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tracker.campaigns.models import Campaign, Measure
 from tracker.campaigns.selectors import current_campaign_or_404
+from tracker.core.types import AuthedRequest
 from tracker.dashboards import exports, selectors
 from tracker.dashboards.selectors import UnitFilters
 from tracker.orgs.scope import log as access_log
@@ -30,7 +31,7 @@ MATRIX_PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _dashboard(request: HttpRequest) -> tuple[Campaign, LightRule]:
+def _dashboard(request: AuthedRequest) -> tuple[Campaign, LightRule]:
     """The campaign and its light rule, or a 404 for users without dashboards (unit staff)."""
     if not scope_for(request.user).sees_dashboards:
         access_log.warning("dashboard %s requested by user %s without a dashboard role", request.path, request.user.pk)
@@ -44,7 +45,7 @@ def _dashboard(request: HttpRequest) -> tuple[Campaign, LightRule]:
 
 @require_GET
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthedRequest) -> HttpResponse:
     campaign, rule = _dashboard(request)
     data = selectors.overview(user=request.user, campaign=campaign, rule=rule)
     context = {"o": data, "charts": _charts(data)}
@@ -90,7 +91,7 @@ def _charts(data: selectors.Overview) -> dict:
 
 @require_GET
 @login_required
-def matrix(request: HttpRequest) -> HttpResponse:
+def matrix(request: AuthedRequest) -> HttpResponse:
     """Units × measures, filtered, sorted and ranked in SQL, 50 rows a page."""
     campaign, rule = _dashboard(request)
     filters = UnitFilters.from_query(request.GET)
@@ -140,7 +141,7 @@ def _xlsx(handle, name: str, campaign: Campaign, rule: LightRule) -> FileRespons
 
 @require_GET
 @login_required
-def matrix_export(request: HttpRequest) -> FileResponse:
+def matrix_export(request: AuthedRequest) -> FileResponse:
     """The matrix as filtered and sorted on screen (same query string), every row, as .xlsx."""
     campaign, rule = _dashboard(request)
     filters = UnitFilters.from_query(request.GET)
@@ -152,7 +153,7 @@ def matrix_export(request: HttpRequest) -> FileResponse:
 
 @require_GET
 @login_required
-def ledger_export(request: HttpRequest) -> FileResponse:
+def ledger_export(request: AuthedRequest) -> FileResponse:
     """The task ledger of the user's whole scope as .xlsx."""
     campaign, rule = _dashboard(request)
     tasks = selectors.ledger_tasks(user=request.user, campaign=campaign, rule=rule)

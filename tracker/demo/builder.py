@@ -202,7 +202,7 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
         task.entry_count = count
         task.last_activity_on = dates[-1]
         task.last_entry_on = dates[-1]
-        task.progress = entries[-1].percent
+        task.progress = percent  # the last entry's
         task.status = outcome
         # The review trail is dated like the entries, so the dashboards' trend has a real history.
         submitted_on = dates[-1]

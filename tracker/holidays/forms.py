@@ -36,7 +36,8 @@ class CalendarYearForm(forms.Form):
     csv_text = forms.CharField(required=False, max_length=MAX_INPUT, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         year = data.get("year")
         if year is None:
             return data

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from tracker.campaigns.models import Campaign
 from tracker.core import workdays
 from tracker.core.models import CalendarYear, WorkdayOverride
+from tracker.core.types import AnyUser, User
 from tracker.holidays.notice import Day
 from tracker.orgs.models import Role, Unit
 from tracker.orgs.scope import scope_for
@@ -19,7 +19,7 @@ from tracker.work.models import OPEN_STATUSES, Task
 PREVIEW_TASK_LIMIT = 50
 
 
-def calendar_editable(user: AbstractBaseUser | AnonymousUser) -> bool:
+def calendar_editable(user: AnyUser) -> bool:
     """The calendar is the whole city's: only the city-level office (or a superuser) edits it."""
     scope = scope_for(user)
     if scope.is_superuser:
@@ -92,7 +92,7 @@ def _next_workday(day: date, changes: dict[date, bool]) -> date:
     return day
 
 
-def calendar_preview(*, user: AbstractBaseUser, year: int, days: list[Day]) -> Preview:
+def calendar_preview(*, user: User, year: int, days: list[Day]) -> Preview:
     """Compare the arrangement with today's calendar; list open tasks (in scope) due on a new day off."""
     workdays.forget_overrides()  # compare with what is saved now, not with a minute-old copy
     changes = {d.day: d.is_workday for d in days}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tracker.core.types import AuthedRequest
 from tracker.holidays import selectors, services
 from tracker.holidays.forms import CalendarYearForm
 from tracker.orgs.scope import scope_for
@@ -18,17 +19,17 @@ from tracker.orgs.scope import scope_for
 PAGE = "holidays/calendar.html"
 
 
-def _require_editor(request: HttpRequest) -> None:
+def _require_editor(request: AuthedRequest) -> None:
     if not selectors.calendar_editable(request.user):
         raise PermissionDenied
 
 
-def _require_office(request: HttpRequest) -> None:
+def _require_office(request: AuthedRequest) -> None:
     if not scope_for(request.user).manages_units:
         raise PermissionDenied
 
 
-def _page(request: HttpRequest, form: CalendarYearForm, *, status: int = 200, preview=None) -> HttpResponse:
+def _page(request: AuthedRequest, form: CalendarYearForm, *, status: int = 200, preview=None) -> HttpResponse:
     year = form.cleaned_data.get("year") if form.is_bound and hasattr(form, "cleaned_data") else None
     year = year or form.initial.get("year")
     context = {
@@ -44,7 +45,7 @@ def _page(request: HttpRequest, form: CalendarYearForm, *, status: int = 200, pr
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthedRequest) -> HttpResponse:
     """GET: the years and the entry form (any office reads it). POST: a preview of what the year changes."""
     if request.method == "GET":
         _require_office(request)
@@ -61,7 +62,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def calendar_save(request: HttpRequest) -> HttpResponse:
+def calendar_save(request: AuthedRequest) -> HttpResponse:
     """Write the previewed year (the same text, parsed again): overrides and the year's record, with history."""
     _require_editor(request)
     form = CalendarYearForm(request.POST)

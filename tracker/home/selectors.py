@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
 from tracker.campaigns.models import Campaign
+from tracker.core.types import User
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import scope_for
 from tracker.work import selectors as work
@@ -44,7 +45,7 @@ def _ready_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": TaskStatus.IN_PROGRESS, f"{prefix}progress": 100})
 
 
-def next_steps(*, user, campaign: Campaign, rule: LightRule) -> NextSteps:
+def next_steps(*, user: User, campaign: Campaign, rule: LightRule) -> NextSteps:
     """At most five queries, whatever the size of the unit or the area."""
     scope = scope_for(user)
     units = _unit_steps(user=user, campaign=campaign, rule=rule) if scope.edit_unit_ids else []
@@ -57,7 +58,7 @@ def next_steps(*, user, campaign: Campaign, rule: LightRule) -> NextSteps:
     return NextSteps(units=units, review_count=review_count, area=area)
 
 
-def _unit_steps(*, user, campaign: Campaign, rule: LightRule) -> list[UnitSteps]:
+def _unit_steps(*, user: User, campaign: Campaign, rule: LightRule) -> list[UnitSteps]:
     """For staff and unit leaders: counts per own unit, and the most pressing tasks first."""
     scope = scope_for(user)
     unit_ids = sorted(scope.edit_unit_ids)
@@ -77,9 +78,10 @@ def _unit_steps(*, user, campaign: Campaign, rule: LightRule) -> list[UnitSteps]
         )
     )
     for row in counts:
-        steps = by_unit[row.pop("unit_id")]
+        steps = by_unit[row["unit_id"]]
         for key, value in row.items():
-            setattr(steps, key, value)
+            if key != "unit_id":
+                setattr(steps, key, value)
     priority = Case(
         When(status=TaskStatus.RETURNED, then=Value(0)),
         When(rule.red_q(), then=Value(1)),

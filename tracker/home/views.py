@@ -3,13 +3,16 @@ link to where that work is) and the list of units in the user's scope with their
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tracker.campaigns.selectors import current_campaign
+from tracker.core.types import AuthedRequest
 from tracker.home.selectors import next_steps
 from tracker.orgs.scope import scope_for
 from tracker.work.lights import LightRule
@@ -20,12 +23,12 @@ PAGE_SIZE = 50
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.roles:
         return render(request, "home/no_role.html")
     campaign = current_campaign()
-    context = {"campaign": campaign}
+    context: dict[str, Any] = {"campaign": campaign}
     if campaign is not None:
         rule = LightRule.for_campaign(campaign)
         context["steps"] = next_steps(user=request.user, campaign=campaign, rule=rule)
@@ -35,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def unit_list(request: HttpRequest) -> HttpResponse:
+def unit_list(request: AuthedRequest) -> HttpResponse:
     campaign = current_campaign()
     search = request.GET.get("q", "").strip()[:100]
     units = (

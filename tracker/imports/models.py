@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tracker.core.models import TimeStamped
+
+if TYPE_CHECKING:
+    from tracker.core.types import AnyUser
 
 
 class ImportKind(models.TextChoices):
@@ -28,8 +33,8 @@ class ImportStatus(models.TextChoices):
 ACTIVE_STATUSES = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
-class ImportJobQuerySet(models.QuerySet):
-    def for_user(self, user) -> ImportJobQuerySet:
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def for_user(self, user: AnyUser) -> ImportJobQuerySet:
         """A job belongs to the person who uploaded it: its report names their rows and new accounts' links."""
         if not getattr(user, "is_authenticated", False):
             return self.none()

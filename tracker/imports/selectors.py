@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tracker.core.types import User
 from tracker.imports.importers import IMPORTERS, problem_text
 from tracker.imports.models import ImportJob
 
@@ -18,7 +20,7 @@ from tracker.imports.models import ImportJob
 PROBLEMS_SHOWN = 1000
 
 
-def import_jobs(*, user) -> QuerySet[ImportJob]:
+def import_jobs(*, user: User) -> QuerySet[ImportJob]:
     return ImportJob.objects.for_user(user).defer("rows", "report")
 
 
@@ -42,11 +44,11 @@ def job_problems(*, job: ImportJob) -> list[ProblemLine]:
 
 @dataclass(frozen=True)
 class SetPasswordLink:
-    user: object
+    user: User
     url: str
 
 
-def set_password_links(*, job: ImportJob, absolute) -> list[SetPasswordLink]:
+def set_password_links(*, job: ImportJob, absolute: Callable[[str], str]) -> list[SetPasswordLink]:
     """One-time links for the accounts this job created that have not chosen a password yet.
 
     The token depends on the password hash, so a link dies as soon as it is used; `absolute`

@@ -11,11 +11,13 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from tracker.core.types import User
 from tracker.imports.files import read_sheet
 from tracker.imports.importers import IMPORTERS, Importer
 from tracker.imports.models import ImportJob, ImportStatus
@@ -27,7 +29,7 @@ log = logging.getLogger("tracker.imports")
 PROGRESS_STEPS = 50
 
 
-def import_job_create(*, by, kind: str, file_name: str, data: bytes) -> ImportJob:
+def import_job_create(*, by: User, kind: str, file_name: str, data: bytes) -> ImportJob:
     """Read and check the file; the job is READY to run, or INVALID with every bad row listed.
 
     A file that cannot be read at all raises `FileProblem` and leaves no job behind.
@@ -49,13 +51,13 @@ def import_job_create(*, by, kind: str, file_name: str, data: bytes) -> ImportJo
     )
 
 
-def _storable(value):
+def _storable(value: Any) -> Any:
     """JSON PostgreSQL can keep: jsonb refuses U+0000, which a pasted cell may hold. Such a row is
     already refused for its control character; this only lets the report be saved and shown."""
     return json.loads(json.dumps(value).replace("\\u0000", "\\ufffd"))
 
 
-def import_job_start(*, job: ImportJob, by) -> ImportJob:
+def import_job_start(*, job: ImportJob, by: User) -> ImportJob:
     """Queue a checked job once; a second click (or a second tab) finds it already queued."""
     if job.created_by_id != by.pk and not by.is_superuser:
         raise PermissionDenied
@@ -114,12 +116,12 @@ def import_run(*, job_id: int) -> None:
 
 
 class _StillInvalid(Exception):
-    def __init__(self, problems: list[dict]):
+    def __init__(self, problems: list[dict[str, Any]]):
         super().__init__(f"{len(problems)} problems")
         self.problems = problems
 
 
-def _apply(importer: Importer, rows: list[dict], progress: ProgressReporter) -> dict[str, int]:
+def _apply(importer: Importer, rows: list[dict[str, Any]], progress: ProgressReporter) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for done, row in enumerate(importer.ordered(rows), start=1):
         counts[importer.apply(row)] += 1
@@ -127,7 +129,7 @@ def _apply(importer: Importer, rows: list[dict], progress: ProgressReporter) -> 
     return {key: counts.get(key, 0) for key in ("created", "updated", "unchanged")}
 
 
-def _finish(job: ImportJob, status: str, report: dict, *, done: int) -> None:
+def _finish(job: ImportJob, status: str, report: dict[str, Any], *, done: int) -> None:
     ImportJob.objects.filter(pk=job.pk).update(
         status=status, report=report, done=done, finished_at=timezone.now(), updated_at=timezone.now()
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
+from tracker.core.types import AuthedRequest
 from tracker.imports import selectors, services
 from tracker.imports.access import access_import_job, require_importer
 from tracker.imports.files import FileProblem, template_csv, template_xlsx
@@ -23,7 +24,7 @@ RECENT_JOBS = 20
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: AuthedRequest) -> HttpResponse:
     require_importer(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -47,7 +48,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+def import_template(request: AuthedRequest, kind: str, fmt: str) -> HttpResponse:
     """The blank template, headers in the reader's language (both languages are accepted back)."""
     require_importer(request.user)
     importer = IMPORTERS.get(kind)
@@ -70,11 +71,11 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     return response
 
 
-def _load_job(request: HttpRequest, pk: int) -> ImportJob:
+def _load_job(request: AuthedRequest, pk: int) -> ImportJob:
     return access_import_job(request.user, pk)
 
 
-def _render_job(request: HttpRequest, job: ImportJob, *, status: int = 200) -> HttpResponse:
+def _render_job(request: AuthedRequest, job: ImportJob, *, status: int = 200) -> HttpResponse:
     context = {"job": job, "problems": [], "links": []}
     if job.status == ImportStatus.INVALID:
         context["problems"] = selectors.job_problems(job=job)
@@ -86,14 +87,14 @@ def _render_job(request: HttpRequest, job: ImportJob, *, status: int = 200) -> H
 
 @require_GET
 @login_required
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The report; while the job runs, htmx polls this URL for the progress fragment."""
     return _render_job(request, _load_job(request, pk))
 
 
 @require_POST
 @login_required
-def job_run(request: HttpRequest, pk: int) -> HttpResponse:
+def job_run(request: AuthedRequest, pk: int) -> HttpResponse:
     job = services.import_job_start(job=_load_job(request, pk), by=request.user)
     if not request.htmx:
         return redirect("imports:job_detail", pk=job.pk)

@@ -38,7 +38,7 @@ class LedgerForm(forms.ModelForm):
 
     def model_data(self) -> dict:
         """The cleaned values the service writes: model fields and many-to-many links, not the page state."""
-        return {name: value for name, value in self.cleaned_data.items() if name in self._meta.fields}
+        return {name: value for name, value in self.cleaned_data.items() if name in (self._meta.fields or ())}
 
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -56,7 +56,8 @@ class StudySessionForm(LedgerForm):
 
 
 class RectificationItemForm(LedgerForm):
-    files = MultipleFileField(label=_("Evidence files"), required=False)
+    # The metaclass moves declared fields into base_fields, so this does not hide BaseForm.files.
+    files = MultipleFileField(label=_("Evidence files"), required=False)  # type: ignore[assignment]
 
     class Meta:
         model = RectificationItem
@@ -159,7 +160,8 @@ class CloseRequestForm(forms.Form):
         validators=[no_control_characters],
     )
     satisfaction = forms.IntegerField(label=_("Satisfaction (%)"), min_value=0, max_value=100, required=False)
-    files = MultipleFileField(label=_("Evidence files"), required=False)
+    # The metaclass moves declared fields into base_fields, so this does not hide BaseForm.files.
+    files = MultipleFileField(label=_("Evidence files"), required=False)  # type: ignore[assignment]
 
 
 class CloseReviewForm(forms.Form):

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign, Ledger
+from tracker.core.history import stamp_change
+from tracker.core.types import User
 from tracker.ledgers.models import LedgerEntryLink, LedgerRow
 from tracker.ledgers.registry import LEDGERS
 from tracker.work.models import Entry, Task
@@ -78,12 +79,12 @@ def _entry_text(row: LedgerRow) -> str:
         }
 
 
-def _save_entry(entry: Entry, by: AbstractBaseUser) -> None:
-    entry._history_user = by
+def _save_entry(entry: Entry, by: User) -> None:
+    stamp_change(entry, by=by)
     entry.save()
 
 
-def _follow(row: LedgerRow, task: Task, link: LedgerEntryLink | None, counts: bool, by: AbstractBaseUser) -> bool:
+def _follow(row: LedgerRow, task: Task, link: LedgerEntryLink | None, counts: bool, by: User) -> bool:
     """Make the task's entry for this row say what the row says now; returns whether it changed."""
     if not counts:
         if link is None or link.entry.deleted_at is not None:
@@ -107,7 +108,7 @@ def _follow(row: LedgerRow, task: Task, link: LedgerEntryLink | None, counts: bo
     return True
 
 
-def tasks_sync(*, row: LedgerRow, by: AbstractBaseUser) -> list[Task]:
+def tasks_sync(*, row: LedgerRow, by: User) -> list[Task]:
     """Bring the tasks this row counts towards, now or before this write, up to date; returns them.
 
     Call inside the transaction that wrote the row: the tasks are locked while they are recounted.
@@ -156,6 +157,7 @@ def ledger_entries_check(*, campaign: Campaign) -> Iterator[LedgerEntryDifferenc
         .order_by("id")
     )
     for task in counted_tasks.iterator(chunk_size=2000):
+        assert task.template is not None  # selected by its template's ledger
         tasks_by_unit.setdefault((task.template.ledger, task.unit_id), []).append(task)
     live = {
         (ledger, row_id, task_id)
@@ -179,12 +181,15 @@ def ledger_entries_check(*, campaign: Campaign) -> Iterator[LedgerEntryDifferenc
         yield LedgerEntryDifference(entry_ledger, 0, task_id, "unlinked")
 
 
-def ledger_entries_fix(*, differences: list[LedgerEntryDifference], by: AbstractBaseUser | None) -> int:
+def ledger_entries_fix(*, differences: list[LedgerEntryDifference], by: User | None) -> int:
     """Sync every row named in `differences` again; returns how many rows were synced."""
     rows = {(d.ledger, d.row_id) for d in differences if d.row_id}
     for ledger, row_id in sorted(rows):
-        row = LEDGERS[ledger].model.all_objects.get(pk=row_id)
-        tasks_sync(row=row, by=by or row.created_by)
+        row = LEDGERS[ledger].model.all_objects.select_related("created_by").get(pk=row_id)
+        author = by or row.created_by
+        if author is None:
+            continue  # nobody to write its entries as: check_progress keeps reporting it for a person
+        tasks_sync(row=row, by=author)
     return len(rows)
 
 
@@ -193,7 +198,7 @@ def progress_differences(*, campaign: Campaign) -> list[LedgerEntryDifference | 
     return [*ledger_entries_check(campaign=campaign), *progress_check(campaign=campaign)]
 
 
-def progress_repair(*, campaign: Campaign, by: AbstractBaseUser | None, reason: str) -> int:
+def progress_repair(*, campaign: Campaign, by: User | None, reason: str) -> int:
     """Bring every task back to the rule through the one writer; returns how many tasks were saved.
 
     The rows whose entries disagree with the ledger are synced again first, so the tasks are then

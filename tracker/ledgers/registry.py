@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tracker.campaigns.models import Ledger
+from tracker.core.types import User
 from tracker.ledgers import forms
 from tracker.ledgers.models import (
     ConversionItem,
@@ -52,7 +53,7 @@ def _milestones(item: RectificationItem) -> str:
     return "；".join(f"{m.title}（{m.due_on:%Y-%m-%d}{' ✓' if m.reached_on else ''}）" for m in item.milestones.all())
 
 
-def _person(user) -> str:
+def _person(user: User) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
@@ -70,7 +71,7 @@ class LedgerSpec:
 
     @property
     def title(self) -> str:
-        return Ledger(self.slug).label
+        return str(Ledger(self.slug).label)
 
     @property
     def sheet_title(self) -> str:

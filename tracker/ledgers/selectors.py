@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Field, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.text import Truncator
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign
 from tracker.core.history import display_name
+from tracker.core.types import User
 from tracker.ledgers.models import LedgerRow, ResearchTopic, ResearchVisit
 from tracker.ledgers.registry import LEDGERS, LedgerSpec
 from tracker.ledgers.text import normalise_key
@@ -20,7 +23,7 @@ from tracker.orgs.models import Unit
 from tracker.orgs.scope import scope_for
 
 
-def ledger_rows(*, user, unit: Unit, spec: LedgerSpec) -> QuerySet[LedgerRow]:
+def ledger_rows(*, user: User, unit: Unit, spec: LedgerSpec) -> QuerySet[LedgerRow]:
     """The unit's live rows of one ledger, as the user may see them, ready for a list or a sheet."""
     rows = spec.model.objects.for_user(user).filter(unit=unit)
     if spec.select_related:
@@ -68,7 +71,7 @@ class HistoryStep:
 _HIDDEN = {"id", "version", "created_at", "updated_at", "created_by", "campaign", "unit", "document"}
 
 
-def _shown(record, field, names: dict) -> str:
+def _shown(record: Any, field: Field[Any, Any], names: Mapping[tuple[Any, Any], str]) -> str:
     value = getattr(record, field.attname)
     if value is None or value == "":
         return "—"
@@ -85,9 +88,9 @@ def _shown(record, field, names: dict) -> str:
     return Truncator(str(value)).chars(120)
 
 
-def _related_names(records: list, relations: list) -> dict:
+def _related_names(records: list[Any], relations: list[Field[Any, Any]]) -> dict[tuple[Any, Any], str]:
     """(model, id) → the name a person reads (a user's full name), one query per related model."""
-    wanted: dict[type, set] = {}
+    wanted: dict[Any, set[Any]] = {}  # related model → ids
     for record in records:
         for f in relations:
             value = getattr(record, f.attname)
@@ -142,7 +145,7 @@ class NearbyVisit:
     same_unit: bool
 
 
-def visit_crowding(*, visit: ResearchVisit, user) -> list[NearbyVisit]:
+def visit_crowding(*, visit: ResearchVisit, user: User) -> list[NearbyVisit]:
     """Visits by other units or leaders to this visit's site within the campaign's window.
 
     Deliberately not limited to the user's scope: crowding is about the grassroots site, which
@@ -202,7 +205,7 @@ def _visitors(visits: list[ResearchVisit]) -> int:
     return len({(visit.unit_id, visit.leader_key) for visit in visits})
 
 
-def crowded_sites(*, user, campaign: Campaign) -> list[CrowdedSite]:
+def crowded_sites(*, user: User, campaign: Campaign) -> list[CrowdedSite]:
     """Crowded sites among the visits in the user's scope, busiest and latest first (one query)."""
     in_scope = ResearchVisit.objects.for_user(user).filter(campaign=campaign)
     repeated = in_scope.order_by().values("site_key").annotate(n=Count("id")).filter(n__gte=2).values("site_key")
@@ -236,7 +239,7 @@ class DuplicatedTopic:
         return sorted({topic.unit.name for topic in self.topics})
 
 
-def duplicated_topics(*, user, campaign: Campaign) -> list[DuplicatedTopic]:
+def duplicated_topics(*, user: User, campaign: Campaign) -> list[DuplicatedTopic]:
     """Topics with the same title taken on by two or more units or leaders in the user's scope."""
     in_scope = ResearchTopic.objects.for_user(user).filter(campaign=campaign)
     repeated = in_scope.order_by().values("title_key").annotate(n=Count("id")).filter(n__gte=2).values("title_key")

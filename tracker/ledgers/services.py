@@ -7,19 +7,22 @@ and brings the unit's tasks counted from that ledger up to date (`progress.tasks
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign
 from tracker.core.concurrency import check_version
+from tracker.core.history import stamp_change
+from tracker.core.types import Upload, User
 from tracker.ledgers.models import (
     RECTIFICATION_OPEN,
     Institution,
@@ -58,33 +61,34 @@ _require_edit = partial(require, need="edit")
 _require_review = partial(require, need="review")
 
 
-def _check_files(files: Sequence[UploadedFile], field: str = "files") -> None:
+def _check_files(files: Sequence[Upload], field: str = "files") -> None:
     if errors := evidence_problems(files, limit=MAX_FILES, too_many=_("At most %(n)d files at a time.")):
         raise ValidationError({field: errors})
 
 
-def _cleaning_up_files(write: Callable[[list[models.FieldFile]], Row]) -> Row:
+def _cleaning_up_files(write: Callable[[list[FieldFile]], Row]) -> Row:
     """Run a write that stores files; if it fails, the rows roll back and the stored files are removed."""
-    stored: list[models.FieldFile] = []
+    stored: list[FieldFile] = []
     try:
         with transaction.atomic():
             return write(stored)
     except Exception:
         for file in stored:
-            file.storage.delete(file.name)
+            if file.name:
+                file.storage.delete(file.name)
         raise
 
 
-def _store_evidence(item: RectificationItem, files: Sequence[UploadedFile], by, stored: list) -> None:
+def _store_evidence(item: RectificationItem, files: Sequence[Upload], by: User, stored: list[FieldFile]) -> None:
     for upload in files:
         evidence = RectificationEvidence(
             item=item,
-            original_name=upload.name[:255],
-            size=upload.size,
+            original_name=(upload.name or "")[:255],
+            size=upload.size or 0,
             content_type=(getattr(upload, "content_type", "") or "")[:100],
             uploaded_by=by,
         )
-        evidence.file.save(upload.name, upload, save=False)
+        evidence.file.save(upload.name or "evidence", upload, save=False)
         stored.append(evidence.file)
         evidence.save()
 
@@ -92,7 +96,7 @@ def _store_evidence(item: RectificationItem, files: Sequence[UploadedFile], by, 
 _NOT_DATA = {"id", "campaign", "unit", "created_by", "version", "deleted_at", "deleted_by", "created_at", "updated_at"}
 
 
-def _apply(row: LedgerRow, data: Mapping[str, Any], stored: list) -> dict[str, Any]:
+def _apply(row: LedgerRow, data: Mapping[str, Any], stored: list[FieldFile]) -> dict[str, Any]:
     """Set the row's fields from `data`; returns the many-to-many values to set after saving."""
     many = {}
     for name, value in data.items():
@@ -106,16 +110,16 @@ def _apply(row: LedgerRow, data: Mapping[str, Any], stored: list) -> dict[str, A
             # A form showing the current document hands it back unchanged: only a new upload replaces it.
             if isinstance(value, UploadedFile):
                 _check_files([value], field=name)
-                getattr(row, name).save(value.name, value, save=False)
+                getattr(row, name).save(value.name or name, value, save=False)
                 stored.append(getattr(row, name))
                 if isinstance(row, Institution):
-                    row.document_name = value.name[:255]
+                    row.document_name = (value.name or "")[:255]
         else:
             setattr(row, name, value)
     return many
 
 
-def _check_crowding(row: LedgerRow, by, confirm: bool) -> None:
+def _check_crowding(row: LedgerRow, by: User, confirm: bool) -> None:
     if not isinstance(row, ResearchVisit):
         return
     nearby = visit_crowding(visit=row, user=by)
@@ -129,9 +133,9 @@ def ledger_row_create(
     ledger: str,
     campaign: Campaign,
     unit: Unit,
-    by: AbstractBaseUser,
+    by: User,
     data: Mapping[str, Any],
-    files: Sequence[UploadedFile] = (),
+    files: Sequence[Upload] = (),
     confirm_crowding: bool = False,
 ) -> LedgerRow:
     """Record a row in one of the unit's ledgers; tasks counted from that ledger advance with it."""
@@ -140,13 +144,12 @@ def ledger_row_create(
     if files:
         _check_files(files)
 
-    def write(stored: list) -> LedgerRow:
+    def write(stored: list[FieldFile]) -> LedgerRow:
         row = spec.model(campaign=campaign, unit=unit, created_by=by)
         many = _apply(row, data, stored)
         row.full_clean()
         _check_crowding(row, by, confirm_crowding)
-        row._change_reason = "created"
-        row._history_user = by
+        stamp_change(row, by=by, reason="created")
         row.save()
         for name, values in many.items():
             getattr(row, name).set(_own_rows(unit, values))
@@ -159,7 +162,7 @@ def ledger_row_create(
     return _cleaning_up_files(write)
 
 
-def _own_rows(unit: Unit, values) -> list:
+def _own_rows(unit: Unit, values: Iterable[LedgerRow] | None) -> list[LedgerRow]:
     """Linked rows (an institution's problems) must be the unit's own; anything else is refused."""
     values = list(values or [])
     if any(value.unit_id != unit.pk for value in values):
@@ -174,16 +177,16 @@ def _lock(row: Row, expected_version: int | None) -> Row:
     if locked.deleted_at is not None:
         raise ValidationError(_("This row was deleted."))
     check_version(locked, expected_version)
-    return locked
+    return cast("Row", locked)  # the same model as `row`, re-read
 
 
 def ledger_row_update(
     *,
     row: Row,
-    by: AbstractBaseUser,
+    by: User,
     data: Mapping[str, Any],
     expected_version: int,
-    files: Sequence[UploadedFile] = (),
+    files: Sequence[Upload] = (),
     confirm_crowding: bool = False,
 ) -> Row:
     """Change a row the unit recorded; a row closed out or awaiting verification cannot change."""
@@ -191,7 +194,7 @@ def ledger_row_update(
     if files:
         _check_files(files)
 
-    def write(stored: list) -> Row:
+    def write(stored: list[FieldFile]) -> Row:
         locked = _lock(row, expected_version)
         if not locked.is_editable:
             raise ValidationError(_("This row is closed and can no longer be changed."))
@@ -201,8 +204,7 @@ def ledger_row_update(
         if _visit_place(locked) != before:
             _check_crowding(locked, by, confirm_crowding)
         locked.version += 1
-        locked._change_reason = "edited"
-        locked._history_user = by
+        stamp_change(locked, by=by, reason="edited")
         locked.save()
         for name, values in many.items():
             getattr(locked, name).set(_own_rows(locked.unit, values))
@@ -214,13 +216,13 @@ def ledger_row_update(
     return _cleaning_up_files(write)
 
 
-def _visit_place(row: LedgerRow) -> tuple:
+def _visit_place(row: LedgerRow) -> tuple[Any, ...]:
     """Where and when a visit went, and who led it: a change to any of them is checked for crowding again."""
     return tuple(getattr(row, name, None) for name in ("site_key", "visited_on", "leader_key"))
 
 
 @transaction.atomic
-def ledger_row_delete(*, row: Row, by: AbstractBaseUser, expected_version: int) -> Row:
+def ledger_row_delete(*, row: Row, by: User, expected_version: int) -> Row:
     """Delete a row from the ledger: it disappears from lists, counts and tasks, and stays in history."""
     _require_edit(by, row.unit)
     locked = _lock(row, expected_version)
@@ -229,26 +231,24 @@ def ledger_row_delete(*, row: Row, by: AbstractBaseUser, expected_version: int) 
     locked.deleted_at = timezone.now()
     locked.deleted_by = by
     locked.version += 1
-    locked._change_reason = "deleted"
-    locked._history_user = by
+    stamp_change(locked, by=by, reason="deleted")
     locked.save()
     tasks_sync(row=locked, by=by)
     return locked
 
 
 @transaction.atomic
-def ledger_row_restore(*, row: Row, by: AbstractBaseUser, expected_version: int | None) -> Row:
+def ledger_row_restore(*, row: Row, by: User, expected_version: int | None) -> Row:
     """Bring a deleted row back into the ledger: it counts again towards its tasks."""
     _require_edit(by, row.unit)
-    locked = type(row).all_objects.select_for_update().select_related("campaign", "unit").get(pk=row.pk)
+    locked = cast("Row", type(row).all_objects.select_for_update().select_related("campaign", "unit").get(pk=row.pk))
     if locked.deleted_at is None:
         return locked  # a double click or a second tab: already back
     check_version(locked, expected_version)
     locked.deleted_at = None
     locked.deleted_by = None
     locked.version += 1
-    locked._change_reason = "restored"
-    locked._history_user = by
+    stamp_change(locked, by=by, reason="restored")
     locked.save()
     tasks_sync(row=locked, by=by)
     return locked
@@ -258,9 +258,7 @@ def ledger_row_restore(*, row: Row, by: AbstractBaseUser, expected_version: int 
 
 
 @transaction.atomic
-def rectification_raise(
-    *, campaign: Campaign, unit: Unit, by: AbstractBaseUser, data: Mapping[str, Any]
-) -> RectificationItem:
+def rectification_raise(*, campaign: Campaign, unit: Unit, by: User, data: Mapping[str, Any]) -> RectificationItem:
     """A guide (for a unit of their group) or the office raises a problem: it enters the unit's ledger."""
     _require_review(by, unit)
     item = RectificationItem(campaign=campaign, unit=unit, created_by=by, raised_by=by)
@@ -268,8 +266,7 @@ def rectification_raise(
     item.source = RectificationSource.GUIDANCE if scope_for(by).guides(unit) else RectificationSource.SUPERIOR
     item.status = RectificationStatus.OPEN
     item.full_clean()
-    item._change_reason = "raised"
-    item._history_user = by
+    stamp_change(item, by=by, reason="raised")
     item.save()
     RectificationEvent.objects.create(item=item, kind=RectificationEventKind.RAISED, actor=by)
     tasks_sync(row=item, by=by)
@@ -277,7 +274,7 @@ def rectification_raise(
 
 
 @transaction.atomic
-def milestone_add(*, item: RectificationItem, by: AbstractBaseUser, title: str, due_on) -> RectificationMilestone:
+def milestone_add(*, item: RectificationItem, by: User, title: str, due_on: date) -> RectificationMilestone:
     """Add a staged target (阶段目标) to a long-term item."""
     _require_edit(by, item.unit)
     locked = _lock(item, None)
@@ -299,13 +296,13 @@ def milestone_add(*, item: RectificationItem, by: AbstractBaseUser, title: str, 
         raise ValidationError(errors)
     milestone = RectificationMilestone(item=locked, title=title, due_on=due_on)
     milestone.full_clean()
-    milestone._history_user = by
+    stamp_change(milestone, by=by)
     milestone.save()
     return milestone
 
 
 @transaction.atomic
-def milestone_reach(*, milestone: RectificationMilestone, by: AbstractBaseUser) -> RectificationMilestone:
+def milestone_reach(*, milestone: RectificationMilestone, by: User) -> RectificationMilestone:
     """Mark a staged target reached today."""
     item = milestone.item
     _require_edit(by, item.unit)
@@ -315,7 +312,7 @@ def milestone_reach(*, milestone: RectificationMilestone, by: AbstractBaseUser) 
     milestone = RectificationMilestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.reached_on is None:
         milestone.reached_on = timezone.localdate()
-        milestone._history_user = by
+        stamp_change(milestone, by=by)
         milestone.save()
         RectificationEvent.objects.create(
             item=locked, kind=RectificationEventKind.MILESTONE, actor=by, note=milestone.title
@@ -326,10 +323,10 @@ def milestone_reach(*, milestone: RectificationMilestone, by: AbstractBaseUser) 
 def rectification_request_close(
     *,
     item: RectificationItem,
-    by: AbstractBaseUser,
+    by: User,
     expected_version: int,
     note: str,
-    files: Sequence[UploadedFile] = (),
+    files: Sequence[Upload] = (),
     satisfaction: int | None = None,
 ) -> RectificationItem:
     """The unit says the problem is fixed and asks for close-out (销号), with evidence."""
@@ -345,7 +342,7 @@ def rectification_request_close(
     if files:
         _check_files(files)
 
-    def write(stored: list) -> RectificationItem:
+    def write(stored: list[FieldFile]) -> RectificationItem:
         locked = _lock(item, expected_version)
         if locked.status not in RECTIFICATION_OPEN:
             raise ValidationError(_("Only an item being fixed can be put forward for close-out."))
@@ -360,8 +357,7 @@ def rectification_request_close(
             locked.satisfaction = satisfaction
         locked.status = RectificationStatus.REQUESTED
         locked.version += 1
-        locked._change_reason = "close-out requested"
-        locked._history_user = by
+        stamp_change(locked, by=by, reason="close-out requested")
         locked.save()
         RectificationEvent.objects.create(item=locked, kind=RectificationEventKind.REQUESTED, actor=by, note=note)
         tasks_sync(row=locked, by=by)
@@ -372,7 +368,7 @@ def rectification_request_close(
 
 @transaction.atomic
 def rectification_verify(
-    *, item: RectificationItem, by: AbstractBaseUser, expected_version: int, note: str = ""
+    *, item: RectificationItem, by: User, expected_version: int, note: str = ""
 ) -> RectificationItem:
     """The office or the unit's guidance group verifies the fix: the item is closed out."""
     _require_review(by, item.unit)
@@ -383,8 +379,7 @@ def rectification_verify(
     locked.closed_on = timezone.localdate()
     locked.closed_by = by
     locked.version += 1
-    locked._change_reason = "verified"
-    locked._history_user = by
+    stamp_change(locked, by=by, reason="verified")
     locked.save()
     RectificationEvent.objects.create(
         item=locked, kind=RectificationEventKind.VERIFIED, actor=by, note=(note or "").strip()
@@ -394,9 +389,7 @@ def rectification_verify(
 
 
 @transaction.atomic
-def rectification_return(
-    *, item: RectificationItem, by: AbstractBaseUser, expected_version: int, reason: str
-) -> RectificationItem:
+def rectification_return(*, item: RectificationItem, by: User, expected_version: int, reason: str) -> RectificationItem:
     """Send a close-out request back: the unit sees the reason and keeps fixing."""
     _require_review(by, item.unit)
     reason = (reason or "").strip()
@@ -407,8 +400,7 @@ def rectification_return(
         raise ValidationError(_("Only an item whose close-out was requested can be returned."))
     locked.status = RectificationStatus.RETURNED
     locked.version += 1
-    locked._change_reason = "returned"
-    locked._history_user = by
+    stamp_change(locked, by=by, reason="returned")
     locked.save()
     RectificationEvent.objects.create(item=locked, kind=RectificationEventKind.RETURNED, actor=by, note=reason)
     tasks_sync(row=locked, by=by)

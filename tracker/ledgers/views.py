@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.core.concurrency import CONFLICT_STATUS, StaleVersion
 from tracker.core.downloads import uploaded_file_response
 from tracker.core.forms import attach_errors
+from tracker.core.types import AuthedRequest, User
 from tracker.ledgers import exports, selectors, services
 from tracker.ledgers.access import (
     access_institution_document,
@@ -43,15 +44,15 @@ FORM_PAGE = "ledgers/row_form.html"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _unit(request: HttpRequest, pk: int, need: Need = "view") -> Unit:
+def _unit(request: AuthedRequest, pk: int, need: Need = "view") -> Unit:
     return access_unit(request.user, pk, need)
 
 
-def _row(request: HttpRequest, spec: LedgerSpec, pk: int, need: Need = "view"):
+def _row(request: AuthedRequest, spec: LedgerSpec, pk: int, need: Need = "view"):
     return access_ledger_row(request.user, spec, pk, need)
 
 
-def _done(request: HttpRequest, url: str, message: str) -> HttpResponse:
+def _done(request: AuthedRequest, url: str, message: str) -> HttpResponse:
     """After a write: the full page for htmx (the URL changes), PRG for plain browsers."""
     messages.success(request, message)
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -62,7 +63,7 @@ def _done(request: HttpRequest, url: str, message: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def book(request: HttpRequest, pk: int) -> HttpResponse:
+def book(request: AuthedRequest, pk: int) -> HttpResponse:
     """A unit's ledger book: one section per ledger; htmx swaps the section when a tab is chosen."""
     unit = _unit(request, pk)
     campaign = current_campaign_or_404()
@@ -91,7 +92,7 @@ def _render_form(request, context: dict, status: int = 200) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def row_create(request: HttpRequest, pk: int, ledger: str) -> HttpResponse:
+def row_create(request: AuthedRequest, pk: int, ledger: str) -> HttpResponse:
     unit = _unit(request, pk, "edit")
     campaign = current_campaign_or_404()
     spec = LEDGERS[ledger]
@@ -122,7 +123,7 @@ def row_create(request: HttpRequest, pk: int, ledger: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def row_edit(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
+def row_edit(request: AuthedRequest, ledger: str, pk: int) -> HttpResponse:
     spec = LEDGERS[ledger]
     row = _row(request, spec, pk, "edit")
     if not row.is_editable:
@@ -159,7 +160,7 @@ def row_edit(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def row_delete(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
+def row_delete(request: AuthedRequest, ledger: str, pk: int) -> HttpResponse:
     spec = LEDGERS[ledger]
     row = _row(request, spec, pk, "edit")
     form = DeleteForm(request.POST)
@@ -178,7 +179,7 @@ def row_delete(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------------------ row page
 
 
-def _row_context(request: HttpRequest, spec: LedgerSpec, row, **extra) -> dict:
+def _row_context(request: AuthedRequest, spec: LedgerSpec, row, **extra) -> dict:
     scope = scope_for(request.user)
     can_edit = scope.can_edit(row.unit) and row.is_editable
     context = {
@@ -216,14 +217,14 @@ def _rectification_context(request, item: RectificationItem, scope, can_edit: bo
     }
 
 
-def _render_row(request: HttpRequest, spec: LedgerSpec, row, *, status: int = 200, **extra) -> HttpResponse:
+def _render_row(request: AuthedRequest, spec: LedgerSpec, row, *, status: int = 200, **extra) -> HttpResponse:
     template = f"{ROW_PAGE}#row-body" if request.htmx else ROW_PAGE
     return render(request, template, _row_context(request, spec, row, **extra), status=status)
 
 
 @require_GET
 @login_required
-def row_detail(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
+def row_detail(request: AuthedRequest, ledger: str, pk: int) -> HttpResponse:
     spec = LEDGERS[ledger]
     return _render_row(request, spec, _row(request, spec, pk))
 
@@ -234,24 +235,24 @@ def row_detail(request: HttpRequest, ledger: str, pk: int) -> HttpResponse:
 RECT = LEDGERS["rectification"]
 
 
-def _item(request: HttpRequest, pk: int, need: Need = "view") -> RectificationItem:
+def _item(request: AuthedRequest, pk: int, need: Need = "view") -> RectificationItem:
     return _row(request, RECT, pk, need)
 
 
-def _after_item_write(request: HttpRequest, pk: int, message: str) -> HttpResponse:
+def _after_item_write(request: AuthedRequest, pk: int, message: str) -> HttpResponse:
     if not request.htmx:
         messages.success(request, message)
         return redirect("ledgers:row_detail", ledger="rectification", pk=pk)
     return _render_row(request, RECT, _item(request, pk))
 
 
-def _item_conflict(request: HttpRequest, pk: int) -> HttpResponse:
+def _item_conflict(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render_row(request, RECT, _item(request, pk), status=CONFLICT_STATUS, conflict=True)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def rectification_raise(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_raise(request: AuthedRequest, pk: int) -> HttpResponse:
     """A guide or the office raises a problem on a unit; it lands in the unit's rectification ledger."""
     unit = _unit(request, pk, "review")
     campaign = current_campaign_or_404()
@@ -276,7 +277,7 @@ def rectification_raise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _item(request, pk, "edit")
     form = MilestoneForm(request.POST)
     if form.is_valid():
@@ -291,7 +292,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def milestone_reach(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_reach(request: AuthedRequest, pk: int) -> HttpResponse:
     milestone = access_milestone(request.user, pk, "edit")
     try:
         services.milestone_reach(milestone=milestone, by=request.user)
@@ -303,7 +304,7 @@ def milestone_reach(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def close_request(request: HttpRequest, pk: int) -> HttpResponse:
+def close_request(request: AuthedRequest, pk: int) -> HttpResponse:
     """The unit asks for close-out (销号) with evidence."""
     item = _item(request, pk, "edit")
     form = CloseRequestForm(request.POST, request.FILES)
@@ -329,7 +330,7 @@ def close_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def close_review(request: HttpRequest, pk: int) -> HttpResponse:
+def close_review(request: AuthedRequest, pk: int) -> HttpResponse:
     """The office or the unit's guidance group verifies the close-out or returns it with a reason."""
     item = _item(request, pk, "review")
     form = CloseReviewForm(request.POST)
@@ -360,7 +361,7 @@ def close_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
     """Evidence of a rectification item, only here, after the scope check, as a download."""
     evidence = access_rectification_evidence(request.user, pk)
     return uploaded_file_response(evidence.file.open("rb"), filename=evidence.original_name)
@@ -368,7 +369,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @require_GET
 @login_required
-def document_download(request: HttpRequest, pk: int) -> FileResponse:
+def document_download(request: AuthedRequest, pk: int) -> FileResponse:
     institution = access_institution_document(request.user, pk)
     return uploaded_file_response(institution.document.open("rb"), filename=institution.document_name or "document")
 
@@ -382,7 +383,7 @@ def _xlsx(handle, filename: str) -> FileResponse:
 
 @require_GET
 @login_required
-def ledger_export(request: HttpRequest, pk: int, ledger: str) -> FileResponse:
+def ledger_export(request: AuthedRequest, pk: int, ledger: str) -> FileResponse:
     """One ledger of a unit as an Excel sheet."""
     unit = _unit(request, pk)
     campaign = current_campaign_or_404()
@@ -394,7 +395,7 @@ def ledger_export(request: HttpRequest, pk: int, ledger: str) -> FileResponse:
 
 @require_GET
 @login_required
-def book_export(request: HttpRequest, pk: int) -> FileResponse:
+def book_export(request: AuthedRequest, pk: int) -> FileResponse:
     """A unit's whole ledger book: one workbook, one sheet per ledger."""
     unit = _unit(request, pk)
     campaign = current_campaign_or_404()
@@ -413,7 +414,7 @@ def book_export(request: HttpRequest, pk: int) -> FileResponse:
 CROWDING_SHOWN = 50
 
 
-def crowding_context(*, user, campaign) -> dict:
+def crowding_context(*, user: User, campaign) -> dict:
     """What the crowding partial needs; the overview dashboard can include `ledgers/crowding.html#crowding`."""
     sites = selectors.crowded_sites(user=user, campaign=campaign)
     topics = selectors.duplicated_topics(user=user, campaign=campaign)
@@ -428,7 +429,7 @@ def crowding_context(*, user, campaign) -> dict:
 
 @require_GET
 @login_required
-def crowding(request: HttpRequest) -> HttpResponse:
+def crowding(request: AuthedRequest) -> HttpResponse:
     """Crowded research sites (扎堆调研) and duplicated topics in the user's scope, for office and leaders."""
     if not scope_for(request.user).sees_crowding:
         raise PermissionDenied

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.types import AnyUser
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import M, Need, get_for_user_or_404, scope_for
 
@@ -32,13 +32,13 @@ REFUSALS = {
 }
 
 
-def require(user: AbstractBaseUser | AnonymousUser, unit: Unit, need: Need) -> None:
+def require(user: AnyUser, unit: Unit, need: Need) -> None:
     """Raise PermissionDenied (403) unless the user has the right `need` on the unit."""
     if not scope_for(user).may(need, unit):
         raise PermissionDenied(REFUSALS[need])
 
 
-def access(queryset: QuerySet[M], user: AbstractBaseUser | AnonymousUser, need: Need = "view", **lookup: Any) -> M:
+def access(queryset: QuerySet[M], user: AnyUser, need: Need = "view", **lookup: Any) -> M:
     """One row through the user's scope (404 outside it), checked for the right `need` (403 without it).
 
     The row's unit is reached along the queryset's `unit_path` (`ScopedQuerySet`); select it with
@@ -59,5 +59,5 @@ def unit_of(row: Model, unit_path: str) -> Unit:
     return target
 
 
-def access_unit(user: AbstractBaseUser | AnonymousUser, pk: int, need: Need = "view") -> Unit:
+def access_unit(user: AnyUser, pk: int, need: Need = "view") -> Unit:
     return access(Unit.objects.select_related("parent", "category"), user, need, pk=pk)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Self
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from tracker.core.types import AnyUser
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -11,7 +16,7 @@ class ScopedQuerySet(models.QuerySet):
     # Lookup from this model to its Unit, ending in "__" ("" for Unit itself).
     unit_path = "unit__"
 
-    def for_user(self, user):
+    def for_user(self, user: AnyUser) -> Self:
         from tracker.orgs.scope import scope_for  # scope imports the models that use this class
 
         return self.filter(scope_for(user).unit_q(self.unit_path))

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from tracker.core.types import AnyUser, User
 from tracker.orgs.models import SUBTREE_ROLES, GuidanceGroup, Role, RoleAssignment, Unit
 
 log = logging.getLogger("tracker.access")
@@ -139,19 +140,19 @@ def _under(unit: Unit, paths: tuple[str, ...]) -> bool:
 EMPTY = Scope()
 
 
-def scope_for(user) -> Scope:
+def scope_for(user: AnyUser) -> Scope:
     """The user's scope, cached on the user object for the length of the request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return EMPTY
-    cached = getattr(user, "_tracker_scope", None)
-    if cached is not None:
+    cached = user.__dict__.get("_tracker_scope")
+    if isinstance(cached, Scope):
         return cached
     scope = _build_scope(user)
-    user._tracker_scope = scope
+    user.__dict__["_tracker_scope"] = scope
     return scope
 
 
-def _build_scope(user) -> Scope:
+def _build_scope(user: User) -> Scope:
     if user.is_superuser:
         return Scope(is_superuser=True, roles=frozenset({"superuser"}))
     read_ids: set[int] = set()
@@ -200,11 +201,11 @@ def _outermost(paths: list[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def get_for_user_or_404(queryset: QuerySet[M], user: AbstractBaseUser | AnonymousUser, **lookup: Any) -> M:
+def get_for_user_or_404(queryset: QuerySet[M], user: AnyUser, **lookup: Any) -> M:
     """Fetch one row through the user's scope; a miss is a 404 and is logged as a probe."""
     try:
         row: M = queryset.for_user(user).get(**lookup)  # type: ignore[attr-defined]
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:  # the model's DoesNotExist, whatever the model
         log.warning(
             "out-of-scope or missing %s %s requested by user %s",
             queryset.model._meta.label,

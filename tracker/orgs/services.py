@@ -6,9 +6,9 @@ generate the campaign tasks a participating unit is missing.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from tracker.core.types import User
 from tracker.orgs.models import GuidanceGroup, Role, RoleAssignment, Unit, UnitCategory
 from tracker.orgs.paths import unit_path
 
@@ -55,7 +55,7 @@ def unit_update(
 
 
 def role_grant(
-    *, user: AbstractBaseUser, role: str, unit: Unit | None = None, group: GuidanceGroup | None = None
+    *, user: User, role: str, unit: Unit | None = None, group: GuidanceGroup | None = None
 ) -> RoleAssignment:
     assignment, _ = RoleAssignment.objects.get_or_create(
         user=user,

@@ -19,6 +19,7 @@ from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 
 from tracker.campaigns.models import Campaign
+from tracker.core.types import User
 from tracker.orgs.models import Unit
 from tracker.reminders.digest import OfficeDigest, office_digest, unit_digests
 from tracker.reminders.mail import SECTION_LIMIT, MailParts, UrgeNote, mail_render
@@ -44,7 +45,7 @@ MAIL_TASK_FIELDS = (
 )
 
 
-def display_name(user) -> str:
+def display_name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
@@ -114,8 +115,9 @@ def _queue_slice(state: _Batch, recipient_ids: list[int]) -> list[MailPlan]:
     rows = list(
         shown.values_list("recipient_id", "kind", "key", "task_id", "unit_id", "campaign_id", "note", "created_by_id")
     )
-    tasks = Task.objects.filter(pk__in=shown.values("task_id")).select_related("template", "unit")
-    tasks = tasks.only(*MAIL_TASK_FIELDS).in_bulk()
+    tasks = (
+        Task.objects.filter(pk__in=shown.values("task_id")).select_related("template", "unit").only(*MAIL_TASK_FIELDS)
+    ).in_bulk()
     # Units and authors are needed only for digests and urges: a few rows.
     rare = [row for row in rows if row[1] in (Kind.DIGEST, Kind.URGE)]
     units = Unit.objects.in_bulk({row[4] for row in rare})

@@ -8,8 +8,8 @@ filter written here.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -41,13 +41,13 @@ class OfficeDigest:
     red_tasks: list[Task]
     top_units: list[Unit]
     bottom_units: list[Unit]
-    stale_units: list[Unit]
+    stale_units: list[Any]  # Unit rows annotated with last_entry_on (stale_units_among)
     stale_count: int
     # Years of the campaign whose holidays nobody has entered: guessed as Monday–Friday until the office does.
     unknown_years: list[int]
 
 
-def _counted_units(units: QuerySet[Unit], campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
+def _counted_units(units: QuerySet[Unit], campaign: Campaign, rule: LightRule) -> QuerySet[Any]:
     # The one roll-up rule (counts, floored percent, light), as on the dashboards and unit pages.
     return units.annotate(**rule.tally("tasks__", Q(tasks__campaign=campaign)))
 
@@ -95,13 +95,3 @@ def office_digest(*, campaign: Campaign, rule: LightRule, unit: Unit) -> OfficeD
         stale_count=stale.count(),
         unknown_years=workdays.unknown_years(campaign.starts_on, campaign.ends_on),
     )
-
-
-def group_by_unit(tasks: list[Task]) -> list[tuple[Unit, list[Task]]]:
-    """Tasks of a mail section grouped under their unit, in tree order."""
-    grouped: dict[int, list[Task]] = defaultdict(list)
-    units: dict[int, Unit] = {}
-    for task in tasks:
-        grouped[task.unit_id].append(task)
-        units[task.unit_id] = task.unit
-    return [(units[uid], grouped[uid]) for uid in sorted(grouped, key=lambda uid: units[uid].path)]

@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from typing import Any
 
 from django.contrib.auth import get_user_model
 
@@ -127,7 +128,7 @@ def ladder_plan(*, campaign: Campaign, today: date, people: People) -> list[Plan
         doers = people.staff.get(unit_id, [])
         if owner_id is not None:
             doers = [owner_id, *doers]
-        base = {"key": key, "campaign_id": campaign.pk, "unit_id": unit_id, "task_id": task_id}
+        base: dict[str, Any] = {"key": key, "campaign_id": campaign.pk, "unit_id": unit_id, "task_id": task_id}
         if due_on >= today:
             for user_id in doers:
                 add(Planned(recipient_id=user_id, kind=Kind.DUE_SOON, on_date=due_on, **base))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -19,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tracker.core.models import UserPreference
+from tracker.core.types import User
 from tracker.orgs.models import Unit
 from tracker.reminders.digest import OfficeDigest, UnitDigest
 from tracker.reminders.models import Kind
@@ -46,7 +48,7 @@ def _url_template(name: str, arity: int, site_url: str) -> str:
 _MARK = 2_147_483_647  # an argument no real link has, to find where the arguments go
 
 
-def mail_language(user) -> str:
+def mail_language(user: User) -> str:
     """The person's one language (the UI's after login too); Chinese when they never chose."""
     try:
         return user.preference.language or settings.LANGUAGE_CODE
@@ -89,7 +91,7 @@ class UrgeNote:
     unit: Unit
     task_id: int | None
     note: str
-    by: object | None
+    by: User | None
     tasks: list[Task]
 
 
@@ -119,7 +121,11 @@ def _item(task: Task, today: date, *, with_unit: bool = True, memo: dict | None 
     key = (task.pk, translation.get_language(), with_unit)
     if memo is not None and key in memo:
         return memo[key]
-    values = {"unit": task.unit.name, "date": task.due_on.isoformat(), "days": (today - task.due_on).days}
+    values: dict[str, Any] = {
+        "unit": task.unit.name,
+        "date": task.due_on.isoformat(),
+        "days": (today - task.due_on).days,
+    }
     if values["days"] > 0:
         late = (
             _("%(unit)s · due %(date)s · %(days)s day(s) late")
@@ -135,7 +141,7 @@ def _item(task: Task, today: date, *, with_unit: bool = True, memo: dict | None 
     return item
 
 
-HEADINGS = {
+HEADINGS: dict[str, Callable[[], str]] = {
     Kind.ESCALATION: lambda: _("Escalated to you (督办): overdue for a week or more"),
     Kind.OVERDUE: lambda: _("Overdue"),
     Kind.DUE_SOON: lambda: _("Due soon"),
@@ -220,7 +226,7 @@ def _subject(parts: MailParts) -> str:
 
 
 def mail_render(
-    *, user, parts: MailParts, today: date, display_name: Callable[[object], str], memo: dict | None = None
+    *, user: User, parts: MailParts, today: date, display_name: Callable[[User], str], memo: dict | None = None
 ) -> RenderedMail:
     """Subject and bodies in the user's language; `memo` shares composed task lines across one batch's mails."""
     language = mail_language(user)

@@ -8,6 +8,8 @@ outbox row survives a broker outage and is relayed when the worker next looks.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -20,6 +22,9 @@ from tracker.core.models import TimeStamped
 from tracker.orgs.models import Unit
 from tracker.orgs.querysets import ScopedQuerySet
 from tracker.work.models import Task
+
+if TYPE_CHECKING:
+    from tracker.core.types import AnyUser
 
 
 class Kind(models.TextChoices):
@@ -36,8 +41,8 @@ class MailStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class OutboxQuerySet(models.QuerySet):
-    def for_user(self, user) -> OutboxQuerySet:
+class OutboxQuerySet(models.QuerySet["OutboxMail"]):
+    def for_user(self, user: AnyUser) -> OutboxQuerySet:
         """Mails that concern at least one unit in the user's scope (a mail can list several units)."""
         from tracker.orgs.scope import scope_for
 

@@ -8,17 +8,18 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from tracker.core.models import UserPreference
+from tracker.core.types import User
 from tracker.reminders.models import MailStatus, OutboxMail, ReminderPreference
 
 
-def outbox_list(*, user, status: str = "") -> QuerySet[OutboxMail]:
+def outbox_list(*, user: User, status: str = "") -> QuerySet[OutboxMail]:
     mails = OutboxMail.objects.for_user(user).select_related("recipient").defer("body_text", "body_html")
     if status:
         mails = mails.filter(status=status)
     return mails.order_by("-created_at", "-pk")
 
 
-def outbox_counts(*, user) -> dict[str, int]:
+def outbox_counts(*, user: User) -> dict[str, int]:
     return OutboxMail.objects.for_user(user).aggregate(
         **{status: Count("pk", filter=Q(status=status)) for status in MailStatus.values}
     )
@@ -30,7 +31,7 @@ class MailPreference:
     receive_digests: bool
 
 
-def preference_for(*, user) -> MailPreference:
+def preference_for(*, user: User) -> MailPreference:
     """The user's language and digest choice, or the defaults (Chinese, digests on) when they never chose."""
     language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
     digests = ReminderPreference.objects.filter(user=user).values_list("receive_digests", flat=True).first()

@@ -17,9 +17,9 @@ from itertools import islice
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from tracker.campaigns.selectors import current_campaign
 from tracker.core import workdays
 from tracker.core.bulk import insert_new
 from tracker.core.models import UserPreference
+from tracker.core.types import User
 from tracker.orgs.models import Role, RoleAssignment, Unit
 from tracker.orgs.scope import scope_for
 from tracker.reminders.compose import MailPlan, mails_queue
@@ -136,7 +137,7 @@ class UrgeResult:
     already: int
 
 
-def _urge(*, unit: Unit, task: Task | None, by: AbstractBaseUser, note: str, recipients: list[int]) -> UrgeResult:
+def _urge(*, unit: Unit, task: Task | None, by: User, note: str, recipients: list[int]) -> UrgeResult:
     if not scope_for(by).can_review(unit):
         raise PermissionDenied(_("Only the office or the unit's guidance group can urge it."))
     note = (note or "").strip()
@@ -176,14 +177,14 @@ def _urge(*, unit: Unit, task: Task | None, by: AbstractBaseUser, note: str, rec
     return UrgeResult(mails=len(mails), already=already)
 
 
-def task_urge(*, task: Task, by: AbstractBaseUser, note: str = "") -> UrgeResult:
+def task_urge(*, task: Task, by: User, note: str = "") -> UrgeResult:
     """Urge the task's owner and the unit's staff, now (or on the next working day)."""
     staff = RoleAssignment.objects.filter(unit=task.unit, role=Role.STAFF).values_list("user_id", flat=True)
     recipients = [*([task.owner_id] if task.owner_id else []), *staff]
     return _urge(unit=task.unit, task=task, by=by, note=note, recipients=recipients)
 
 
-def unit_urge(*, unit: Unit, by: AbstractBaseUser, note: str = "") -> UrgeResult:
+def unit_urge(*, unit: Unit, by: User, note: str = "") -> UrgeResult:
     """Urge a unit's staff and leaders about all its red and due-soon tasks."""
     people = RoleAssignment.objects.filter(unit=unit, role__in=[Role.STAFF, Role.UNIT_LEADER]).values_list(
         "user_id", flat=True
@@ -207,7 +208,7 @@ class RelayResult:
 
 def retry_delay(attempts: int) -> float:
     """Exponential backoff after the `attempts`-th failed try: base, 2×base, 4×base … capped."""
-    return min(settings.REMINDERS_RETRY_BASE_SECONDS * 2 ** (attempts - 1), settings.REMINDERS_RETRY_MAX_SECONDS)
+    return float(min(settings.REMINDERS_RETRY_BASE_SECONDS * 2 ** (attempts - 1), settings.REMINDERS_RETRY_MAX_SECONDS))
 
 
 def outbox_relay(*, ids: list[int] | None = None, limit: int = 500) -> RelayResult:
@@ -250,7 +251,7 @@ def outbox_relay(*, ids: list[int] | None = None, limit: int = 500) -> RelayResu
     return result
 
 
-def _attempt(mail: OutboxMail, connection, result: RelayResult) -> None:
+def _attempt(mail: OutboxMail, connection: BaseEmailBackend, result: RelayResult) -> None:
     message = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.body_text,
@@ -283,7 +284,7 @@ def _attempt(mail: OutboxMail, connection, result: RelayResult) -> None:
 
 
 @transaction.atomic
-def outbox_retry(*, mail: OutboxMail, by: AbstractBaseUser) -> OutboxMail:
+def outbox_retry(*, mail: OutboxMail, by: User) -> OutboxMail:
     """The office sends a failed mail again (after fixing the address or the mail server)."""
     if not scope_for(by).manages_outbox:
         raise PermissionDenied(_("Only the office can resend mail."))
@@ -303,7 +304,7 @@ def outbox_retry(*, mail: OutboxMail, by: AbstractBaseUser) -> OutboxMail:
 # --- preferences ------------------------------------------------------------------------------
 
 
-def preference_update(*, user: AbstractBaseUser, language: str, receive_digests: bool) -> ReminderPreference:
+def preference_update(*, user: User, language: str, receive_digests: bool) -> ReminderPreference:
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": [_("Choose one of the offered languages.")]})
     # One language per person: the same choice drives mail and, from the next login, the UI.

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tracker.core.types import AuthedRequest
 from tracker.orgs.access import access_unit
 from tracker.orgs.models import Unit
 from tracker.reminders import selectors, services
@@ -29,7 +31,7 @@ OUTBOX_PAGE = "reminders/outbox.html"
 OUTBOX_PAGE_SIZE = 50
 
 
-def _back(request: HttpRequest, fallback: str) -> str:
+def _back(request: AuthedRequest, fallback: str) -> str:
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
@@ -37,10 +39,16 @@ def _back(request: HttpRequest, fallback: str) -> str:
 
 
 def _urge(
-    request: HttpRequest, *, unit: Unit, task: Task | None, action: str, fallback: str, run: Callable
+    request: AuthedRequest, *, unit: Unit, task: Task | None, action: str, fallback: str, run: Callable
 ) -> HttpResponse:
     form = UrgeForm(request.POST)
-    context = {"form": form, "unit": unit, "task": task, "action": action, "next": _back(request, fallback)}
+    context: dict[str, Any] = {
+        "form": form,
+        "unit": unit,
+        "task": task,
+        "action": action,
+        "next": _back(request, fallback),
+    }
     if form.is_valid():
         try:
             result = run(form.cleaned_data["note"])
@@ -63,7 +71,7 @@ def _urge(
 
 @require_POST
 @login_required
-def task_urge(request: HttpRequest, pk: int) -> HttpResponse:
+def task_urge(request: AuthedRequest, pk: int) -> HttpResponse:
     """催办 from the task page: the owner and the unit's staff get a mail with the note."""
     task = access_task(request.user, pk, "review")
     return _urge(
@@ -78,7 +86,7 @@ def task_urge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def unit_urge(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_urge(request: AuthedRequest, pk: int) -> HttpResponse:
     """催办 from a dashboard row: the unit's staff and leaders get its red and due-soon tasks."""
     unit = access_unit(request.user, pk, "review")
     return _urge(
@@ -93,13 +101,13 @@ def unit_urge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AuthedRequest) -> HttpResponse:
     """Mail the system queued, sent or gave up on, newest first; failed mail shows its last error."""
     require_outbox(request.user)
     status = request.GET.get("status", "")
     status = status if status in MailStatus.values else ""
     mails = selectors.outbox_list(user=request.user, status=status)
-    context = {
+    context: dict[str, Any] = {
         "page": Paginator(mails, OUTBOX_PAGE_SIZE).get_page(request.GET.get("page")),
         "status": status,
         "statuses": MailStatus.choices,
@@ -112,7 +120,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def outbox_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def outbox_retry(request: AuthedRequest, pk: int) -> HttpResponse:
     mail = access_outbox_mail(request.user, pk)
     try:
         services.outbox_retry(mail=mail, by=request.user)
@@ -125,7 +133,7 @@ def outbox_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthedRequest) -> HttpResponse:
     """Each person's mail settings: the language of their reminders, and the weekly digest on or off."""
     current = selectors.preference_for(user=request.user)
     initial = {"language": current.language, "receive_digests": current.receive_digests}

@@ -77,13 +77,13 @@ def rollups_check(*, campaign: Campaign, rule: LightRule) -> list[Difference]:
         summed = recount.fields(model, subtree=True)
         subtree = Difference(table=model._meta.db_table, span="subtree")
         for level in range(recount.max_depth() + 1):
-            sql, params = recount.subtree_counts(model, campaign=campaign, level=level).query.sql_with_params()
+            sql, level_params = recount.subtree_counts(model, campaign=campaign, level=level).query.sql_with_params()
             found = _compare(
                 model,
                 "subtree",
                 f"SELECT a.id, {recount.select(model, summed)} FROM ({sql}) sub "
                 f"JOIN {unit_table} a ON a.path = sub.grp",
-                list(params),
+                list(level_params),
                 f"SELECT {_stored(model, summed)} FROM {table} t JOIN {unit_table} u ON u.id = t.unit_id "
                 f"WHERE t.campaign_id = %s AND t.subtree = %s AND u.depth = %s AND ({nonzero})",
                 [campaign.pk, True, level],

@@ -44,7 +44,7 @@ class TaskTally(Span):
     yellow = models.IntegerField(default=0)
     neutral = models.IntegerField(default=0)  # not yet due (a task light; no group is neutral)
 
-    COUNTERS = ("total", "done", "submitted", "red", "yellow", "neutral")
+    COUNTERS: tuple[str, ...] = ("total", "done", "submitted", "red", "yellow", "neutral")
 
     class Meta:
         abstract = True

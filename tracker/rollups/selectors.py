@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Expression, F, Q, Sum
 from django.db.models.functions import Coalesce
 
@@ -18,7 +20,7 @@ def span_q(scope: Scope, prefix: str = "") -> Q:
     inside one of the user's subtrees, which would otherwise count twice.
     """
 
-    def q(**lookups) -> Q:
+    def q(**lookups: Any) -> Q:
         return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
 
     if scope.is_superuser:

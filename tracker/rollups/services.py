@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils import timezone
 
 from tracker.campaigns.models import Campaign
@@ -22,6 +23,10 @@ log = logging.getLogger("tracker.rollups")
 # Folding costs the same few statements per model however many units changed, and reads their
 # rows into Python; past this many changed units one rebuild is simpler (a first import of a city).
 FOLD_LIMIT = 2000
+
+# One of the tally models (TALLIES). They share the Span base, but `unit` and the manager live on
+# each concrete model, which the type checker cannot see through a common base.
+TallyModel = Any
 
 
 # Bumped whenever the light rule itself changes, so tallies counted under the old rule are rebuilt.
@@ -63,10 +68,10 @@ def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
     """
     key = rule_key(rule, campaign)
     dirty = DirtyUnit.objects.filter(campaign_id=OuterRef("campaign_id"))
-    state = RollupState.objects.filter(campaign=campaign).annotate(dirty=Exists(dirty)).first()
-    if state is not None and state.rule_key == key and state.days_built and not state.dirty:
-        return state
-    only_marks = state is not None and state.rule_key == key and state.days_built
+    seen = RollupState.objects.filter(campaign=campaign).annotate(dirty=Exists(dirty)).first()
+    if seen is not None and seen.rule_key == key and seen.days_built and not seen.dirty:
+        return seen
+    only_marks = seen is not None and seen.rule_key == key and seen.days_built
     with transaction.atomic():
         RollupState.objects.get_or_create(campaign=campaign)
         # Only changed units to fold and another refresh is folding them right now: read what it
@@ -74,7 +79,8 @@ def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
         # took turns folding each other's marks). A rebuild for a new rule is always waited for.
         locked = RollupState.objects.select_for_update(skip_locked=only_marks).filter(campaign=campaign).first()
         if locked is None:
-            return state
+            assert seen is not None  # rows are skipped only when the state was read above
+            return seen
         state = locked
         marks = list(DirtyUnit.objects.filter(campaign_id=campaign.pk).values_list("id", "unit_id"))
         changed = dict(Unit.objects.filter(pk__in={unit for _, unit in marks}).values_list("pk", "path"))
@@ -103,7 +109,7 @@ def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
     return state
 
 
-def _analyze(models) -> None:
+def _analyze(models: Iterable[type[Model]]) -> None:
     """Fresh planner statistics after a rebuild: estimated from an empty table, the matrix's joins
     were planned as nested loops over thousands of rows (ANALYZE samples; it may run in a transaction)."""
     if connection.vendor != "postgresql":
@@ -112,13 +118,13 @@ def _analyze(models) -> None:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
 
 
-def _rebuild(model, *, campaign: Campaign, rule: LightRule, levels: int) -> None:
+def _rebuild(model: TallyModel, *, campaign: Campaign, rule: LightRule, levels: int) -> None:
     model.objects.filter(campaign=campaign).delete()
     recount.insert_own(model, campaign=campaign, rule=rule)
     recount.insert_subtree(model, campaign=campaign, levels=levels)
 
 
-def _read(model, rows) -> dict[tuple, dict[str, int]]:
+def _read(model: TallyModel, rows: QuerySet[Any]) -> dict[tuple[Any, ...], dict[str, int]]:
     keys = model.KEYS
     return {
         (row["unit_id"], *(row[k] for k in keys)): {name: row[name] for name in model.COUNTERS}
@@ -126,7 +132,7 @@ def _read(model, rows) -> dict[tuple, dict[str, int]]:
     }
 
 
-def _fold(model, *, campaign: Campaign, rule: LightRule, paths: dict[int, str]) -> None:
+def _fold(model: TallyModel, *, campaign: Campaign, rule: LightRule, paths: dict[int, str]) -> None:
     """Recount the own rows of the changed units and add the difference to every subtree row above them."""
     own = model.objects.filter(campaign=campaign, subtree=False, unit_id__in=list(paths))
     old = _read(model, own)
@@ -134,7 +140,7 @@ def _fold(model, *, campaign: Campaign, rule: LightRule, paths: dict[int, str]) 
     recount.insert_own(model, campaign=campaign, rule=rule, unit_ids=paths)
     new = _read(model, own)
     zero = dict.fromkeys(model.COUNTERS, 0)
-    deltas: dict[tuple, dict[str, int]] = defaultdict(lambda: dict(zero))
+    deltas: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict(zero))
     for key in old.keys() | new.keys():
         before, after = old.get(key, zero), new.get(key, zero)
         change = {name: after[name] - before[name] for name in model.COUNTERS}
@@ -153,9 +159,10 @@ def _fold(model, *, campaign: Campaign, rule: LightRule, paths: dict[int, str]) 
         rows = rows.filter(**{f"{keys[0]}__in": {key[1] for key in deltas}})
     updated = []
     for row in rows:
-        change = deltas.pop((row.unit_id, *(getattr(row, k) for k in keys)), None)
-        if change is None:
+        row_key = (row.unit_id, *(getattr(row, k) for k in keys))
+        if row_key not in deltas:
             continue
+        change = deltas.pop(row_key)
         for name, value in change.items():
             setattr(row, name, getattr(row, name) + value)
         updated.append(row)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tracker.campaigns.models import Measure
+from tracker.core.types import User
 from tracker.core.validators import PlainTextFormMixin
 
 
@@ -46,7 +47,8 @@ class EntryForm(PlainTextFormMixin, forms.Form):
     )
     occurred_on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
     percent = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100, required=False)
-    files = MultipleFileField(label=_("Evidence files"), required=False)
+    # The metaclass moves declared fields into base_fields, so this does not hide BaseForm.files.
+    files = MultipleFileField(label=_("Evidence files"), required=False)  # type: ignore[assignment]
     # The task version the page showed; an entry from an older page is refused (409), not merged.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
@@ -58,7 +60,9 @@ class VersionedForm(PlainTextFormMixin, forms.Form):
 
 
 class OwnerForm(VersionedForm):
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("(nobody)"))
+    owner: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label=_("Owner"), queryset=None, required=False, empty_label=_("(nobody)")
+    )
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Case, Count, Expression, IntegerField, Q, Value, When
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tracker.campaigns.models import Campaign
@@ -41,7 +42,7 @@ GROUP_LIGHTS = (Light.RED, Light.YELLOW, Light.GREEN)
 @dataclass(frozen=True)
 class LegendLine:
     light: Light
-    text: str
+    text: str | Promise  # a lazy translation, rendered in the language of the page
 
 
 def light_legend(campaign: Campaign) -> list[LegendLine]:

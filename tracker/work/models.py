@@ -119,7 +119,7 @@ class Task(TimeStamped):
 
     @property
     def display_title(self) -> str:
-        if self.template_id is None:
+        if self.template is None:
             return self.title
         title = self.template.title
         if self.period_starts_on and self.template.recurrence != "none":
@@ -131,7 +131,8 @@ class Task(TimeStamped):
         return self.status in OPEN_STATUSES
 
 
-class EntryQuerySet(SoftDeleteQuerySet, ScopedQuerySet):
+# Both bases declare as_manager's return type for themselves; the stubs cannot merge the two.
+class EntryQuerySet(SoftDeleteQuerySet, ScopedQuerySet):  # type: ignore[override]
     unit_path = "task__unit__"
 
 

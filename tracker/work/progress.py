@@ -24,16 +24,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tracker.campaigns.models import Campaign
+from tracker.core.history import stamp_change
+from tracker.core.types import User
 from tracker.work.models import Entry, EventKind, Task, TaskEvent, TaskStatus
 
 # The latest of these review events (in the order they were written) sets the status.
-WORKFLOW_STATUS = {
+WORKFLOW_STATUS: dict[str, TaskStatus] = {
     EventKind.SUBMITTED: TaskStatus.SUBMITTED,
     EventKind.ACCEPTED: TaskStatus.DONE,
     EventKind.RETURNED: TaskStatus.RETURNED,
@@ -100,7 +101,9 @@ def with_facts(tasks: QuerySet[Task]) -> QuerySet[Task]:
 
 
 def _facts(row: Any) -> Facts:
-    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    def get(name: str) -> Any:
+        return row[name] if isinstance(row, dict) else getattr(row, name)
+
     return Facts(
         entry_count=get("f_entry_count"),
         last_entry_on=get("f_last_entry_on"),
@@ -115,7 +118,7 @@ def task_facts(*, task: Task) -> Facts:
     return _facts(with_facts(Task.objects.filter(pk=task.pk)).get())
 
 
-def task_recount(*, task: Task, by: AbstractBaseUser | None, reason: str | None = None) -> Task:
+def task_recount(*, task: Task, by: User | None, reason: str | None = None) -> Task:
     """Derive the task's progress, status and counters from its facts and save it as a new version.
 
     Call inside the transaction that changed the facts, holding the task's row lock
@@ -126,8 +129,7 @@ def task_recount(*, task: Task, by: AbstractBaseUser | None, reason: str | None 
         setattr(task, name, getattr(derived, name))
     task.last_activity_on = derived.last_entry_on or timezone.localdate(task.created_at)
     task.version += 1
-    task._history_user = by
-    task._change_reason = reason
+    stamp_change(task, by=by, reason=reason)
     task.save()
     return task
 
@@ -195,6 +197,7 @@ def progress_source(*, task: Task, entries: Sequence[Entry], events: Sequence[Ta
     )
     derived = derive(facts)
     if derived.status == TaskStatus.DONE:
+        assert latest_event is not None  # done only by an accept event
         return ProgressSource(
             progress=100, done_by=latest_event.actor, done_on=timezone.localdate(latest_event.created_at)
         )

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from itertools import groupby
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.text import Truncator
 
 from tracker.campaigns.models import Campaign, Measure
 from tracker.core.history import HistoryRow, history_rows
+from tracker.core.types import User
 from tracker.core.workdays import add_workdays
 from tracker.orgs.models import Role, Unit
 from tracker.orgs.scope import scope_for
@@ -29,7 +32,7 @@ class TaskFilters:
     overdue: bool = False
 
     @classmethod
-    def from_query(cls, params) -> TaskFilters:
+    def from_query(cls, params: QueryDict) -> TaskFilters:
         status = params.get("status", "")
         return cls(
             status=status if status in TaskStatus.values else "",
@@ -42,7 +45,7 @@ class TaskFilters:
         return bool(self.status or self.measure or self.overdue)
 
 
-def task_list(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
+def task_list(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
     """Tasks the user may see, ready for a list: light annotated, relations joined."""
     return (
         Task.objects.for_user(user)
@@ -52,7 +55,7 @@ def task_list(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
     )
 
 
-def unit_tasks(*, user, unit: Unit, campaign: Campaign, rule: LightRule, filters: TaskFilters) -> QuerySet[Task]:
+def unit_tasks(*, user: User, unit: Unit, campaign: Campaign, rule: LightRule, filters: TaskFilters) -> QuerySet[Task]:
     tasks = task_list(user=user, campaign=campaign, rule=rule).filter(unit=unit)
     if filters.status:
         tasks = tasks.filter(status=filters.status)
@@ -95,12 +98,12 @@ class TaskCounts:
 
     @property
     def light_label(self) -> str:
-        return Light(self.light).label
+        return str(Light(self.light).label)
 
     @classmethod
-    def from_row(cls, row, name: str = "task") -> TaskCounts:
+    def from_row(cls, row: Any, name: str = "task") -> TaskCounts:
         """Read the keys of `LightRule.tally(name=...)` from a dict or an annotated object."""
-        get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
+        get: Callable[[str], Any] = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
         total, red, yellow = get(f"{name}_total"), get(f"{name}_red"), get(f"{name}_yellow")
         neutral = get(f"{name}_neutral")
         return cls(
@@ -121,7 +124,7 @@ def task_counts(*, tasks: QuerySet[Task], rule: LightRule) -> TaskCounts:
     return TaskCounts.from_row(tasks.order_by().aggregate(**rule.tally()))
 
 
-def units_with_counts(*, user, campaign: Campaign, rule: LightRule, search: str = "") -> QuerySet[Unit]:
+def units_with_counts(*, user: User, campaign: Campaign, rule: LightRule, search: str = "") -> QuerySet[Unit]:
     """Units in scope with their task counts, completion and light, by conditional aggregation in SQL."""
     units = Unit.objects.for_user(user).select_related("category", "parent")
     if search:
@@ -164,7 +167,7 @@ class ReviewFilters:
         return bool(self.unit or self.measure or self.area or self.waiting or self.q)
 
 
-def _submitted_to(user, campaign: Campaign) -> QuerySet[Task]:
+def _submitted_to(user: User, campaign: Campaign) -> QuerySet[Task]:
     """Submitted tasks of the campaign this user may accept or return."""
     return Task.objects.for_user(user).filter(
         scope_for(user).review_q("unit__"), campaign=campaign, status=TaskStatus.SUBMITTED
@@ -172,7 +175,7 @@ def _submitted_to(user, campaign: Campaign) -> QuerySet[Task]:
 
 
 def review_queue(
-    *, user, campaign: Campaign, rule: LightRule, filters: ReviewFilters = ReviewFilters()
+    *, user: User, campaign: Campaign, rule: LightRule, filters: ReviewFilters = ReviewFilters()
 ) -> QuerySet[Task]:
     """Submitted tasks this user may accept or return, longest waiting first (by when they were submitted)."""
     tasks = (
@@ -210,7 +213,7 @@ class ReviewOptions:
     areas: list[Unit]  # units in scope with units below them
 
 
-def review_options(*, user, campaign: Campaign) -> ReviewOptions:
+def review_options(*, user: User, campaign: Campaign) -> ReviewOptions:
     """The review queue's unit and area choices, in one query."""
     waiting = _submitted_to(user, campaign).filter(unit=OuterRef("pk"))
     rows = list(
@@ -225,7 +228,7 @@ def review_options(*, user, campaign: Campaign) -> ReviewOptions:
     )
 
 
-def task_timeline(*, task: Task) -> tuple[QuerySet, QuerySet]:
+def task_timeline(*, task: Task) -> tuple[QuerySet[Entry], QuerySet[TaskEvent]]:
     entries = task.entries.select_related("author").prefetch_related("evidence")
     events = TaskEvent.objects.filter(task=task).select_related("actor")
     return entries, events
@@ -237,7 +240,7 @@ def last_return_reason(*, task: Task) -> TaskEvent | None:
     return TaskEvent.objects.filter(task=task, kind="returned").select_related("actor").first()
 
 
-def unit_people(*, unit: Unit) -> QuerySet:
+def unit_people(*, unit: Unit) -> QuerySet[User]:
     """Who can own a task of the unit: its staff and leaders."""
     return (
         get_user_model()
@@ -255,7 +258,7 @@ def unit_people(*, unit: Unit) -> QuerySet:
 TASK_HISTORY_HIDDEN = {"entry_count", "last_activity_on", "last_entry_on"}
 
 
-def _task_or_entry(record) -> str:
+def _task_or_entry(record: Any) -> str:
     if record.instance_type is Entry:
         return f"{Entry._meta.verbose_name} · {record.occurred_on:%Y-%m-%d} · “{Truncator(record.text).chars(40)}”"
     return str(Task._meta.verbose_name)
@@ -284,5 +287,5 @@ def task_changes_since(*, task: Task, version: int) -> list[HistoryRow]:
     return [row for row in rows if row.record.instance_type is Entry or row.record.version > version]
 
 
-def deleted_entries(*, task: Task):
+def deleted_entries(*, task: Task) -> QuerySet[Entry]:
     return Entry.all_objects.deleted().filter(task=task).select_related("author", "deleted_by")

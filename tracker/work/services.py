@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from datetime import date
 from functools import partial
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign, Measure
 from tracker.core.concurrency import check_version
+from tracker.core.history import stamp_change
+from tracker.core.types import Upload, User
 from tracker.core.validators import check_text, safe_filename
 from tracker.orgs import services as orgs_services
 from tracker.orgs.access import require
@@ -52,24 +52,24 @@ def _checked_note(field: str, value: str | None, *, required: str | None = None)
     return text
 
 
-def _save(obj, by: AbstractBaseUser) -> None:
+def _save(obj: models.Model, by: User) -> None:
     """Save with `by` as the history's author, also outside a request (jobs, commands, imports)."""
-    obj._history_user = by
+    stamp_change(obj, by=by)
     obj.save()
 
 
-def _event(task: Task, kind: str, by: AbstractBaseUser, note: str = "") -> TaskEvent:
+def _event(task: Task, kind: str, by: User, note: str = "") -> TaskEvent:
     return TaskEvent.objects.create(task=task, kind=kind, actor=by, note=note)
 
 
 def entry_add(
     *,
     task: Task,
-    by: AbstractBaseUser,
+    by: User,
     text: str,
     occurred_on: date | None = None,
     percent: int | None = None,
-    files: Sequence[UploadedFile] = (),
+    files: Sequence[Upload] = (),
     expected_version: int | None = None,
 ) -> Entry:
     """Log what was done against a task, with optional progress and evidence files.
@@ -111,26 +111,25 @@ def entry_add(
             for upload in files:
                 evidence = Evidence(
                     entry=entry,
-                    original_name=safe_filename(upload.name),
-                    size=upload.size,
+                    original_name=safe_filename(upload.name or ""),
+                    size=upload.size or 0,
                     content_type=(getattr(upload, "content_type", "") or "")[:100],
                 )
-                evidence.file.save(upload.name, upload, save=False)
+                evidence.file.save(upload.name or "evidence", upload, save=False)
                 stored.append(evidence)
                 _save(evidence, by)
             task_recount(task=locked, by=by)
     except Exception:
         # The rows rolled back; remove the files so a failed upload leaves nothing behind.
         for evidence in stored:
-            evidence.file.storage.delete(evidence.file.name)
+            if evidence.file.name:
+                evidence.file.storage.delete(evidence.file.name)
         raise
     return entry
 
 
 @transaction.atomic
-def task_change_owner(
-    *, task: Task, by: AbstractBaseUser, owner: AbstractBaseUser | None, expected_version: int
-) -> Task:
+def task_change_owner(*, task: Task, by: User, owner: User | None, expected_version: int) -> Task:
     _require_edit(by, task.unit)
     if owner is not None and not unit_people(unit=task.unit).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": [_("The owner must be one of the unit's staff or leaders.")]})
@@ -143,7 +142,7 @@ def task_change_owner(
 
 
 @transaction.atomic
-def task_submit(*, task: Task, by: AbstractBaseUser, expected_version: int, note: str = "") -> Task:
+def task_submit(*, task: Task, by: User, expected_version: int, note: str = "") -> Task:
     """The unit says the task is done; the office or guidance group then reviews it."""
     _require_edit(by, task.unit)
     note = _checked_note("note", note)
@@ -158,7 +157,7 @@ def task_submit(*, task: Task, by: AbstractBaseUser, expected_version: int, note
 
 
 @transaction.atomic
-def task_accept(*, task: Task, by: AbstractBaseUser, expected_version: int, note: str = "") -> Task:
+def task_accept(*, task: Task, by: User, expected_version: int, note: str = "") -> Task:
     _require_review(by, task.unit)
     note = _checked_note("reason", note)
     locked = _lock(task, expected_version)
@@ -169,7 +168,7 @@ def task_accept(*, task: Task, by: AbstractBaseUser, expected_version: int, note
 
 
 @transaction.atomic
-def task_return(*, task: Task, by: AbstractBaseUser, reason: str, expected_version: int) -> Task:
+def task_return(*, task: Task, by: User, reason: str, expected_version: int) -> Task:
     """Send a submitted task back to the unit; the reason is shown on the task page."""
     _require_review(by, task.unit)
     reason = _checked_note("reason", reason, required=_("Say why the task is returned, so the unit knows what to fix."))
@@ -185,12 +184,12 @@ def task_create_self_chosen(
     *,
     campaign: Campaign,
     unit: Unit,
-    by: AbstractBaseUser,
+    by: User,
     measure: Measure,
     title: str,
     due_on: date,
     description: str = "",
-    owner: AbstractBaseUser | None = None,
+    owner: User | None = None,
 ) -> Task:
     """A unit adds its own task (自选动作), under one of the measures."""
     _require_edit(by, unit)
@@ -220,14 +219,14 @@ def task_create_self_chosen(
     return task
 
 
-def _require_entry_keeper(user: AbstractBaseUser, entry: Entry) -> None:
+def _require_entry_keeper(user: User, entry: Entry) -> None:
     scope = scope_for(user)
     unit = entry.task.unit
     if not (scope.can_lead(unit) or (scope.can_edit(unit) and entry.author_id == user.pk)):
         raise PermissionDenied(_("Only the entry's author or the unit leader can delete or restore it."))
 
 
-def _entry_change(entry: Entry, by: AbstractBaseUser, *, delete: bool) -> Entry:
+def _entry_change(entry: Entry, by: User, *, delete: bool) -> Entry:
     _require_entry_keeper(by, entry)
     task = _lock(entry.task, None)
     locked = Entry.all_objects.select_for_update().get(pk=entry.pk)
@@ -247,13 +246,13 @@ def _entry_change(entry: Entry, by: AbstractBaseUser, *, delete: bool) -> Entry:
 
 
 @transaction.atomic
-def entry_delete(*, entry: Entry, by: AbstractBaseUser) -> Entry:
+def entry_delete(*, entry: Entry, by: User) -> Entry:
     """Take an entry out of the task's log; it stays restorable, with its evidence, and in history."""
     return _entry_change(entry, by, delete=True)
 
 
 @transaction.atomic
-def entry_restore(*, entry: Entry, by: AbstractBaseUser) -> Entry:
+def entry_restore(*, entry: Entry, by: User) -> Entry:
     """Bring a deleted entry back into the task's log."""
     return _entry_change(entry, by, delete=False)
 

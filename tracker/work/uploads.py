@@ -36,18 +36,19 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
 def validate_evidence(upload: UploadedFile) -> None:
     """Raise ValidationError (in the user's language) unless the file is an allowed, honest type."""
     name = upload.name or ""
+    size = upload.size or 0
     suffix = PurePath(name).suffix.lower()
     if suffix not in SIGNATURES:
         raise ValidationError(
             _("%(name)s: this file type is not accepted. Allowed: %(allowed)s.")
             % {"name": name, "allowed": ", ".join(sorted(s.lstrip(".") for s in SIGNATURES))}
         )
-    if upload.size > settings.EVIDENCE_MAX_BYTES:
+    if size > settings.EVIDENCE_MAX_BYTES:
         raise ValidationError(
             _("%(name)s is too large (%(size)s); the limit is %(limit)s.")
-            % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
+            % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
         )
-    if upload.size == 0:
+    if size == 0:
         raise ValidationError(_("%(name)s is empty.") % {"name": name})
     upload.seek(0)
     head = upload.read(2048)

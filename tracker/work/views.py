@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,6 +16,7 @@ from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.core.concurrency import CONFLICT_STATUS, StaleVersion
 from tracker.core.downloads import uploaded_file_response
 from tracker.core.forms import attach_errors
+from tracker.core.types import AuthedRequest
 from tracker.orgs.access import access_unit
 from tracker.orgs.scope import Need, scope_for
 from tracker.work import selectors, services
@@ -38,7 +39,7 @@ def _campaign_and_rule():
 
 @require_GET
 @login_required
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The unit's task ledger ("my unit"): tasks grouped by measure, with filters."""
     unit = access_unit(request.user, pk)
     campaign, rule = _campaign_and_rule()
@@ -61,16 +62,17 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, UNIT_PAGE, context)
 
 
-def _load_task(request: HttpRequest, pk: int, need: Need = "view") -> tuple[Task, LightRule]:
+def _load_task(request: AuthedRequest, pk: int, need: Need = "view") -> tuple[Task, LightRule]:
     _campaign, rule = _campaign_and_rule()
     return access_task(request.user, pk, need, rule=rule), rule
 
 
-def _task_context(request: HttpRequest, task: Task, **forms) -> dict:
+def _task_context(request: AuthedRequest, task: Task, **forms) -> dict:
     scope = scope_for(request.user)
     can_edit = scope.can_edit(task.unit) and task.is_open
     can_review = scope.can_review(task.unit) and task.status == "submitted"
-    entries, events = (list(rows) for rows in selectors.task_timeline(task=task))
+    entry_rows, event_rows = selectors.task_timeline(task=task)
+    entries, events = list(entry_rows), list(event_rows)
     people = selectors.unit_people(unit=task.unit)
     version = {"version": task.version}
     return {
@@ -94,19 +96,19 @@ def _task_context(request: HttpRequest, task: Task, **forms) -> dict:
     }
 
 
-def _render_task(request: HttpRequest, task: Task, *, status: int = 200, **forms) -> HttpResponse:
+def _render_task(request: AuthedRequest, task: Task, *, status: int = 200, **forms) -> HttpResponse:
     template = f"{TASK_PAGE}#task-body" if request.htmx else TASK_PAGE
     return render(request, template, _task_context(request, task, **forms), status=status)
 
 
 @require_GET
 @login_required
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     task, _rule = _load_task(request, pk)
     return _render_task(request, task)
 
 
-def _after_write(request: HttpRequest, pk: int, message: str) -> HttpResponse:
+def _after_write(request: AuthedRequest, pk: int, message: str) -> HttpResponse:
     """Re-read the task (its light may have changed) and show it; PRG for plain browsers."""
     if not request.htmx:
         messages.success(request, message)
@@ -115,7 +117,7 @@ def _after_write(request: HttpRequest, pk: int, message: str) -> HttpResponse:
     return _render_task(request, task)
 
 
-def _conflict(request: HttpRequest, pk: int, stale: StaleVersion, **forms) -> HttpResponse:
+def _conflict(request: AuthedRequest, pk: int, stale: StaleVersion, **forms) -> HttpResponse:
     """409 with the current task and, on top, every change made since the user's page was loaded.
 
     What the user typed comes back in its form (`forms`), carrying the current version, so a
@@ -132,7 +134,7 @@ def _conflict(request: HttpRequest, pk: int, stale: StaleVersion, **forms) -> Ht
 
 @require_POST
 @login_required
-def task_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
+def task_entry_add(request: AuthedRequest, pk: int) -> HttpResponse:
     task, _rule = _load_task(request, pk)
     form = EntryForm(request.POST, request.FILES)
     if form.is_valid():
@@ -158,7 +160,7 @@ def task_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def task_owner(request: HttpRequest, pk: int) -> HttpResponse:
+def task_owner(request: AuthedRequest, pk: int) -> HttpResponse:
     task, _rule = _load_task(request, pk)
     form = OwnerForm(request.POST, people=selectors.unit_people(unit=task.unit))
     if not form.is_valid():
@@ -177,7 +179,7 @@ def task_owner(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def task_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     task, _rule = _load_task(request, pk)
     form = SubmitForm(request.POST)
     if form.is_valid():
@@ -199,7 +201,7 @@ def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def task_review(request: HttpRequest, pk: int) -> HttpResponse:
+def task_review(request: AuthedRequest, pk: int) -> HttpResponse:
     """Accept or return a submitted task (office, or the unit's guidance group)."""
     task, _rule = _load_task(request, pk, "review")
     form = ReviewForm(request.POST)
@@ -223,7 +225,7 @@ def task_review(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_task(request, task, status=422, review_form=form)
 
 
-def _entry_write(request: HttpRequest, pk: int, service, message: str) -> HttpResponse:
+def _entry_write(request: AuthedRequest, pk: int, service, message: str) -> HttpResponse:
     entry = access_entry(request.user, pk)
     try:
         service(entry=entry, by=request.user)
@@ -235,20 +237,20 @@ def _entry_write(request: HttpRequest, pk: int, service, message: str) -> HttpRe
 
 @require_POST
 @login_required
-def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     """Soft delete: the entry leaves the log and the counts, and can be restored."""
     return _entry_write(request, pk, services.entry_delete, _("Entry deleted. You can restore it below."))
 
 
 @require_POST
 @login_required
-def entry_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_restore(request: AuthedRequest, pk: int) -> HttpResponse:
     return _entry_write(request, pk, services.entry_restore, _("Entry restored."))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def unit_task_create(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_task_create(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add a self-chosen task (自选动作) to the unit."""
     unit = access_unit(request.user, pk, "edit")
     campaign, _rule = _campaign_and_rule()
@@ -267,7 +269,7 @@ def unit_task_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthedRequest) -> HttpResponse:
     """Submissions waiting for this user's review, longest waiting first, filtered and searched."""
     campaign, rule = _campaign_and_rule()
     filters = selectors.ReviewFilters.from_query(request.GET)
@@ -284,7 +286,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
     """Evidence is only ever served here, after the scope check, as a download.
 
     Attachment + nosniff (SecurityMiddleware) + a sandbox CSP: even a file that slipped past

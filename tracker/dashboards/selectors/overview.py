@@ -12,8 +12,10 @@ The overview, the matrix, the Excel exports and the Word briefing read the same 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import (
     F,
@@ -24,6 +26,7 @@ from django.db.models import (
 )
 
 from tracker.campaigns.models import Campaign, Measure
+from tracker.core.types import User
 from tracker.dashboards.selectors.units import scope_tally
 from tracker.ledgers.models import RectificationItem, RectificationStatus
 from tracker.orgs.models import Role, RoleAssignment, Unit
@@ -40,13 +43,13 @@ LIST_LIMIT = 20  # rows of the overview's stale and waiting lists; the full list
 # --- measures, areas, overall ------------------------------------------------------------------
 
 
-def measure_rollups(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Measure]:
+def measure_rollups(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[Measure]:
     """Measures with the roll-up of their tasks in the user's scope (`task_*` keys, LightRule.tally)."""
     in_scope = Q(tallies__campaign=campaign) & span_q(scope_for(user), "tallies__")
     return (
         Measure.objects.filter(in_scope)
         .annotate(**tally_sums(rule, "tallies__"))
-        .filter(task_total__gt=0)
+        .filter(Q(task_total__gt=0))  # an annotation, not a field
         .order_by("order", "code")
     )
 
@@ -59,7 +62,7 @@ class AreaRollup:
     counts: TaskCounts
 
 
-def area_rollups(*, user, campaign: Campaign, rule: LightRule) -> list[AreaRollup]:
+def area_rollups(*, user: User, campaign: Campaign, rule: LightRule) -> list[AreaRollup]:
     """Roll-ups per subtree one level below each root of the user's scope, in one query.
 
     The areas of a root are its children's subtree rows, plus the root's own row when the root
@@ -107,7 +110,7 @@ def campaign_clock(*, campaign: Campaign, rule: LightRule) -> Clock:
     return Clock(day=campaign.days_elapsed(rule.today), total_days=campaign.total_days)
 
 
-def scope_tasks(*, user, campaign: Campaign) -> QuerySet[Task]:
+def scope_tasks(*, user: User, campaign: Campaign) -> QuerySet[Task]:
     return Task.objects.for_user(user).filter(campaign=campaign)
 
 
@@ -126,7 +129,7 @@ class TrendPoint:
     entries: int
 
 
-def trend(*, user, campaign: Campaign, rule: LightRule, total: int) -> list[TrendPoint]:
+def trend(*, user: User, campaign: Campaign, rule: LightRule, total: int) -> list[TrendPoint]:
     """Daily completion from real dates, summed from the day roll-ups of the user's scope (one query).
 
     A done task counts from the day of its acceptance (or, for a task closed without a review
@@ -148,7 +151,7 @@ def trend(*, user, campaign: Campaign, rule: LightRule, total: int) -> list[Tren
     points = []
     day = start
     while day <= end:
-        counts = per_day.get(day, {})
+        counts: Mapping[str, Any] = per_day.get(day, {})
         cumulative += counts.get("done", 0)
         points.append(
             TrendPoint(
@@ -167,7 +170,7 @@ def trend(*, user, campaign: Campaign, rule: LightRule, total: int) -> list[Tren
 # --- lists that need action --------------------------------------------------------------------
 
 
-def stale_units(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
+def stale_units(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[Unit]:
     """Units in the user's scope with open tasks and no entry for `campaign.stale_days` days."""
     return stale_units_among(Unit.objects.for_user(user), campaign=campaign)
 
@@ -189,12 +192,12 @@ def stale_units_among(units: QuerySet[Unit], *, campaign: Campaign) -> QuerySet[
     )
 
 
-def review_cutoff(rule: LightRule, campaign: Campaign) -> datetime:
+def review_cutoff(rule: LightRule, campaign: Campaign) -> datetime | None:
     """Submissions older than this have waited more than the campaign's due-soon working days."""
     return rule.review_before or LightRule.for_campaign(campaign, rule.today).review_before
 
 
-def overdue_reviews(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
+def overdue_reviews(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
     """Submitted tasks waiting for review longer than `campaign.yellow_due_workdays` working days.
 
     Read through the user's read scope, not their review rights: leadership sees the backlog too.
@@ -212,7 +215,7 @@ def overdue_reviews(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Ta
 # --- the task ledger ---------------------------------------------------------------------------
 
 
-def ledger_tasks(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
+def ledger_tasks(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
     """Every task in scope with its light and `last_entry_on`, in tree, measure and due order."""
     return (
         task_list(user=user, campaign=campaign, rule=rule)
@@ -221,7 +224,7 @@ def ledger_tasks(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[Task]
     )
 
 
-def overdue_rectifications(*, user, campaign: Campaign, rule: LightRule) -> QuerySet[RectificationItem]:
+def overdue_rectifications(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[RectificationItem]:
     """Rectification items past their deadline and not closed out, most overdue first."""
     return (
         RectificationItem.objects.for_user(user)
@@ -243,10 +246,10 @@ class Overview:
     clock: Clock
     counts: TaskCounts
     units_by_light: dict[str, int]
-    measures: list[Measure]
+    measures: list[Any]  # Measure rows annotated with the task_* keys (measure_rollups)
     areas: list[AreaRollup]
     trend: list[TrendPoint]
-    stale: list[Unit]
+    stale: list[Any]  # Unit rows annotated with open_tasks and last_entry_on (stale_units)
     stale_count: int
     waiting: list[Task]
     waiting_count: int
@@ -255,7 +258,7 @@ class Overview:
     scope_names: list[str] = field(default_factory=list)
 
 
-def scope_names(*, user) -> list[str]:
+def scope_names(*, user: User) -> list[str]:
     """What the user's dashboard covers, in words: their units' or guidance groups' names."""
     names = []
     for unit_name, group_name in (
@@ -270,7 +273,7 @@ def scope_names(*, user) -> list[str]:
     return names
 
 
-def overview(*, user, campaign: Campaign, rule: LightRule) -> Overview:
+def overview(*, user: User, campaign: Campaign, rule: LightRule) -> Overview:
     """The overview's numbers in a fixed number of queries, whatever the size of the scope."""
     counts, by_light, waiting_count, stale_count = scope_tally(user=user, campaign=campaign, rule=rule)
     stale = stale_units(user=user, campaign=campaign, rule=rule)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -21,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Rank
 
 from tracker.campaigns.models import Campaign, Measure
+from tracker.core.types import User
 from tracker.orgs.models import Unit, UnitCategory
 from tracker.orgs.scope import scope_for
 from tracker.rollups.models import MeasureTally, UnitTally
@@ -72,7 +74,7 @@ class UnitFilters:
     def active(self) -> bool:
         return bool(self.category or self.under or self.light)
 
-    def query(self, **changes) -> dict[str, str]:
+    def query(self, **changes: Any) -> dict[str, str]:
         """The query string of these filters (with `changes`), for links, the pager and exports."""
         values = replace(self, **changes) if changes else self
         params = {
@@ -105,7 +107,9 @@ def _measure_key(measure: Measure) -> str:
     return f"m{measure.pk}"
 
 
-def _rolled_up_units(*, user, campaign: Campaign, rule: LightRule, filters: UnitFilters, measures=()) -> QuerySet[Unit]:
+def _rolled_up_units(
+    *, user: User, campaign: Campaign, rule: LightRule, filters: UnitFilters, measures: Sequence[Measure] = ()
+) -> QuerySet[Unit]:
     # One row per unit, no GROUP BY: the unit's own roll-up row and one row per measure, joined.
     own = Q(unit_tallies__campaign=campaign, unit_tallies__subtree=False)
     units = (
@@ -128,13 +132,13 @@ def _rolled_up_units(*, user, campaign: Campaign, rule: LightRule, filters: Unit
         cells.update(row_tally(rule, f"{key}_row__", name=key))
     units = units.annotate(**row_tally(rule, "own__"), **cells)
     if filters.light:
-        units = units.filter(task_light=filters.light)
+        units = units.filter(Q(task_light=filters.light))  # an annotation, not a field
     return units
 
 
 def unit_rollups(
     *,
-    user,
+    user: User,
     campaign: Campaign,
     rule: LightRule,
     filters: UnitFilters = UnitFilters(),
@@ -156,7 +160,7 @@ def unit_rollups(
     return units.order_by(*_ordering(filters.sort, measures))
 
 
-def _ordering(sort: str, measures: Sequence[Measure]) -> list:
+def _ordering(sort: str, measures: Sequence[Measure]) -> list[Any]:
     descending = sort.startswith("-")
     key = sort.removeprefix("-")
     column = UNIT_SORTS.get(key)
@@ -199,14 +203,14 @@ def matrix_rows(
     return [(u, [Cell(measure=m, counts=counts.get((u.pk, m.pk), TaskCounts())) for m in measures]) for u in units]
 
 
-def ranking(*, user, campaign: Campaign, rule: LightRule, filters: UnitFilters = UnitFilters()) -> QuerySet[Unit]:
+def ranking(*, user: User, campaign: Campaign, rule: LightRule, filters: UnitFilters = UnitFilters()) -> QuerySet[Unit]:
     """Units best first by completion, with tie-aware `rank` (for the digest and the briefing)."""
     return unit_rollups(user=user, campaign=campaign, rule=rule, filters=replace(filters, sort="rank"))
 
 
 def units_by_light(
     *,
-    user,
+    user: User,
     campaign: Campaign,
     rule: LightRule,
     filters: UnitFilters = UnitFilters(),
@@ -219,7 +223,7 @@ def units_by_light(
     return {light: counts[light] for light in GROUP_LIGHTS}
 
 
-def scope_tally(*, user, campaign: Campaign, rule: LightRule) -> tuple[TaskCounts, dict[str, int], int, int]:
+def scope_tally(*, user: User, campaign: Campaign, rule: LightRule) -> tuple[TaskCounts, dict[str, int], int, int]:
     """From the subtree rows of the scope's roots, in one query: the task counts, the units by
     light, the submissions waiting too long for review and the stale units (the lengths of the
     `overdue_reviews` and `stale_units` lists)."""
@@ -236,7 +240,7 @@ def category_options() -> QuerySet[UnitCategory]:
     return UnitCategory.objects.all()
 
 
-def area_options(*, user) -> QuerySet[Unit]:
+def area_options(*, user: User) -> QuerySet[Unit]:
     """Subtrees the matrix can be narrowed to: units in scope that have units below them."""
     return (
         Unit.objects.for_user(user)

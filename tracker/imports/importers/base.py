@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.types import User
 from tracker.core.validators import CONTROL_CHARACTERS
 from tracker.imports.files import FileProblem, Sheet
 from tracker.orgs.scope import scope_for
@@ -129,12 +130,12 @@ class Importer:
     title: Promise = _("Sheet")
     columns: tuple[Column, ...] = ()
 
-    def __init__(self, *, user):
+    def __init__(self, *, user: User):
         self.user = user
         self.scope = scope_for(user)
         self.problems: list[Problem] = []
         self.plan: dict[int, str] = {}
-        self.after_commit: Callable[[], None] | None = None
+        self.after_commit: Callable[[], object] | None = None
 
     # --- the sheet ---------------------------------------------------------------------
     @classmethod

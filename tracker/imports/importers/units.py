@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.types import User
 from tracker.imports.importers.base import CREATED, UNCHANGED, UPDATED, Choices, Column, Importer, Problem, parse_yes_no
 from tracker.orgs.models import Unit, UnitCategory, UnitLevel
 
@@ -52,7 +53,7 @@ class UnitImporter(Importer):
         Column("participates", _("Takes part"), False, _("Yes or no; empty means yes."), ("参加",)),
     )
 
-    def __init__(self, *, user):
+    def __init__(self, *, user: User):
         super().__init__(user=user)
         self.levels = Choices(UnitLevel.choices)
         self.known: dict[str, Unit] = {}

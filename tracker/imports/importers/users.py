@@ -11,6 +11,7 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 
 from tracker.core.models import UserPreference
+from tracker.core.types import User
 from tracker.imports.importers.base import (
     CREATED,
     LANGUAGE_ALIASES,
@@ -53,14 +54,14 @@ class UserImporter(Importer):
         Column("language", _("Language"), False, _("中文 or English; empty means Chinese.")),
     )
 
-    def __init__(self, *, user):
+    def __init__(self, *, user: User):
         super().__init__(user=user)
         self.roles = Choices(Role.choices)
         from django.conf import settings
 
         self.languages = Choices(settings.LANGUAGES, aliases=LANGUAGE_ALIASES)
         self.parsed: dict[int, UserRow] = {}
-        self.users: dict[str, object] = {}
+        self.users: dict[str, User] = {}
         self.assignments: set[tuple] = set()
         self.preferences: dict[int, str] = {}
         self.created_user_ids: list[int] = []
@@ -106,7 +107,9 @@ class UserImporter(Importer):
         )
         units = {u.code: u for u in Unit.objects.filter(code__in={v.get("unit") for v in values})}
         groups = {g.name: g for g in GuidanceGroup.objects.filter(name__in={v.get("unit") for v in values})}
-        manageable = self._manageable_groups({g.pk for g in groups.values()} | {a.guidance_group_id for a in held})
+        manageable = self._manageable_groups(
+            {g.pk for g in groups.values()} | {a.guidance_group_id for a in held if a.guidance_group_id is not None}
+        )
         foreign = {
             a.user_id
             for a in held
@@ -134,10 +137,10 @@ class UserImporter(Importer):
                         self.problem(number, key, "differs", row=earlier_number)
             elif parsed.username:
                 first_row[parsed.username] = (number, parsed)
-            key = (parsed.username, parsed.role, parsed.unit, parsed.group)
-            if parsed.username and key in seen:
-                self.problem(number, "unit", "duplicate", value=row["values"].get("unit", ""), row=seen[key])
-            seen.setdefault(key, number)
+            row_key = (parsed.username, parsed.role, parsed.unit, parsed.group)
+            if parsed.username and row_key in seen:
+                self.problem(number, "unit", "duplicate", value=row["values"].get("unit", ""), row=seen[row_key])
+            seen.setdefault(row_key, number)
             self.plan[number] = self._planned(parsed, user, planned_users, planned_assignments)
         return self.problems
 
@@ -180,7 +183,9 @@ class UserImporter(Importer):
             )
         return UserRow(username, full_name, email, role or "", unit, group, language or "")
 
-    def _planned(self, row: UserRow, user, planned_users: set[str], planned_assignments: set[tuple]) -> str:
+    def _planned(
+        self, row: UserRow, user: User | None, planned_users: set[str], planned_assignments: set[tuple]
+    ) -> str:
         if row.username not in planned_users:
             planned_users.add(row.username)
             planned_assignments.add((row.username, row.role, row.unit, row.group))
@@ -195,17 +200,17 @@ class UserImporter(Importer):
         return UPDATED if changed else UNCHANGED
 
     @staticmethod
-    def _assignment_key(user, row: UserRow) -> tuple:
+    def _assignment_key(user: User, row: UserRow) -> tuple:
         return (user.pk, row.role, row.unit.pk if row.unit else None, row.group.pk if row.group else None)
 
-    def _account_differs(self, user, row: UserRow) -> bool:
+    def _account_differs(self, user: User, row: UserRow) -> bool:
         # An empty optional cell keeps what the account has; it never blanks it.
         return user.first_name != row.full_name or bool(row.email and user.email != row.email)
 
-    def _language_differs(self, user, row: UserRow) -> bool:
+    def _language_differs(self, user: User, row: UserRow) -> bool:
         return bool(row.language and self.preferences.get(user.pk, "") != row.language)
 
-    def _fields_differ(self, user, row: UserRow) -> bool:
+    def _fields_differ(self, user: User, row: UserRow) -> bool:
         return self._account_differs(user, row) or self._language_differs(user, row)
 
     def apply(self, row: dict) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from pathlib import PurePath
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -26,6 +26,10 @@ from tracker.core.models import AliveManager, SoftDeletable, TimeStamped
 from tracker.ledgers.text import no_control_characters
 from tracker.orgs.models import Unit
 from tracker.orgs.querysets import ScopedQuerySet
+
+if TYPE_CHECKING:
+    from tracker.ledgers.models.deeds import PracticalDeed
+    from tracker.ledgers.models.research import ConversionItem
 
 # Long-term rectification (长期整改) goes on after the campaign ends, "until the problem is solved".
 LONG_TERM_HORIZON = timedelta(days=730)
@@ -66,6 +70,8 @@ class LedgerRow(SoftDeletable, TimeStamped):
     DATE_FIELD: ClassVar[str] = ""
     # Fields only the workflow services change (close-out), never a form.
     WORKFLOW_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # Each concrete ledger declares HistoricalRecords(); django-simple-history adds the manager.
+    history: ClassVar[Any]
 
     class Meta:
         abstract = True
@@ -123,7 +129,7 @@ def _percent_validators():
     return [MinValueValidator(0), MaxValueValidator(100)]
 
 
-def _check_done(row: LedgerRow, errors: dict) -> None:
+def _check_done(row: ConversionItem | PracticalDeed, errors: dict) -> None:
     """A done row says when; a row not done has no done date."""
     if row.status == ProgressStatus.DONE and row.done_on is None:
         errors["done_on"] = _("Say when it was done.")

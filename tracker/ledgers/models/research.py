@@ -78,7 +78,7 @@ class ResearchVisit(LedgerRow):
         if self.site and not self.site_key:
             errors["site"] = _("Name the site in words.")
         self._check_past(errors, "visited_on")
-        if self.topic_id and self.topic.unit_id != self.unit_id:
+        if self.topic is not None and self.topic.unit_id != self.unit_id:
             errors["topic"] = _("Choose one of the unit's own topics.")
         if errors:
             raise ValidationError(errors)
@@ -115,7 +115,7 @@ class ResearchReport(LedgerRow):
     def clean(self) -> None:
         errors: dict = {}
         self._check_past(errors, "completed_on")
-        if self.topic_id and self.topic.unit_id != self.unit_id:
+        if self.topic is not None and self.topic.unit_id != self.unit_id:
             errors["topic"] = _("Choose one of the unit's own topics.")
         if errors:
             raise ValidationError(errors)
@@ -156,7 +156,7 @@ class ConversionItem(LedgerRow):
         errors: dict = {}
         self._check_deadline(errors, "due_on")
         _check_done(self, errors)
-        if self.report_id and self.report.unit_id != self.unit_id:
+        if self.report is not None and self.report.unit_id != self.unit_id:
             errors["report"] = _("Choose one of the unit's own reports.")
         if errors:
             raise ValidationError(errors)

@@ -16,6 +16,7 @@ import os
 import platform
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -164,7 +165,11 @@ def _machine() -> dict:
 
 
 def _database() -> dict:
-    info = {"vendor": connection.vendor, "name": str(connection.settings_dict["NAME"]), "size_mib": None}
+    info: dict[str, Any] = {
+        "vendor": connection.vendor,
+        "name": str(connection.settings_dict["NAME"]),
+        "size_mib": None,
+    }
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_database_size(current_database()), current_setting('server_version')")
