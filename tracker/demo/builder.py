@@ -215,7 +215,10 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
             returned = TaskEvent(task=task, kind=EventKind.RETURNED, actor=office, note=rng.choice(RETURN_REASONS))
             events.append((returned, reviewed_on))
     with transaction.atomic():
-        # The bulk paths write history too, so even seeded progress is on every task's record.
+        # The bulk paths write history too, so even seeded progress is on every task's record. The
+        # entries go first: the task's record then already counts them, so a page loaded from the
+        # demo never reports the seeded entries as "added since you opened it".
+        bulk_create_with_history(entries, Entry, batch_size=1000, default_change_reason="demo")
         bulk_update_with_history(
             tasks,
             Task,
@@ -223,7 +226,6 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
             batch_size=1000,
             default_change_reason="demo",
         )
-        bulk_create_with_history(entries, Entry, batch_size=1000, default_change_reason="demo")
         TaskEvent.objects.bulk_create([event for event, _day in events], batch_size=1000)
         # created_at is auto_now_add, which bulk_create overrides with now; bulk_update does not.
         for event, day in events:
