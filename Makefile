@@ -38,8 +38,11 @@ run: $(STAMP) $(MO) seed
 	@echo "Campaign Tracker on $(SITE_URL)/  (demo accounts: office, leader, guide, unitlead, staff, staff2; password campaign-demo)"
 	$(RUN_ENV) SECRET_KEY="$$(cat var/run-secret-key)" $(BIN)/honcho start -f Procfile -p $(PORT)
 
+# Two processes by default (pytest-xdist; each its own test database and Redis database, a test
+# file's tests together); TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) $(MO)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

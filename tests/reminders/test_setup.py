@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from io import StringIO
 
 import pytest
@@ -42,6 +43,11 @@ def test_the_command_queues_once_and_explains_days_off(ladder):
 
 
 def test_beat_schedule_is_in_the_database_and_names_real_tasks():
+    # A transactional test that ran earlier in this process (any order, e.g. under pytest-xdist)
+    # flushed what the data migration wrote: write it again the migration's own (idempotent) way.
+    from django.apps import apps
+
+    importlib.import_module("tracker.reminders.migrations.0002_beat_schedule").create_schedule(apps, None)
     celery_app.loader.import_default_modules()
     schedule = {task.name: task for task in PeriodicTask.objects.select_related("crontab", "interval")}
     sweep = schedule["reminders: daily sweep"]
