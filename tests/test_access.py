@@ -101,6 +101,21 @@ MATRIX = {
         REVIEWERS_OF_A,
         READERS_OF_A - REVIEWERS_OF_A,
     ),
+    # Batch accept: the confirmation page and the write, for reviewers of every ticked task.
+    "work:review_batch": (
+        "get",
+        lambda c, o: [],
+        lambda c, o: {"task": f"{o['submitted'].pk}:{o['submitted'].version}"},
+        REVIEWERS_OF_A,
+        READERS_OF_A - REVIEWERS_OF_A,
+    ),
+    "work:review_batch_accept": (
+        "post",
+        lambda c, o: [],
+        lambda c, o: {"task": f"{o['submitted'].pk}:{o['submitted'].version}", "note": "好"},
+        REVIEWERS_OF_A,
+        READERS_OF_A - REVIEWERS_OF_A,
+    ),
     # Reminders: 催办 is for reviewers (office, guidance group); the outbox for offices.
     "reminders:task_urge": (
         "post",
@@ -493,6 +508,7 @@ def test_writes_are_never_get(client, city):
     login(client, city.staff_a)
     for route in ("work:task_entry_add", "work:task_owner", "work:task_submit", "work:task_review"):
         assert client.get(reverse(route, args=[city.task_a().pk])).status_code == 405
+    assert client.get(reverse("work:review_batch_accept")).status_code == 405
 
 
 @pytest.mark.parametrize("role", sorted(set(ROLES) - EDITORS_OF_A))

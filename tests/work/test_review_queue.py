@@ -28,7 +28,7 @@ def submit(task: Task, by, at: datetime) -> Task:
 
 def titles(html: str, tasks: list[Task]) -> list[int]:
     """The given tasks in the order the page lists them."""
-    found = [(html.find(reverse("work:task_detail", args=[t.pk]) + '"'), t.pk) for t in tasks]
+    found = [(html.find(reverse("work:task_detail", args=[t.pk]) + "?queue="), t.pk) for t in tasks]
     return [pk for position, pk in sorted(found) if position >= 0]
 
 

@@ -98,3 +98,15 @@ class SelfChosenTaskForm(PlainTextFormMixin, forms.Form):
         label=_("Description"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     due_on = forms.DateField(label=_("Due date"), widget=DateInput)
+
+
+class BatchAcceptForm(PlainTextFormMixin, forms.Form):
+    """The common note of a batch accept; the tasks and their versions travel as `task=<id>:<version>`."""
+
+    note = forms.CharField(
+        label=_("Common note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, versions: dict[int, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = [f"{pk}:{version}" for pk, version in versions.items()]

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 
 from tracker.campaigns.models import Campaign, Measure
@@ -22,7 +23,7 @@ from tracker.core.workdays import add_workdays
 from tracker.orgs.models import Role, Unit
 from tracker.orgs.scope import scope_for
 from tracker.work.lights import Light, LightRule
-from tracker.work.models import Entry, Task, TaskEvent, TaskStatus
+from tracker.work.models import Entry, EventKind, Task, TaskEvent, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ def unit_tasks(*, user: User, unit: Unit, campaign: Campaign, rule: LightRule, f
         tasks = tasks.filter(measure__code=filters.measure)
     if filters.overdue:
         tasks = tasks.filter(rule.red_q())
+    # The reviewer's latest reason, shown on returned tasks in the list (one subquery, no query per row).
+    reasons = TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.RETURNED).order_by("-created_at", "-id")
+    tasks = tasks.annotate(return_reason=Subquery(reasons.values("note")[:1]))
     return tasks.order_by("measure__order", "due_on", "id")
 
 
@@ -166,6 +170,11 @@ class ReviewFilters:
     def active(self) -> bool:
         return bool(self.unit or self.measure or self.area or self.waiting or self.q)
 
+    def to_query(self) -> str:
+        """The filters as a query string, rebuilt from the parsed values (never echoed as received)."""
+        values = {"unit": self.unit, "measure": self.measure, "area": self.area, "waiting": self.waiting, "q": self.q}
+        return urlencode({key: value for key, value in values.items() if value})
+
 
 def _submitted_to(user: User, campaign: Campaign) -> QuerySet[Task]:
     """Submitted tasks of the campaign this user may accept or return."""
@@ -205,6 +214,21 @@ def review_queue(
         )
     # A submission from before submission times were kept has waited longest of all.
     return tasks.order_by(F("submitted_at").asc(nulls_first=True), "id")
+
+
+def next_in_queue(*, user: User, campaign: Campaign, rule: LightRule, filters: ReviewFilters) -> Task | None:
+    """The task that has waited longest in the user's filtered queue, to open after a decision."""
+    return review_queue(user=user, campaign=campaign, rule=rule, filters=filters).first()
+
+
+# A batch decision names at most this many tasks.
+MAX_BATCH = 100
+
+
+def review_batch(*, user: User, versions: Mapping[int, int]) -> list[Task] | None:
+    """The tasks of a batch (pk → version the page showed) in the user's scope, or None if one is not."""
+    tasks = list(Task.objects.for_user(user).filter(pk__in=versions).select_related("unit", "template").order_by("pk"))
+    return tasks if len(tasks) == len(versions) else None
 
 
 @dataclass(frozen=True)

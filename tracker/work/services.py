@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign, Measure
-from tracker.core.concurrency import check_version
+from tracker.core.concurrency import StaleVersion, check_version
 from tracker.core.history import stamp_change
 from tracker.core.types import Upload, User
 from tracker.core.validators import check_text, safe_filename
@@ -23,7 +23,7 @@ from tracker.orgs.scope import scope_for
 from tracker.work.instantiation import tasks_generate
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
 from tracker.work.progress import task_recount
-from tracker.work.selectors import unit_people
+from tracker.work.selectors import MAX_BATCH, unit_people
 from tracker.work.uploads import evidence_problems
 
 MAX_FILES_PER_ENTRY = 10
@@ -165,6 +165,40 @@ def task_accept(*, task: Task, by: User, expected_version: int, note: str = "") 
         raise ValidationError(_("Only a submitted task can be accepted."))
     _event(locked, EventKind.ACCEPTED, by, note)
     return task_recount(task=locked, by=by)
+
+
+class BatchStale(StaleVersion):
+    """A task of a batch changed since the page listing it was loaded; nothing of the batch was saved."""
+
+    def __init__(self, stale: StaleVersion, task: Task):
+        super().__init__(stale.current, stale.seen_version)
+        self.task = task
+
+
+@transaction.atomic
+def tasks_accept_batch(*, items: Sequence[tuple[Task, int]], by: User, note: str = "") -> list[Task]:
+    """Accept several submitted tasks with one common note: all of them, or none.
+
+    `items` pairs each task with the version the page showed. Tasks are locked in id order so two
+    batches over the same tasks wait for each other instead of deadlocking.
+    """
+    if not items:
+        raise ValidationError(_("Select at least one task to accept."))
+    if len(items) > MAX_BATCH:
+        raise ValidationError(_("Accept at most %(n)d tasks at a time.") % {"n": MAX_BATCH})
+    note = _checked_note("reason", note)
+    accepted = []
+    for task, version in sorted(items, key=lambda item: item[0].pk):
+        try:
+            accepted.append(task_accept(task=task, by=by, expected_version=version, note=note))
+        except StaleVersion as stale:
+            raise BatchStale(stale, task) from stale
+        except ValidationError as exc:
+            raise ValidationError(
+                _("“%(task)s” (%(unit)s): %(problem)s")
+                % {"task": task.display_title, "unit": task.unit.name, "problem": " ".join(exc.messages)}
+            ) from exc
+    return accepted
 
 
 @transaction.atomic

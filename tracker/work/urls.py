@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tracker.work import views
+from tracker.work import review_views, views
 
 app_name = "work"
 
@@ -15,5 +15,7 @@ urlpatterns = [
     path("entries/<int:pk>/delete/", views.entry_delete, name="entry_delete"),
     path("entries/<int:pk>/restore/", views.entry_restore, name="entry_restore"),
     path("review/", views.review_queue, name="review_queue"),
+    path("review/batch/", review_views.review_batch, name="review_batch"),
+    path("review/batch/accept/", review_views.review_batch_accept, name="review_batch_accept"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
 ]

@@ -25,6 +25,7 @@ from tracker.work.forms import EntryForm, OwnerForm, ReviewForm, SelfChosenTaskF
 from tracker.work.lights import LightRule
 from tracker.work.models import Task
 from tracker.work.progress import progress_source
+from tracker.work.review_views import open_next, queue_query
 
 TASK_PAGE = "work/task_detail.html"
 REVIEW_PAGE_SIZE = 50
@@ -76,6 +77,7 @@ def _task_context(request: AuthedRequest, task: Task, **forms) -> dict:
     people = selectors.unit_people(unit=task.unit)
     version = {"version": task.version}
     return {
+        "queue": queue_query(request.POST if request.method == "POST" else request.GET),
         "task": task,
         "source": progress_source(task=task, entries=entries, events=events),
         "entries": entries,
@@ -221,6 +223,9 @@ def task_review(request: AuthedRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
+            query = queue_query(request.POST)
+            if query is not None:
+                return open_next(request, query, message)
             return _after_write(request, pk, message)
     return _render_task(request, task, status=422, review_form=form)
 
@@ -275,7 +280,7 @@ def review_queue(request: AuthedRequest) -> HttpResponse:
     filters = selectors.ReviewFilters.from_query(request.GET)
     tasks = selectors.review_queue(user=request.user, campaign=campaign, rule=rule, filters=filters)
     page = Paginator(tasks, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "campaign": campaign, "filters": filters}
+    context = {"page": page, "campaign": campaign, "filters": filters, "queue": filters.to_query()}
     if request.htmx:
         return render(request, f"{REVIEW_PAGE}#queue", context)
     context["options"] = selectors.review_options(user=request.user, campaign=campaign)
