@@ -57,3 +57,18 @@ def test_compiled_catalog_matches_the_source():
 def test_default_language_is_simplified_chinese():
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
+
+
+CJK = "\u3400-\u9fff\u3000-\u303f\uff01-\uff5e"
+HALF_WIDTH_NEXT_TO_CJK = re.compile(rf"[{CJK}] ?[:()]|[:()] ?[{CJK}]")
+
+
+def test_chinese_text_uses_full_width_colons_and_brackets():
+    """A half-width ":" "(" or ")" touching Chinese text reads as a typo; "%(name)s" placeholders are fine."""
+    offending = [
+        (msgid, text)
+        for _, msgid, strs in po_entries()
+        for text in strs
+        if HALF_WIDTH_NEXT_TO_CJK.search(re.sub(r"%\(\w+\)[sd]", "", text))
+    ]
+    assert offending == []

@@ -72,15 +72,17 @@ def test_language_switch_to_english_and_back(city, page_for, live_server):  # no
     staff = page_for("staff_a")
     staff.goto(f"{live_server.url}/tasks/{city.task_a().pk}/")
     assert staff.locator("html").get_attribute("lang") == "zh-hans"
+    staff.click(".menu > summary")  # on a phone the language switch is in the menu
     staff.click("form.lang button")  # "English"
     staff.wait_for_function("document.documentElement.lang === 'en'")
     assert f"/tasks/{city.task_a().pk}/" in staff.url  # the same page, now in English
-    assert staff.locator("form.lang button").inner_text() == "中文"
+    assert staff.locator("form.lang button").text_content() == "中文"
     staff.goto(f"{live_server.url}/")  # the choice sticks to the person, page after page
     assert staff.locator("html").get_attribute("lang") == "en"
+    staff.click(".menu > summary")
     staff.click("form.lang button")
     staff.wait_for_function("document.documentElement.lang === 'zh-hans'")
-    assert staff.locator("form.lang button").inner_text() == "English"
+    assert staff.locator("form.lang button").text_content() == "English"
 
 
 def test_office_asks_for_a_briefing_and_downloads_it(city, page_for, live_server, celery_worker_process, tmp_path):  # noqa: F811
