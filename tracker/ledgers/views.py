@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, reswap
+from django_htmx.http import HttpResponseClientRedirect
 
 from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.core.concurrency import CONFLICT_STATUS, StaleVersion
@@ -28,6 +28,7 @@ from tracker.ledgers.forms import (
     CloseRequestForm,
     CloseReviewForm,
     DeleteForm,
+    LedgerForm,
     MilestoneForm,
     RectificationRaiseForm,
 )
@@ -87,7 +88,7 @@ def book(request: AuthedRequest, pk: int) -> HttpResponse:
 NEARBY_SHOWN = 10
 
 
-def _crowding_warning(form, context: dict, exc: services.CrowdingNotConfirmed) -> None:
+def _crowding_warning(form: LedgerForm, context: dict, exc: services.CrowdingNotConfirmed) -> None:
     """Show who else visited the site; a "save anyway" without a reason is refused beside the reason."""
     context["nearby"] = exc.nearby[:NEARBY_SHOWN]
     context["nearby_total"] = len(exc.nearby)
@@ -101,7 +102,7 @@ def _render_form(request, context: dict, status: int = 200) -> HttpResponse:
     response = render(request, template, context, status=status)
     if request.htmx and context.get("nearby"):
         # The warning is at the top of the form: bring it into view after the swap.
-        reswap(response, "outerHTML show:top")
+        response["HX-Reswap"] = "outerHTML show:top"
     return response
 
 
