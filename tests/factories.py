@@ -169,7 +169,9 @@ def ledger_defaults(ledger: str) -> dict:
     }[ledger]
 
 
-def make_ledger_row(ledger: str, *, unit, by, campaign=None, files=(), confirm_crowding=True, **data):
+def make_ledger_row(
+    ledger: str, *, unit, by, campaign=None, files=(), confirm_crowding=True, crowding_reason="已与相关单位协调", **data
+):
     """A ledger row written through the service, as a unit's staff would."""
     from tracker.ledgers import services
 
@@ -182,4 +184,5 @@ def make_ledger_row(ledger: str, *, unit, by, campaign=None, files=(), confirm_c
         data={**ledger_defaults(ledger), **data},
         files=files,
         confirm_crowding=confirm_crowding,
+        crowding_reason=crowding_reason,
     )

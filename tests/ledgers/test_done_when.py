@@ -78,7 +78,9 @@ def test_done_when(client, demo):
     assert response.status_code == 422 and "扎堆调研提示" in html and 'name="confirm_crowding"' in html
     assert (today - timedelta(days=5)).strftime("%Y") in html
     assert not ResearchVisit.objects.filter(unit=unit).exists()
-    response = create(client, unit, "visits", {**visit, "confirm_crowding": "on"})
+    response = create(
+        client, unit, "visits", {**visit, "confirm_crowding": "on", "crowding_reason": "与教育局调研事项不同"}
+    )
     assert response.status_code == 200 and "HX-Redirect" in response
 
     # --- staff: a problem fixed at once, asked for close-out with evidence --------------------

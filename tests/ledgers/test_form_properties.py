@@ -105,7 +105,7 @@ def form_data_strategy(spec, unit, campaign):
     fields = {
         name: field_strategy(field, campaign, getattr(_model_field(spec.model, name), "validators", ()))
         for name, field in form.fields.items()
-        if name not in ("version", "confirm_crowding")
+        if name not in ("version", "confirm_crowding", "crowding_reason")
     }
     return st.fixed_dictionaries(fields)
 
@@ -134,6 +134,7 @@ def test_any_input_writes_a_valid_row_or_nothing(client, city, ledger):
                     by=city.staff_a,
                     data=form.model_data(),
                     confirm_crowding=True,
+                    crowding_reason="已与相关单位协调",
                 )
             except ValidationError:
                 saved = None

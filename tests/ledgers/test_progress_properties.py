@@ -176,6 +176,7 @@ def test_any_interleaving_keeps_progress_and_rollups_equal_to_a_recount(counted_
                 by=staff[unit.pk][0],
                 data=row_data(ledger, variant, city.campaign.starts_on),
                 confirm_crowding=True,
+                crowding_reason="已与相关单位协调",
             )
 
         @rule(ledger_i=index, i=index, variant=index)
@@ -189,6 +190,7 @@ def test_any_interleaving_keeps_progress_and_rollups_equal_to_a_recount(counted_
                 data=row_data(row.LEDGER, variant, city.campaign.starts_on),
                 expected_version=row.version,
                 confirm_crowding=True,
+                crowding_reason="已与相关单位协调",
             )
 
         @rule(ledger_i=index, i=index, delete=st.booleans())

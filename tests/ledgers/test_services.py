@@ -1,6 +1,7 @@
 """Ledger writes: validation, optimistic locking, soft delete, the close-out flow, crowding, task progress."""
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -186,9 +187,15 @@ def test_a_visit_to_a_site_another_unit_visited_needs_confirmation(city):
     assert nearby.unit_name == ""  # unit B is outside staff A's scope: not named
     assert ResearchVisit.objects.filter(unit=city.unit_a).count() == 0
     visit = services.ledger_row_create(
-        ledger="visits", campaign=city.campaign, unit=city.unit_a, by=city.staff_a, data=data, confirm_crowding=True
+        ledger="visits",
+        campaign=city.campaign,
+        unit=city.unit_a,
+        by=city.staff_a,
+        data=data,
+        confirm_crowding=True,
+        crowding_reason="已与该单位协调",
     )
-    assert visit.crowding_confirmed
+    assert visit.crowding_confirmed and visit.crowding_reason == "已与该单位协调"
     # The office sees both units by name.
     assert {v.unit_name for v in visit_crowding(visit=visit, user=city.office_city)} == {"UnitB"}
 
@@ -234,7 +241,9 @@ def test_editing_a_visit_to_a_crowded_site_asks_again(city):
     with pytest.raises(services.CrowdingNotConfirmed):
         services.ledger_row_update(row=visit, by=city.staff_a, data=data, expected_version=1)
     data["findings"] = "补充"
-    visit = services.ledger_row_update(row=visit, by=city.staff_a, data=data, expected_version=1, confirm_crowding=True)
+    visit = services.ledger_row_update(
+        row=visit, by=city.staff_a, data=data, expected_version=1, confirm_crowding=True, crowding_reason="回访"
+    )
     # Nothing about the place changes now: no second question.
     services.ledger_row_update(row=visit, by=city.staff_a, data={**data, "findings": "再补充"}, expected_version=2)
 
@@ -458,3 +467,68 @@ def test_new_unit_staff_see_only_their_rows(city):
     make_ledger_row("study", unit=city.unit_a, by=city.staff_a)
     assert not StudySession.objects.for_user(staff_c).exists()
     assert StudySession.objects.for_user(city.office_east).count() == 1
+
+
+def test_saving_anyway_needs_a_reason_and_keeps_it(city):
+    make_ledger_row("visits", unit=city.unit_b, by=city.staff_b, site="幸福社区", visited_on=TODAY() - timedelta(2))
+    data = {**ledger_defaults("visits"), "site": "幸福社区", "leader_name": "李主任"}
+    create = partial(
+        services.ledger_row_create, ledger="visits", campaign=city.campaign, unit=city.unit_a, by=city.staff_a
+    )
+    with pytest.raises(services.CrowdingNotConfirmed) as caught:
+        create(data=data, confirm_crowding=True, crowding_reason="  ")
+    assert caught.value.reason_missing and len(caught.value.nearby) == 1
+    with pytest.raises(services.CrowdingNotConfirmed) as caught:
+        create(data=data, crowding_reason="有理由但未确认")
+    assert not caught.value.reason_missing
+    assert not ResearchVisit.all_objects.filter(unit=city.unit_a).exists()
+    visit = create(data=data, confirm_crowding=True, crowding_reason=" 调研事项不同，已电话沟通 ")
+    visit.refresh_from_db()
+    assert visit.crowding_confirmed and visit.crowding_reason == "调研事项不同，已电话沟通"
+    # Moved to a site nobody else visited: no longer crowded, no reason kept.
+    visit = services.ledger_row_update(
+        row=visit, by=city.staff_a, data={**data, "site": "偏远山村"}, expected_version=visit.version
+    )
+    visit.refresh_from_db()
+    assert not visit.crowding_confirmed and visit.crowding_reason == ""
+
+
+def test_no_reason_is_asked_without_crowding(city):
+    visit = make_ledger_row("visits", unit=city.unit_a, by=city.staff_a, site="偏远山村", confirm_crowding=False)
+    assert not visit.crowding_confirmed and visit.crowding_reason == ""
+
+
+def test_the_warning_lists_earlier_visitors_newest_first_naming_only_visible_units(city):
+    make_ledger_row(
+        "visits",
+        unit=city.unit_b,
+        by=city.staff_b,
+        site="幸福社区",
+        leader_name="孙书记",
+        visited_on=TODAY() - timedelta(3),
+    )
+    make_ledger_row(
+        "visits",
+        unit=city.unit_a,
+        by=city.staff_a,
+        site="幸福社区",
+        leader_name="赵副局长",
+        visited_on=TODAY() - timedelta(1),
+    )
+    # The same unit's same leader went before: a follow-up, not counted.
+    make_ledger_row(
+        "visits",
+        unit=city.unit_a,
+        by=city.staff_a,
+        site="幸福社区",
+        leader_name="王局长",
+        visited_on=TODAY() - timedelta(2),
+    )
+    candidate = ResearchVisit(
+        campaign=city.campaign, unit=city.unit_a, site="幸福社区", visited_on=TODAY(), leader_name="王局长"
+    )
+    candidate.full_clean()
+    shown = [(v.visited_on, v.unit_name, v.leader_name) for v in visit_crowding(visit=candidate, user=city.staff_a)]
+    assert shown == [(TODAY() - timedelta(1), "UnitA", "赵副局长"), (TODAY() - timedelta(3), "", "")]
+    by_office = [(v.unit_name, v.leader_name) for v in visit_crowding(visit=candidate, user=city.office_city)]
+    assert by_office == [("UnitA", "赵副局长"), ("UnitB", "孙书记")]

@@ -99,9 +99,110 @@ def test_crowding_warning_then_save_anyway(client, city):
     assert "扎堆调研" in html and 'name="confirm_crowding"' in html and "仍然保存" in html
     assert (TODAY() - timedelta(5)).strftime("%Y") in html
     assert not ResearchVisit.objects.filter(unit=city.unit_a).exists()
-    response = client.post(url, {**data, "confirm_crowding": "on"}, **HX)
+    response = client.post(url, {**data, "confirm_crowding": "on", "crowding_reason": "已与UnitB协调"}, **HX)
     assert response.status_code == 200 and "HX-Redirect" in response
-    assert ResearchVisit.objects.get(unit=city.unit_a).crowding_confirmed
+    visit = ResearchVisit.objects.get(unit=city.unit_a)
+    assert visit.crowding_confirmed and visit.crowding_reason == "已与UnitB协调"
+
+
+def test_the_warning_names_visible_visitors_newest_first(client, city):
+    make_ledger_row(
+        "visits",
+        unit=city.unit_b,
+        by=city.staff_b,
+        site="幸福社区",
+        leader_name="孙书记",
+        visited_on=TODAY() - timedelta(6),
+    )
+    make_ledger_row(
+        "visits",
+        unit=city.unit_a,
+        by=city.staff_a,
+        site="幸福社区",
+        leader_name="赵副局长",
+        visited_on=TODAY() - timedelta(2),
+    )
+    login(client, city.staff_a)
+    url = reverse("ledgers:row_create", args=[city.unit_a.pk, "visits"])
+    response = client.post(url, form_data("visits", site="幸福社区", leader_name="王局长"), **HX)
+    html = response.content.decode()
+    assert response.status_code == 422 and response["HX-Reswap"] == "outerHTML show:top"
+    # The unit's other leader is named; unit B, outside staff A's scope, is only dated.
+    assert "赵副局长" in html and "孙书记" not in html and "UnitB" not in html and "其他单位" in html
+    newer, older = (TODAY() - timedelta(2)), (TODAY() - timedelta(6))
+    assert html.index(f"{newer.year}年{newer.month}月{newer.day}日") < html.index(
+        f"{older.year}年{older.month}月{older.day}日"
+    )
+    # One full-width "save anyway" button, the reason field right before it.
+    assert html.count('name="confirm_crowding"') == 1 and 'type="checkbox" name="confirm_crowding' not in html
+    assert html.index('name="crowding_reason"') < html.index('name="confirm_crowding"')
+
+
+def test_the_warning_counts_what_it_does_not_list(client, city, monkeypatch):
+    from tracker.ledgers import views
+
+    monkeypatch.setattr(views, "NEARBY_SHOWN", 1)
+    for days, leader in ((1, "甲"), (2, "乙"), (3, "丙")):
+        make_ledger_row(
+            "visits",
+            unit=city.unit_a,
+            by=city.staff_a,
+            site="幸福社区",
+            leader_name=leader,
+            visited_on=TODAY() - timedelta(days),
+        )
+    login(client, city.staff_a)
+    url = reverse("ledgers:row_create", args=[city.unit_a.pk, "visits"])
+    html = client.post(url, form_data("visits", site="幸福社区", leader_name="王局长"), **HX).content.decode()
+    assert "甲" in html and "乙" not in html and "另有 2 次" in html
+
+
+@pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "plain"])
+def test_save_anyway_without_a_reason_is_refused_beside_the_reason(client, city, headers):
+    make_ledger_row("visits", unit=city.unit_b, by=city.staff_b, site="城关第一社区", visited_on=TODAY() - timedelta(5))
+    login(client, city.staff_a)
+    url = reverse("ledgers:row_create", args=[city.unit_a.pk, "visits"])
+    data = form_data("visits", site="城关第一社区", leader_name="李主任", findings="群众反映停车难")
+    response = client.post(url, {**data, "confirm_crowding": "on", "crowding_reason": "  "}, **headers)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "请说明仍需开展本次调研的理由" in html and "群众反映停车难" in html and "李主任" in html
+    error_at = html.index("请说明仍需开展本次调研的理由")
+    assert html.index('name="crowding_reason"') < error_at < html.index('name="confirm_crowding"')
+    assert not ResearchVisit.all_objects.filter(unit=city.unit_a).exists()
+    if not headers:
+        assert "<html" in html
+
+
+def test_the_reason_shows_on_the_row_page_and_in_the_export(client, city):
+    make_ledger_row("visits", unit=city.unit_b, by=city.staff_b, site="城关第一社区", visited_on=TODAY() - timedelta(5))
+    login(client, city.staff_a)
+    url = reverse("ledgers:row_create", args=[city.unit_a.pk, "visits"])
+    reason = '=HYPERLINK("x")<b>不同事项</b>'
+    data = form_data("visits", site="城关第一社区", leader_name="李主任")
+    response = client.post(url, {**data, "confirm_crowding": "on", "crowding_reason": reason})
+    assert response.status_code == 302
+    visit = ResearchVisit.objects.get(unit=city.unit_a)
+    html = client.get(visit.get_absolute_url()).content.decode()
+    assert "&lt;b&gt;不同事项&lt;/b&gt;" in html and "<b>不同事项" not in html
+    sheet = open_sheet(client.get(reverse("ledgers:ledger_export", args=[city.unit_a.pk, "visits"])))
+    cells = [cell for row in sheet.worksheets[0].iter_rows() for cell in row if cell.value == reason]
+    assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+def test_a_follow_up_by_the_same_leader_is_not_warned(client, city):
+    make_ledger_row(
+        "visits",
+        unit=city.unit_a,
+        by=city.staff_a,
+        site="幸福社区",
+        leader_name="王局长",
+        visited_on=TODAY() - timedelta(3),
+    )
+    login(client, city.staff_a)
+    url = reverse("ledgers:row_create", args=[city.unit_a.pk, "visits"])
+    response = client.post(url, form_data("visits", site="幸福社区", leader_name="王局长"), **HX)
+    assert response.status_code == 200 and "HX-Redirect" in response
 
 
 def test_no_warning_without_crowding(client, city):

@@ -243,6 +243,8 @@ def _simulate_progress(campaign, units, people, rng: random.Random, today: date)
 # The site `staff` (东城区委办公室) will visit in the walkthrough; 东城区教育局 went there last week,
 # so the visit form warns about crowding (扎堆调研).
 CROWDED_SITE = "城关第一社区"
+# Demo data is entered in Chinese, like real input.
+DEMO_CROWDING_REASON = "与前期走访事项不同，已与相关单位沟通"
 
 
 def demo_ledgers(*, today: date) -> bool:
@@ -266,7 +268,13 @@ def demo_ledgers(*, today: date) -> bool:
             for ledger, data in rows:
                 values = {key: today - value if isinstance(value, timedelta) else value for key, value in data.items()}
                 services.ledger_row_create(
-                    ledger=ledger, campaign=campaign, unit=unit, by=clerk, data=values, confirm_crowding=True
+                    ledger=ledger,
+                    campaign=campaign,
+                    unit=unit,
+                    by=clerk,
+                    data=values,
+                    confirm_crowding=True,
+                    crowding_reason=DEMO_CROWDING_REASON,
                 )
     return True
 

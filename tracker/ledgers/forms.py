@@ -97,8 +97,14 @@ class ResearchTopicForm(LedgerForm):
 
 
 class ResearchVisitForm(LedgerForm):
-    confirm_crowding = forms.BooleanField(
-        label=_("Save anyway: this visit is needed despite the recent visits"), required=False
+    # Sent by the "save anyway" button of the crowding warning, with the reason typed next to it.
+    confirm_crowding = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    crowding_reason = forms.CharField(
+        label=_("Why this visit is still needed"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: coordinated with the other unit, or a different matter at the same site."),
     )
 
     class Meta:

@@ -144,6 +144,7 @@ LEDGERS: dict[str, LedgerSpec] = {
                 Column(_("Research topic"), lambda row: row.topic.title if row.topic else "", 24),
                 Column(_("What was found"), attr("findings"), 40),
                 Column(_("Crowding warning confirmed"), yes_no("crowding_confirmed"), 10),
+                Column(_("Reason for saving despite crowding"), attr("crowding_reason"), 30),
             ],
         ),
         LedgerSpec(

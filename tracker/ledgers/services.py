@@ -50,11 +50,15 @@ Row = TypeVar("Row", bound=LedgerRow)
 
 
 class CrowdingNotConfirmed(Exception):
-    """Others visited the site within the window; the visit is saved only when the user confirms."""
+    """Others visited the site within the window; the visit is saved only when the user confirms with a reason.
 
-    def __init__(self, nearby: list[NearbyVisit]):
+    `reason_missing` is set when the user confirmed but gave no reason.
+    """
+
+    def __init__(self, nearby: list[NearbyVisit], *, reason_missing: bool = False):
         super().__init__("crowded research site")
         self.nearby = nearby
+        self.reason_missing = reason_missing
 
 
 _require_edit = partial(require, need="edit")
@@ -119,13 +123,16 @@ def _apply(row: LedgerRow, data: Mapping[str, Any], stored: list[FieldFile]) -> 
     return many
 
 
-def _check_crowding(row: LedgerRow, by: User, confirm: bool) -> None:
+def _check_crowding(row: LedgerRow, by: User, confirm: bool, reason: str) -> None:
+    """A visit to a crowded site is saved only when confirmed with a reason, which is kept on the row."""
     if not isinstance(row, ResearchVisit):
         return
     nearby = visit_crowding(visit=row, user=by)
-    if nearby and not confirm:
-        raise CrowdingNotConfirmed(nearby)
+    reason = reason.strip()
+    if nearby and not (confirm and reason):
+        raise CrowdingNotConfirmed(nearby, reason_missing=confirm)
     row.crowding_confirmed = bool(nearby)
+    row.crowding_reason = reason[:500] if nearby else ""
 
 
 def ledger_row_create(
@@ -137,6 +144,7 @@ def ledger_row_create(
     data: Mapping[str, Any],
     files: Sequence[Upload] = (),
     confirm_crowding: bool = False,
+    crowding_reason: str = "",
 ) -> LedgerRow:
     """Record a row in one of the unit's ledgers; tasks counted from that ledger advance with it."""
     _require_edit(by, unit)
@@ -148,7 +156,7 @@ def ledger_row_create(
         row = spec.model(campaign=campaign, unit=unit, created_by=by)
         many = _apply(row, data, stored)
         row.full_clean()
-        _check_crowding(row, by, confirm_crowding)
+        _check_crowding(row, by, confirm_crowding, crowding_reason)
         stamp_change(row, by=by, reason="created")
         row.save()
         for name, values in many.items():
@@ -188,6 +196,7 @@ def ledger_row_update(
     expected_version: int,
     files: Sequence[Upload] = (),
     confirm_crowding: bool = False,
+    crowding_reason: str = "",
 ) -> Row:
     """Change a row the unit recorded; a row closed out or awaiting verification cannot change."""
     _require_edit(by, row.unit)
@@ -202,7 +211,7 @@ def ledger_row_update(
         many = _apply(locked, data, stored)
         locked.full_clean()
         if _visit_place(locked) != before:
-            _check_crowding(locked, by, confirm_crowding)
+            _check_crowding(locked, by, confirm_crowding, crowding_reason)
         locked.version += 1
         stamp_change(locked, by=by, reason="edited")
         locked.save()

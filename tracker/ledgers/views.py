@@ -28,6 +28,7 @@ from tracker.ledgers.forms import (
     CloseRequestForm,
     CloseReviewForm,
     DeleteForm,
+    LedgerForm,
     MilestoneForm,
     RectificationRaiseForm,
 )
@@ -83,9 +84,26 @@ def book(request: AuthedRequest, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------------------ create / edit / delete
 
 
+# The crowding warning names the latest visits to the site; the rest are counted.
+NEARBY_SHOWN = 10
+
+
+def _crowding_warning(form: LedgerForm, context: dict, exc: services.CrowdingNotConfirmed) -> None:
+    """Show who else visited the site; a "save anyway" without a reason is refused beside the reason."""
+    context["nearby"] = exc.nearby[:NEARBY_SHOWN]
+    context["nearby_total"] = len(exc.nearby)
+    context["nearby_more"] = max(len(exc.nearby) - NEARBY_SHOWN, 0)
+    if exc.reason_missing:
+        form.add_error("crowding_reason", _("Give the reason this visit is still needed, then save again."))
+
+
 def _render_form(request, context: dict, status: int = 200) -> HttpResponse:
     template = f"{FORM_PAGE}#row-form" if request.htmx else FORM_PAGE
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if request.htmx and context.get("nearby"):
+        # The warning is at the top of the form: bring it into view after the swap.
+        response["HX-Reswap"] = "outerHTML show:top"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,9 +126,10 @@ def row_create(request: AuthedRequest, pk: int, ledger: str) -> HttpResponse:
                     data=form.model_data(),
                     files=form.cleaned_data.get("files") or [],
                     confirm_crowding=form.cleaned_data.get("confirm_crowding", False),
+                    crowding_reason=form.cleaned_data.get("crowding_reason", ""),
                 )
             except services.CrowdingNotConfirmed as exc:
-                context["nearby"] = exc.nearby
+                _crowding_warning(form, context, exc)
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
@@ -142,12 +161,13 @@ def row_edit(request: AuthedRequest, ledger: str, pk: int) -> HttpResponse:
                     expected_version=form.cleaned_data["version"] or 0,
                     files=form.cleaned_data.get("files") or [],
                     confirm_crowding=form.cleaned_data.get("confirm_crowding", False),
+                    crowding_reason=form.cleaned_data.get("crowding_reason", ""),
                 )
             except StaleVersion as exc:
                 context["conflict"] = exc.current.history.select_related("history_user").first()
                 return _render_form(request, context, status=CONFLICT_STATUS)
             except services.CrowdingNotConfirmed as exc:
-                context["nearby"] = exc.nearby
+                _crowding_warning(form, context, exc)
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:

@@ -57,6 +57,10 @@ class ResearchVisit(LedgerRow):
     unannounced = models.BooleanField(_("unannounced (四不两直)"), default=False)
     findings = models.TextField(_("what was found"), max_length=4000, blank=True, validators=TEXT)
     crowding_confirmed = models.BooleanField(_("saved despite a crowding warning"), default=False, editable=False)
+    # Why the visit was saved despite the warning; set by the service with the confirmation, never by a form.
+    crowding_reason = models.TextField(
+        _("reason for saving despite the crowding warning"), max_length=500, blank=True, editable=False
+    )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     LEDGER = Ledger.VISITS
