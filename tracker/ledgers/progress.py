@@ -184,13 +184,15 @@ def ledger_entries_check(*, campaign: Campaign) -> Iterator[LedgerEntryDifferenc
 def ledger_entries_fix(*, differences: list[LedgerEntryDifference], by: User | None) -> int:
     """Sync every row named in `differences` again; returns how many rows were synced."""
     rows = {(d.ledger, d.row_id) for d in differences if d.row_id}
+    synced = 0
     for ledger, row_id in sorted(rows):
         row = LEDGERS[ledger].model.all_objects.select_related("created_by").get(pk=row_id)
         author = by or row.created_by
         if author is None:
             continue  # nobody to write its entries as: check_progress keeps reporting it for a person
         tasks_sync(row=row, by=author)
-    return len(rows)
+        synced += 1
+    return synced
 
 
 def progress_differences(*, campaign: Campaign) -> list[LedgerEntryDifference | ProgressDifference]:
