@@ -16,6 +16,9 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from tracker.accounts.directory_settings import BACKEND as DIRECTORY_BACKEND
+from tracker.accounts.directory_settings import directory_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -272,6 +275,12 @@ AUTHENTICATION_BACKENDS = [
     "tracker.accounts.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Directory login (LDAP / Active Directory) when LDAP_SERVER_URI is set: tried before local
+# passwords, which keep working (an outage of the directory leaves local accounts usable).
+_directory = directory_settings(os.environ)
+if _directory:
+    globals().update(_directory)
+    AUTHENTICATION_BACKENDS.insert(1, DIRECTORY_BACKEND)
 
 # Lockout (django-axes): 5 failures for one username from one address, then 15 minutes' pause.
 # Unknown usernames are counted and locked exactly like real ones, so a lockout reveals nothing.
