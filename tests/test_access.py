@@ -329,6 +329,29 @@ MATRIX.update(
     {
         "password_reset_confirm": ("get", lambda c, o: ["MQ", "bad-token"], None, set(ROLES), set()),
         "password_reset_complete": ("get", lambda c, o: [], None, set(ROLES), set()),
+        # Forgotten password by e-mail: public, and says the same for every address.
+        "password_reset": ("get", lambda c, o: [], None, set(ROLES), set()),
+        "password_reset_done": ("get", lambda c, o: [], None, set(ROLES), set()),
+    }
+)
+# People's accounts: the office of the person's subtree only (East and the city for staff_a).
+MATRIX.update(
+    {
+        "personnel:account_list": ("get", lambda c, o: [], None, OFFICES, set(ROLES) - {"anonymous"} - OFFICES),
+        "personnel:account_detail": (
+            "get",
+            lambda c, o: [c.staff_a.pk],
+            None,
+            {"office_east", "office_city"},
+            set(),
+        ),
+        "personnel:account_link": (
+            "post",
+            lambda c, o: [c.staff_a.pk],
+            lambda c, o: {},
+            {"office_east", "office_city"},
+            set(),
+        ),
     }
 )
 # Security and reliability: soft delete of entries, health for load balancers.

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tracker.orgs",
     "tracker.accounts",
     "tracker.campaigns",
+    "tracker.personnel",
     "tracker.work",
     "tracker.ledgers",
     "tracker.rollups",
@@ -245,6 +246,8 @@ REMINDERS_RETRY_MAX_SECONDS = float(os.environ.get("REMINDERS_RETRY_MAX_SECONDS"
 # Mail held on a non-working day goes out at this local time on the next working day.
 REMINDERS_SEND_HOUR = int(os.environ.get("REMINDERS_SEND_HOUR", "8"))
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# Self-service "forgot password" mails a one-time link; on by default once EMAIL_HOST is set.
+PASSWORD_RESET_BY_MAIL = env_bool("PASSWORD_RESET_BY_MAIL", bool(os.environ.get("EMAIL_HOST")))
 # --- end reminders ---------------------------------------------------------------------------
 # Ledgers: the default crowded-research window (扎堆调研) of a new campaign.
 TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS = 30
