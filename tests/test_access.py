@@ -10,6 +10,7 @@ A refused write (403, 404, login redirect) must leave every table as it was.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -369,10 +370,36 @@ MATRIX.update(
     }
 )
 
+# Background jobs: everyone has a list of their own; a job is its owner's alone (404 for anyone else).
+
+
+def _job(city, status="done"):
+    from django.core.files.base import ContentFile
+
+    from tracker.jobs.models import Job
+
+    job = Job.objects.create(kind="ledger_export", owner=city.office_city, status=status)
+    if status == "done":
+        job.result.save("ledger.xlsx", ContentFile(b"PK xlsx"), save=False)
+        job.result_name, job.expires_at = "ledger.xlsx", timezone.now() + timedelta(hours=1)
+        job.save()
+    return job
+
+
+MATRIX.update(
+    {
+        "jobs:list": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+        "jobs:detail": ("get", lambda c, o: [_job(c).pk], None, {"office_city"}, set()),
+        "jobs:download": ("get", lambda c, o: [_job(c).pk], None, {"office_city"}, set()),
+        "jobs:cancel": ("post", lambda c, o: [_job(c, "queued").pk], lambda c, o: {}, {"office_city"}, set()),
+        "jobs:retry": ("post", lambda c, o: [_job(c, "failed").pk], lambda c, o: {}, {"office_city"}, set()),
+    }
+)
+
 # Django's own auth and language views, tested one by one below (not unit-scoped).
 SPECIAL = {"login", "logout", "set_language"}
 # Writes with no in-scope reader to refuse (everyone may switch language or log out).
-WRITES_WITHOUT_403 = set()
+WRITES_WITHOUT_403 = {"jobs:cancel", "jobs:retry"}  # a job has no reader but its owner
 
 
 def all_patterns(resolver=None, prefix="", namespace=""):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "tracker.core",
+    "tracker.jobs",
     "tracker.orgs",
     "tracker.accounts",
     "tracker.campaigns",
@@ -266,6 +267,12 @@ LOGGING: dict[str, Any] = {
 # one-time set-password link the office hands over, valid this many days (no e-mail needed).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("SET_PASSWORD_LINK_DAYS", "14")) * 24 * 3600
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# Background jobs (tracker.jobs): a running job writes a heartbeat this often (seconds); one
+# silent for JOBS_STALE_SECONDS is marked interrupted; downloads are kept JOBS_RESULT_HOURS.
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10"))
+JOBS_STALE_SECONDS = int(os.environ.get("JOBS_STALE_SECONDS", "120"))
+JOBS_RESULT_HOURS = int(os.environ.get("JOBS_RESULT_HOURS", "24"))
+JOBS_SOFT_TIME_LIMIT = int(os.environ.get("JOBS_SOFT_TIME_LIMIT", "1800"))
 # --- Security and reliability: login lockout, sessions, production headers, logs, health ---
 # The request id comes first so every later log line carries it; axes last, as its docs require.
 MIDDLEWARE.insert(0, "tracker.ops.logs.RequestIdMiddleware")

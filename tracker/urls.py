@@ -38,4 +38,5 @@ urlpatterns = [
     path("", include("tracker.dashboards.urls")),
     path("", include("tracker.holidays.urls")),
     path("", include("tracker.personnel.urls")),
+    path("", include("tracker.jobs.urls")),
 ]
