@@ -339,6 +339,8 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 CELERY_HEARTBEAT_KEY = "tracker:celery-heartbeat"
 CELERY_HEARTBEAT_MAX_AGE = int(os.environ.get("CELERY_HEARTBEAT_MAX_AGE", "300"))
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
+# The nightly backup (beat, 02:30) keeps this many archives in BACKUP_DIR.
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "7"))
 
 # Logs: one JSON object per line (LOG_FORMAT=json, the default without DEBUG), with the request id.
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json")

@@ -1,13 +1,20 @@
-"""Backup and restore of the whole installation: the database and the evidence files, in one archive.
+"""Backup of the whole installation: the database and the evidence files, in one archive.
 
-PostgreSQL goes through pg_dump -Fc / pg_restore (the server's own consistent snapshot).
-SQLite goes through sqlite3's online backup API, a page-exact copy; `dumpdata` would lose
-data on the way (DjangoJSONEncoder cuts datetimes to milliseconds), which a restore must not.
-The archive is a .tar.gz holding manifest.json, the database file and media/.
+PostgreSQL: the row counts of the manifest are read inside a REPEATABLE READ transaction whose
+snapshot pg_dump then dumps (`pg_export_snapshot()` + `pg_dump --snapshot`), so manifest and dump
+describe the same instant even while people keep writing. SQLite: sqlite3's online backup API
+makes a page-exact copy and the counts are read from that copy (`dumpdata` would cut datetimes to
+milliseconds, which a restore must not).
+The archive (.tar.gz, written 0600) holds manifest.json with a SHA-256 of every member, the
+database file and media/. Evidence files are added after the snapshot: a file written meanwhile
+may be in the archive without its row (harmless), never a row without its file, since a file is
+stored before its row commits and evidence files are never deleted.
+`tracker.ops.restore` checks an archive and puts it back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -15,22 +22,25 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, transaction
 from django.utils import timezone
 
-FORMAT = 1
+FORMAT = 2
 MANIFEST = "manifest.json"
 MEDIA = "media"
 DB_FILES = {"postgresql": "db.dump", "sqlite": "db.sqlite3"}
+ARCHIVE_MODE = 0o600
 
 
 class BackupError(Exception):
-    """The backup or restore could not be done; nothing was changed by a failed restore's database step."""
+    """The backup or restore could not be done; a failed restore changed nothing."""
 
 
 @dataclass
@@ -40,18 +50,38 @@ class Manifest:
     counts: dict[str, int] = field(default_factory=dict)
     media_files: int = 0
     format: int = FORMAT
+    # SHA-256 of every member (the database file and media/...), checked before a restore starts.
+    sha256: dict[str, str] = field(default_factory=dict)
+
+
+def managed_tables() -> list[str]:
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    )
 
 
 def row_counts() -> dict[str, int]:
     """Rows per table of every installed model, the yardstick a restore is checked against."""
-    counts = {}
-    for model in apps.get_models(include_auto_created=True):
-        if model._meta.managed and not model._meta.proxy:
-            counts[model._meta.db_table] = model._base_manager.using(connection.alias).count()
-    return dict(sorted(counts.items()))
+    with connection.cursor() as cursor:
+        return {table: _count(cursor, table) for table in managed_tables()}
 
 
-def _pg_env_and_args() -> tuple[dict[str, str], list[str], str]:
+def _count(cursor, table: str) -> int:
+    cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+    return int(cursor.fetchone()[0])
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def pg_env_and_args(name: str | None = None) -> tuple[dict[str, str], list[str], str]:
     db = connection.settings_dict
     env = {**os.environ}
     if db.get("PASSWORD"):
@@ -63,54 +93,65 @@ def _pg_env_and_args() -> tuple[dict[str, str], list[str], str]:
         args += ["-p", str(db["PORT"])]
     if db.get("USER"):
         args += ["-U", str(db["USER"])]
-    return env, args, str(db["NAME"])
+    return env, args, name or str(db["NAME"])
 
 
-def _run(command: list[str], env: dict[str, str] | None = None) -> None:
+def run(command: list[str], env: dict[str, str] | None = None) -> str:
     if shutil.which(command[0]) is None:
         raise BackupError(f"{command[0]} is not installed")
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed: {result.stderr.strip()[:2000]}")
+    return result.stdout
 
 
-def _dump_database(target: Path) -> None:
+@contextmanager
+def _pg_snapshot() -> Iterator[str]:
+    """A read-only REPEATABLE READ transaction kept open, and the id other sessions can share."""
+    if connection.in_atomic_block:
+        raise BackupError("a backup cannot run inside another transaction")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            yield str(cursor.fetchone()[0])
+
+
+def _dump_database(target: Path) -> dict[str, int]:
+    """Dump the database into `target`; return the row counts of the very state dumped."""
     if connection.vendor == "postgresql":
-        env, args, name = _pg_env_and_args()
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", *args, "--file", str(target), name], env)
-    elif connection.vendor == "sqlite":
+        env, args, name = pg_env_and_args()
+        with _pg_snapshot() as snapshot:
+            counts = row_counts()  # same transaction, same snapshot as the dump
+            run(
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--snapshot={snapshot}",
+                    *args,
+                    "--file",
+                    str(target),
+                    name,
+                ],
+                env,
+            )
+        return counts
+    if connection.vendor == "sqlite":
         connection.ensure_connection()
         with sqlite3.connect(target) as copy:
             connection.connection.backup(copy)
         copy.close()
-    else:
-        raise BackupError(f"no backup method for {connection.vendor}")
+        return sqlite_counts(target)
+    raise BackupError(f"no backup method for {connection.vendor}")
 
 
-def _load_database(source: Path) -> None:
-    if connection.vendor == "postgresql":
-        env, args, name = _pg_env_and_args()
-        connections.close_all()  # pg_restore --clean drops tables; an idle session of ours must not hold them
-        _run(
-            [
-                "pg_restore",
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--no-privileges",
-                "--single-transaction",
-                *args,
-                "--dbname",
-                name,
-                str(source),
-            ],
-            env,
-        )
-    else:
-        connection.ensure_connection()
-        with sqlite3.connect(source) as backup:
-            backup.backup(connection.connection)
-        backup.close()
+def sqlite_counts(path: Path, tables: list[str] | None = None) -> dict[str, int]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return {
+            table: db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables or managed_tables()
+        }
 
 
 def backup_create(*, output: Path) -> Manifest:
@@ -120,19 +161,24 @@ def backup_create(*, output: Path) -> Manifest:
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tracker-backup-") as tmp:
         db_file = Path(tmp) / DB_FILES.get(connection.vendor, "db")
-        _dump_database(db_file)
-        manifest.counts = row_counts()
+        manifest.counts = _dump_database(db_file)
+        manifest.sha256[db_file.name] = sha256_of(db_file)
         partial = output.with_name(output.name + ".part")
-        with tarfile.open(partial, "w:gz") as archive:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, ARCHIVE_MODE)
+        os.fchmod(descriptor, ARCHIVE_MODE)  # also when an older .part with wider rights was there
+        with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
             archive.add(db_file, arcname=db_file.name)
             if media_root.is_dir():
                 for path in sorted(p for p in media_root.rglob("*") if p.is_file()):
-                    archive.add(path, arcname=f"{MEDIA}/{path.relative_to(media_root).as_posix()}")
+                    name = f"{MEDIA}/{path.relative_to(media_root).as_posix()}"
+                    manifest.sha256[name] = sha256_of(path)
+                    archive.add(path, arcname=name)
                     manifest.media_files += 1
             data = json.dumps(asdict(manifest), ensure_ascii=False, indent=1).encode()
             info = tarfile.TarInfo(MANIFEST)
             info.size = len(data)
             info.mtime = int(timezone.now().timestamp())
+            info.mode = ARCHIVE_MODE
             with tempfile.TemporaryFile() as buffer:
                 buffer.write(data)
                 buffer.seek(0)
@@ -141,41 +187,10 @@ def backup_create(*, output: Path) -> Manifest:
     return manifest
 
 
-def backup_restore(*, archive: Path) -> Manifest:
-    """Replace the database and the media files with the archive's; check the row counts after."""
-    with tempfile.TemporaryDirectory(prefix="tracker-restore-") as tmp:
-        root = Path(tmp)
-        with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(root, filter="data")  # refuses absolute paths, "..", devices and links out
-        try:
-            manifest = Manifest(**json.loads((root / MANIFEST).read_text()))
-        except (OSError, TypeError, ValueError) as exc:
-            raise BackupError(f"{archive} is not a Campaign Tracker backup") from exc
-        if manifest.format != FORMAT or manifest.vendor != connection.vendor:
-            raise BackupError(
-                f"backup of {manifest.vendor} (format {manifest.format}) cannot go into {connection.vendor}"
-            )
-        _load_database(root / DB_FILES[manifest.vendor])
-        _replace_media(root / MEDIA, Path(settings.MEDIA_ROOT))
-    restored = row_counts()
-    missing = {table: (n, restored.get(table)) for table, n in manifest.counts.items() if restored.get(table) != n}
-    if missing:
-        raise BackupError(f"row counts differ after restore (expected, found): {missing}")
-    return manifest
-
-
-def _replace_media(source: Path, media_root: Path) -> None:
-    """Make MEDIA_ROOT hold exactly the archive's files, without deleting the folder itself (a mount point)."""
-    media_root.mkdir(parents=True, exist_ok=True)
-    wanted = {p.relative_to(source) for p in source.rglob("*") if p.is_file()} if source.is_dir() else set()
-    for path in sorted(media_root.rglob("*"), reverse=True):
-        relative = path.relative_to(media_root)
-        if path.is_file() and relative not in wanted:
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
-    for relative in wanted:
-        target = media_root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source / relative, target)
-        target.chmod(settings.FILE_UPLOAD_PERMISSIONS)
+def backups_prune(*, folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` archives of the folder; return what was deleted."""
+    archives = sorted(folder.glob("tracker-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    gone = archives[max(keep, 1) :]
+    for path in gone:
+        path.unlink(missing_ok=True)
+    return gone

@@ -1,4 +1,4 @@
-"""manage.py restore FILE: replace the database and the evidence files with a backup's."""
+"""manage.py restore FILE: replace the database and the evidence files with a backup's (checked first)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from tracker.ops.backup import BackupError, backup_restore
+from tracker.ops.backup import BackupError
+from tracker.ops.restore import backup_restore
 
 
 class Command(BaseCommand):
@@ -28,6 +29,6 @@ class Command(BaseCommand):
         try:
             manifest = backup_restore(archive=archive)
         except BackupError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(f"{exc}; nothing was changed") from exc
         rows = sum(manifest.counts.values())
         self.stdout.write(f"restored {archive} ({manifest.created_at}): {rows} rows, {manifest.media_files} files")
