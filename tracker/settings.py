@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "tracker.core",
     "tracker.jobs",
     "tracker.orgs",
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
     "tracker.briefings",
     "tracker.home",
     "tracker.ops",
+    "tracker.api",
     *(["tracker.demo", "tracker.bench"] if DEV_TOOLS else []),
 ]
 
@@ -339,6 +342,31 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 CELERY_HEARTBEAT_KEY = "tracker:celery-heartbeat"
 CELERY_HEARTBEAT_MAX_AGE = int(os.environ.get("CELERY_HEARTBEAT_MAX_AGE", "300"))
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "var" / "backups")
+# The read API (tracker/api): tokens only (`manage.py api_token`), JSON only, paged, rate-limited
+# per person; the session also works, so a logged-in office can open a URL in the browser.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tracker.api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_THROTTLE_CLASSES": ["tracker.api.throttling.PersonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_RATE", "600/hour")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Campaign Tracker read API",
+    "DESCRIPTION": "Progress by unit and measure, tasks, ledgers and lights of a campaign, within the token's scope.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
+
 # The nightly backup (beat, 02:30) keeps this many archives in BACKUP_DIR.
 BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "7"))
 

@@ -38,5 +38,6 @@ urlpatterns = [
     path("", include("tracker.dashboards.urls")),
     path("", include("tracker.holidays.urls")),
     path("", include("tracker.personnel.urls")),
+    path("", include("tracker.api.urls")),
     path("", include("tracker.jobs.urls")),
 ]
