@@ -400,7 +400,8 @@ MATRIX.update(
 # Django's own auth and language views, tested one by one below (not unit-scoped).
 SPECIAL = {"login", "logout", "set_language"}
 # Writes with no in-scope reader to refuse (everyone may switch language or log out).
-WRITES_WITHOUT_403 = {"jobs:cancel", "jobs:retry"}  # a job has no reader but its owner
+# A job has no reader but its owner; an account page has no reader but the person's office.
+WRITES_WITHOUT_403 = {"jobs:cancel", "jobs:retry", "personnel:account_link"}
 
 
 def all_patterns(resolver=None, prefix="", namespace=""):
