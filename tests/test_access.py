@@ -368,6 +368,9 @@ MATRIX.update(
         ),
         "work:entry_restore": ("post", lambda c, o: [o["deleted"].pk], None, EDITORS_OF_A, READERS_OF_A - EDITORS_OF_A),
         "healthz": ("get", lambda c, o: [], None, set(ROLES), set()),
+        # The security officer's audit: offices read their own people's record.
+        "ops_audit": ("get", lambda c, o: [], None, OFFICES, set(ROLES) - {"anonymous"} - OFFICES),
+        "ops_audit_export": ("get", lambda c, o: [], None, OFFICES, set(ROLES) - {"anonymous"} - OFFICES),
     }
 )
 

@@ -284,6 +284,8 @@ MIDDLEWARE.insert(
     "tracker.accounts.middleware.SessionLimitsMiddleware",
 )
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# Refused requests (403, and 404 from the scope door) are recorded for the office's audit page.
+MIDDLEWARE.append("tracker.ops.audit.AuditMiddleware")
 AUTHENTICATION_BACKENDS = [
     "tracker.accounts.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",

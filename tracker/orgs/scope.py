@@ -207,6 +207,10 @@ def _outermost(paths: list[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+class NotInScope(Http404):
+    """A row outside the user's scope (or missing): a 404 like any other, recorded for the audit."""
+
+
 def get_for_user_or_404(queryset: QuerySet[M], user: AnyUser, **lookup: Any) -> M:
     """Fetch one row through the user's scope; a miss is a 404 and is logged as a probe."""
     try:
@@ -218,5 +222,5 @@ def get_for_user_or_404(queryset: QuerySet[M], user: AnyUser, **lookup: Any) -> 
             lookup,
             getattr(user, "pk", None),
         )
-        raise Http404 from None
+        raise NotInScope from None
     return row
