@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("tracker.briefings.urls")),
     path("", include("tracker.ops.urls")),
     path("", include("tracker.dashboards.urls")),
+    path("", include("tracker.directives.urls")),
     path("", include("tracker.holidays.urls")),
 ]
