@@ -103,7 +103,7 @@ def access_notice(user: AnyUser, pk: int) -> Notice:
 
 
 def path_prefixes(path: str) -> list[str]:
-    """"/1/7/" → ["/1/", "/1/7/"]: the paths of a unit and of every unit above it."""
+    """ "/1/7/" → ["/1/", "/1/7/"]: the paths of a unit and of every unit above it."""
     parts = [p for p in path.split("/") if p]
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 

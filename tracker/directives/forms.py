@@ -47,7 +47,9 @@ class AssignmentForm(PlainTextFormMixin, forms.Form):
         self.scope = scope
         areas = Unit.objects.filter(scope.review_q(), level__in=[UnitLevel.CITY, UnitLevel.DISTRICT])
         self.fields["area"].queryset = areas  # type: ignore[attr-defined]
-        self.fields["measure"].initial = Measure.objects.filter(code="organisation").values_list("pk", flat=True).first()
+        self.fields["measure"].initial = (
+            Measure.objects.filter(code="organisation").values_list("pk", flat=True).first()
+        )
 
     def units(self) -> list[Unit]:
         """The units chosen, within the units the user reviews (empty when none matches)."""

@@ -77,7 +77,9 @@ def extension_request(*, task: Task, by: User, new_due_on: date | None, reason: 
         raise ValidationError(_("The task is done; it needs no extension."))
     if ExtensionRequest.objects.filter(task=locked, status=ExtensionStatus.PENDING).exists():
         raise ValidationError(_("An extension request for this task is already waiting for a decision."))
-    request = ExtensionRequest(task=locked, requested_by=by, old_due_on=locked.due_on, new_due_on=new_due_on, reason=reason)
+    request = ExtensionRequest(
+        task=locked, requested_by=by, old_due_on=locked.due_on, new_due_on=new_due_on, reason=reason
+    )
     save(request, by)
     reviewers = guides_of(task.unit) + above(task.unit, Role.OFFICE)
     transaction.on_commit(

@@ -4,9 +4,10 @@ what arrived for a unit (its first page). Each is a fixed number of queries, wha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Exists, OuterRef, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tracker.core.types import User
@@ -24,6 +25,7 @@ from tracker.directives.models import (
     ThreadMessage,
     ThreadState,
 )
+from tracker.ledgers.models.rectification import RECTIFICATION_OPEN, RectificationItem, RectificationSource
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import scope_for
 from tracker.work.models import TaskStatus
@@ -147,18 +149,26 @@ class Arrived:
     instructions: list[Instruction] = field(default_factory=list)
     answers: list[Thread] = field(default_factory=list)
     decisions: list[ExtensionRequest] = field(default_factory=list)
+    problems: list[RectificationItem] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
-        return bool(self.assignments or self.instructions or self.answers or self.decisions)
+        return bool(self.assignments or self.instructions or self.answers or self.decisions or self.problems)
 
 
 RECENT = 5
+# Extension decisions stay on the unit's first page for this many days.
+DECISIONS_SHOWN_DAYS = 14
+
+
+def recent_since() -> date:
+    return timezone.localdate() - timedelta(days=DECISIONS_SHOWN_DAYS)
 
 
 def arrived(*, user: User, recent_since: date) -> tuple[list[Arrived], list[Notice]]:
     """For staff and unit leaders: 交办 to acknowledge, 批示 not acknowledged, answered questions,
-    recent extension decisions per own unit, and the unread notices. Six queries at most."""
+    recent extension decisions, open problems raised by guides per own unit, and the unread notices.
+    Seven queries at most."""
     scope = scope_for(user)
     unit_ids = sorted(scope.edit_unit_ids)
     if not unit_ids:
@@ -183,5 +193,13 @@ def arrived(*, user: User, recent_since: date) -> tuple[list[Arrived], list[Noti
         .select_related("task__template")
     ):
         by_unit[decision.task.unit_id].decisions.append(decision)
-    unread = [n for n in notices_with_unread(user=user)[:RECENT * 4] if not n.is_read][:RECENT]  # type: ignore[attr-defined]
+    problems = RectificationItem.objects.filter(
+        unit_id__in=unit_ids,
+        source=RectificationSource.GUIDANCE,
+        raised_by__isnull=False,
+        status__in=RECTIFICATION_OPEN,
+    ).order_by("deadline", "id")
+    for problem in problems[: RECENT * len(unit_ids)]:
+        by_unit[problem.unit_id].problems.append(problem)
+    unread = [n for n in notices_with_unread(user=user)[: RECENT * 4] if not n.is_read][:RECENT]  # type: ignore[attr-defined]
     return list(by_unit.values()), unread

@@ -153,7 +153,9 @@ def assignment_issue(
                 )
                 for unit in units
             ]
-            tasks = bulk_create_with_history(tasks, Task, batch_size=1000, default_user=by, default_change_reason="交办")
+            tasks = bulk_create_with_history(
+                tasks, Task, batch_size=1000, default_user=by, default_change_reason="交办"
+            )
             targets = [AssignmentTarget(assignment=assignment, unit=t.unit, task=t) for t in tasks]
             bulk_create_with_history(targets, AssignmentTarget, batch_size=1000, default_user=by)
             tasks_inserted.send(sender=Task, campaign_id=campaign.pk, unit_ids={u.pk for u in units})
