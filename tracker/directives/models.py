@@ -132,6 +132,9 @@ class NoticeRead(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["notice", "user"], name="notice_read_once")]
 
+    def __str__(self) -> str:
+        return f"{self.notice_id} · {self.user_id}"
+
 
 class ExtensionStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -239,6 +242,9 @@ class ThreadMessage(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.thread_id}"
 
 
 class ThreadFileQuerySet(ScopedQuerySet):
