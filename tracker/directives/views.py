@@ -116,6 +116,7 @@ def assignment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def assignment_urge(request: AuthedRequest, pk: int) -> HttpResponse:
+    require_issuer(request.user)
     assignment = access_assignment(request.user, pk)
     told = services.assignment_urge(assignment=assignment, by=request.user)
     if told is None:
