@@ -68,7 +68,7 @@ def test_office_issues_to_a_category_and_the_board_fills(client, city):
 
 
 def test_bad_issue_input_is_refused_in_chinese_and_writes_nothing(client, city):
-    empty = make_unit("Empty area", parent=city.city, level="district")
+    empty = make_unit("Empty area", parent=city.city, level="district", code="empty-area")
     login(client, city.office_city)
     before = table_counts()
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
@@ -84,7 +84,7 @@ def test_bad_issue_input_is_refused_in_chinese_and_writes_nothing(client, city):
 
 @pytest.mark.parametrize("units", [2, 40])
 def test_board_query_count_is_pinned(client, city, django_assert_num_queries, units):
-    extra = [make_unit(f"U{i}", parent=city.east, category=city.unit_a.category) for i in range(units)]
+    extra = [make_unit(f"U{i}", parent=city.east, category=city.unit_a.category, code=f"u-{i}") for i in range(units)]
     assignment = services.assignment_issue(
         by=city.office_city,
         campaign=city.campaign,

@@ -83,6 +83,7 @@ def test_urge_endpoints_refuse_get(client, city):
     login(client, city.office_city)
     assert client.get(reverse("reminders:task_urge", args=[city.task_a().pk])).status_code == 405
 
+
 def test_unit_urge_get_asks_to_confirm_and_shows_who_urged(client, city):
     """A unit is urged as a whole from the matrix, the unit list or its page: GET confirms, POST urges."""
     login(client, city.office_city)

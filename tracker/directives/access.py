@@ -82,12 +82,16 @@ def access_target(user: AnyUser, pk: int, need: Need = "view") -> AssignmentTarg
     return access(targets, user, need, pk=pk)
 
 
-def notices_for(user: AnyUser) -> QuerySet[Notice]:
-    """Notices sent to the user's units (published above them), or to units the user oversees."""
+def notices_for(user: AnyUser, *, own_paths: list[str] | None = None) -> QuerySet[Notice]:
+    """Notices sent to the user's units (published above them), or to units the user oversees.
+
+    `own_paths`, when the caller has them, are the paths of the units the user reads one by one.
+    """
     scope = scope_for(user)
     if scope.is_superuser:
         return Notice.objects.all()
-    own_paths = Unit.objects.filter(pk__in=sorted(scope.read_unit_ids)).values_list("path", flat=True)
+    if own_paths is None:
+        own_paths = list(Unit.objects.filter(pk__in=sorted(scope.read_unit_ids)).values_list("path", flat=True))
     prefixes = {p for path in [*own_paths, *scope.read_paths] for p in path_prefixes(path)}
     q = Q(root__path__in=sorted(prefixes)) | Q(issued_by=user.pk)
     for path in scope.read_paths:

@@ -82,9 +82,14 @@ def assignment_list(*, user: User) -> QuerySet[Assignment]:
     return assignments_for(user).select_related("issued_by").annotate(units=Count("targets")).order_by("-created_at")
 
 
-def notices_with_unread(*, user: User) -> QuerySet[Notice]:
+def notices_with_unread(*, user: User, own_paths: list[str] | None = None) -> QuerySet[Notice]:
     read = NoticeRead.objects.filter(notice=OuterRef("pk"), user=user)
-    return notices_for(user).select_related("issued_by", "root").annotate(is_read=Exists(read)).order_by("-created_at")
+    return (
+        notices_for(user, own_paths=own_paths)
+        .select_related("issued_by", "root")
+        .annotate(is_read=Exists(read))
+        .order_by("-created_at")
+    )
 
 
 @dataclass
@@ -201,5 +206,7 @@ def arrived(*, user: User, recent_since: date) -> tuple[list[Arrived], list[Noti
     ).order_by("deadline", "id")
     for problem in problems[: RECENT * len(unit_ids)]:
         by_unit[problem.unit_id].problems.append(problem)
-    unread = [n for n in notices_with_unread(user=user)[: RECENT * 4] if not n.is_read][:RECENT]  # type: ignore[attr-defined]
+    # Staff and unit leaders read only their own units: their paths are known already.
+    paths = [a.unit.path for a in by_unit.values()] if scope.read_unit_ids == scope.edit_unit_ids else None
+    unread = [n for n in notices_with_unread(user=user, own_paths=paths)[: RECENT * 4] if not n.is_read][:RECENT]  # type: ignore[attr-defined]
     return list(by_unit.values()), unread
