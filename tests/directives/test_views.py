@@ -114,8 +114,8 @@ def test_notice_read_receipts(client, city):
     page = client.get(reverse("directives:notice_detail", args=[notice.pk]))
     receipts = page.context["receipts"]
     assert receipts.people_read == 1
-    rows = {unit.name: (read, total) for unit, read, total in receipts.units}
-    assert rows == {"UnitA": (1, 2), "UnitB": (0, 1)}
+    rows = {r.unit.name: (r.read, r.total, r.unread_names) for r in receipts.units}
+    assert rows == {"UnitA": (1, 2, ["leader_a"]), "UnitB": (0, 1, ["staff_b"])}
 
 
 def test_extension_approved_moves_the_due_date_and_a_second_decision_is_409(client, city):

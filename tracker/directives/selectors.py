@@ -93,9 +93,17 @@ def notices_with_unread(*, user: User, own_paths: list[str] | None = None) -> Qu
 
 
 @dataclass
+class UnitReceipt:
+    unit: Unit
+    read: int
+    total: int
+    unread_names: list[str]
+
+
+@dataclass
 class Receipts:
     people_read: int
-    units: list[tuple[Unit, int, int]]  # unit, people read, people to read
+    units: list[UnitReceipt]  # units where someone has not read first
 
 
 def notice_receipts(*, notice: Notice) -> Receipts:
@@ -104,14 +112,23 @@ def notice_receipts(*, notice: Notice) -> Receipts:
     from tracker.orgs.models import RoleAssignment
 
     people = RoleAssignment.objects.filter(unit__path__startswith=notice.root.path, role__in=UNIT_PEOPLE)
-    per_unit: dict[int, set[int]] = {}
-    for unit_id, user_id in people.values_list("unit_id", "user_id"):
-        per_unit.setdefault(unit_id, set()).add(user_id)
+    per_unit: dict[int, dict[int, str]] = {}
+    rows = people.values_list("unit_id", "user_id", "user__first_name", "user__username")
+    for unit_id, user_id, first_name, username in rows:
+        per_unit.setdefault(unit_id, {})[user_id] = first_name or username
     read = set(notice.reads.values_list("user_id", flat=True))
     units = Unit.objects.in_bulk(list(per_unit))
-    rows = [(units[uid], len(users & read), len(users)) for uid, users in per_unit.items()]
-    rows.sort(key=lambda r: (r[1] >= r[2], r[0].path))
-    return Receipts(people_read=len(read), units=rows)
+    receipts = [
+        UnitReceipt(
+            unit=units[uid],
+            read=len(users.keys() & read),
+            total=len(users),
+            unread_names=sorted(name for pk, name in users.items() if pk not in read),
+        )
+        for uid, users in per_unit.items()
+    ]
+    receipts.sort(key=lambda r: (r.read >= r.total, r.unit.path))
+    return Receipts(people_read=len(read), units=receipts)
 
 
 def pending_extensions(*, user: User) -> QuerySet[ExtensionRequest]:
@@ -134,7 +151,7 @@ def extension_counts(*, unit_ids: list[int]) -> dict[int, int]:
 
 
 def threads_for(*, user: User, state: str = "") -> QuerySet[Thread]:
-    threads = Thread.objects.for_user(user).select_related("unit", "raised_by")  # type: ignore[attr-defined]
+    threads = Thread.objects.for_user(user).select_related("unit", "raised_by")
     if state in ThreadState.values:
         threads = threads.filter(state=state)
     result: QuerySet[Thread] = threads.order_by("-updated_at", "-id")
