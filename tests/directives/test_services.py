@@ -10,11 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.conftest import PDF_BYTES, table_counts
+from tests.factories import ledger_defaults
 from tracker.core.concurrency import StaleVersion
 from tracker.directives import lines, services
 from tracker.directives.models import AssignmentTarget, ExtensionStatus, ThreadState
 from tracker.directives.notifying import SENT
 from tracker.directives.selectors import arrived, assignment_board
+from tracker.ledgers.services import rectification_raise
 from tracker.work.models import TaskKind, TaskStatus
 
 pytestmark = pytest.mark.django_db
@@ -163,6 +165,12 @@ def test_instruction_by_a_leader_acknowledged_by_the_unit(city):
         lines.instruction_acknowledge(instruction=instruction, by=city.leader_a)
     with pytest.raises(ValidationError):
         lines.instruction_write(unit=city.unit_a, by=city.leadership, text="x", task=city.task_b())
+    problem = rectification_raise(
+        campaign=city.campaign, unit=city.unit_a, by=city.guide, data=ledger_defaults("rectification")
+    )
+    on_problem = lines.instruction_write(unit=city.unit_a, by=city.leadership, text="限期整改。", problem=problem)
+    units, _unread = arrived(user=city.staff_a, recent_since=timezone.localdate())
+    assert units[0].problems == [problem] and on_problem in units[0].instructions
 
 
 def test_urge_tells_only_the_units_behind(city):

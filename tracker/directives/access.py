@@ -126,5 +126,5 @@ def access_thread_file(user: AnyUser, pk: int) -> ThreadFile:
 
 
 def access_instruction(user: AnyUser, pk: int, need: Need = "view") -> Instruction:
-    rows = Instruction.objects.select_related("unit", "task", "thread", "author", "acknowledged_by")
+    rows = Instruction.objects.select_related("unit", "task", "thread", "problem", "author", "acknowledged_by")
     return access(rows, user, need, pk=pk)

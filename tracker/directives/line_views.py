@@ -26,10 +26,10 @@ from tracker.directives.access import (
 from tracker.directives.forms import DecisionForm, ExtensionForm, InstructionForm, MessageForm, ThreadForm
 from tracker.directives.models import ExtensionRequest, ThreadState
 from tracker.directives.views import PAGE_SIZE, form_page
-from tracker.orgs.access import access_unit
+from tracker.ledgers.models import RectificationItem
+from tracker.orgs.access import access, access_unit
 from tracker.orgs.scope import scope_for
 from tracker.work.access import access_task
-from tracker.work.models import Task
 
 # --- 延期申请 --------------------------------------------------------------------------------------
 
@@ -219,24 +219,27 @@ def instruction_create(request: AuthedRequest, pk: int) -> HttpResponse:
     if not is_leader(scope_for(request.user)):
         raise PermissionDenied(_("Only members of the leadership group write instructions."))
     params = request.POST if request.method == "POST" else request.GET
-    task = thread = None
+    task = thread = problem = None
     if (task_id := params.get("task", "")).isdigit():
         task = access_task(request.user, int(task_id))
     if (thread_id := params.get("thread", "")).isdigit():
         thread = access_thread(request.user, int(thread_id))
+    if (problem_id := params.get("problem", "")).isdigit():
+        problem = access(RectificationItem.objects.all(), request.user, pk=int(problem_id))
     form = InstructionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             instruction = lines.instruction_write(
-                unit=unit, by=request.user, text=form.cleaned_data["text"], task=task, thread=thread
+                unit=unit, by=request.user, text=form.cleaned_data["text"], task=task, thread=thread, problem=problem
             )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
             messages.success(request, _("Instruction sent to the unit."))
             return redirect("directives:instruction_detail", pk=instruction.pk)
-    on: Task | object | None = task or thread
-    context = {"unit": unit, "on": on, "multipart": False, "hidden": {"task": task_id, "thread": thread_id}}
+    on: object | None = task or thread or problem
+    hidden = {"task": task_id, "thread": thread_id, "problem": problem_id}
+    context = {"unit": unit, "on": on, "multipart": False, "hidden": hidden}
     status = 422 if form.errors else 200
     return form_page(request, form, title=_("Write an instruction (批示)"), status=status, **context)
 

@@ -30,6 +30,7 @@ from tracker.directives.models import (
 )
 from tracker.directives.notifying import tell
 from tracker.directives.services import check_files, discard, raise_errors, save, store_files, unit_people
+from tracker.ledgers.models import RectificationItem
 from tracker.orgs.access import require
 from tracker.orgs.models import Role, RoleAssignment, Unit
 from tracker.orgs.scope import scope_for
@@ -268,20 +269,26 @@ def thread_close(*, thread: Thread, by: User) -> Thread:
 
 @transaction.atomic
 def instruction_write(
-    *, unit: Unit, by: User, text: str, task: Task | None = None, thread: Thread | None = None
+    *,
+    unit: Unit,
+    by: User,
+    text: str,
+    task: Task | None = None,
+    thread: Thread | None = None,
+    problem: RectificationItem | None = None,
 ) -> Instruction:
-    """A leader writes a 批示 on a unit, or on one of its tasks or questions."""
+    """A leader writes a 批示 on a unit, or on one of its tasks, problems or questions."""
     scope = scope_for(by)
     if not is_leader(scope):
         raise PermissionDenied(_("Only members of the leadership group write instructions."))
     require(by, unit, "view")
-    for target in (task, thread):
+    for target in (task, thread, problem):
         if target is not None and target.unit_id != unit.pk:
             raise ValidationError(_("The task or question must belong to the unit."))
     errors: dict[str, list[str]] = {}
     text = _note(errors, "text", text, required=_("Write the instruction."))
     raise_errors(errors)
-    instruction = Instruction(unit=unit, task=task, thread=thread, author=by, text=text)
+    instruction = Instruction(unit=unit, task=task, thread=thread, problem=problem, author=by, text=text)
     save(instruction, by)
     url = reverse("directives:instruction_detail", args=[instruction.pk])
     transaction.on_commit(

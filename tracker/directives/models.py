@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from tracker.campaigns.models import Campaign
 from tracker.core.models import TimeStamped
+from tracker.ledgers.models import RectificationItem
 from tracker.orgs.models import Unit
 from tracker.orgs.querysets import ScopedQuerySet
 from tracker.work.models import Task
@@ -262,11 +263,12 @@ class InstructionQuerySet(ScopedQuerySet):
 
 
 class Instruction(models.Model):
-    """A leader's written instruction (批示) on a unit, or on one of its tasks or questions."""
+    """A leader's written instruction (批示) on a unit, or on one of its tasks, problems or questions."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
     task = models.ForeignKey(Task, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="instructions")
+    problem = models.ForeignKey(RectificationItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     text = models.TextField(_("instruction"), max_length=2000)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)

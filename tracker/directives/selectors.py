@@ -217,7 +217,7 @@ def arrived(*, user: User, recent_since: date) -> tuple[list[Arrived], list[Noti
         by_unit[decision.task.unit_id].decisions.append(decision)
     problems = RectificationItem.objects.filter(
         unit_id__in=unit_ids,
-        source=RectificationSource.GUIDANCE,
+        source__in=[RectificationSource.GUIDANCE, RectificationSource.SUPERIOR],
         raised_by__isnull=False,
         status__in=RECTIFICATION_OPEN,
     ).order_by("deadline", "id")
