@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_unit_workflow import PHONE, browser, page_for  # noqa: F401, F811 - shared fixtures
+from tests.browser.test_unit_workflow import PHONE, browser, page_for  # noqa: F401 - shared fixtures
 from tests.conftest import PDF_BYTES
 from tracker.directives.models import Assignment
 from tracker.work.models import TaskStatus
