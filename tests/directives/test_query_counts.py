@@ -41,7 +41,8 @@ def add_rows(city, n: int) -> None:
         )
         lines.thread_post(thread=thread, by=city.guide, text="答")
         lines.instruction_write(unit=city.unit_a, by=city.leadership, text=f"批示{i}")
-    for task in city.unit_a.tasks.filter(template__isnull=False)[:n]:
+    free = city.unit_a.tasks.exclude(extension_requests__status="pending").order_by("id")
+    for task in free[:n]:
         due = max(task.due_on, timezone.localdate()) + timedelta(days=2)
         lines.extension_request(task=task, by=city.staff_a, new_due_on=due, reason="忙")
 
