@@ -13,6 +13,7 @@ from tests.conftest import PDF_BYTES, login, table_counts
 from tests.factories import make_unit
 from tracker.directives import services
 from tracker.directives.models import Assignment, AssignmentTarget, Instruction, NoticeRead, Thread
+from tracker.directives.notifying import SENT
 from tracker.work.models import Task, TaskStatus
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def _issue_form(city, **extra):
     return {**data, **extra}
 
 
-def test_office_issues_to_a_category_and_the_board_fills(client, city):
+def test_office_issues_to_a_category_and_the_board_fills(client, city, django_capture_on_commit_callbacks):
     login(client, city.office_city)
     response = client.post(reverse("directives:assignment_create"), _issue_form(city))
     assignment = Assignment.objects.get()
@@ -57,10 +58,12 @@ def test_office_issues_to_a_category_and_the_board_fills(client, city):
     login(client, city.office_city)
     board = client.get(reverse("directives:assignment_detail", args=[assignment.pk]))
     assert board.context["board"].counts["replied"] == 1
-    client.post(
-        reverse("directives:target_review", args=[target.pk]),
-        {"decision": "accept", "reason": "", "version": task.version},
-    )
+    review = {"decision": "accept", "reason": "", "version": task.version}
+    SENT.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("directives:target_review", args=[target.pk]), review)
+    assert SENT[-1].kind == "assignment_review"
+    assert set(SENT[-1].recipients) == {city.staff_a.pk, city.leader_a.pk}
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE
     board = client.get(reverse("directives:assignment_detail", args=[assignment.pk]))

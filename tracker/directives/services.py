@@ -231,6 +231,29 @@ def assignment_reply(
     return task
 
 
+@transaction.atomic
+def assignment_review(*, target: AssignmentTarget, by: User, accept: bool, reason: str, expected_version: int) -> Task:
+    """Accept or return a unit's reply with the task review services, and tell the unit."""
+    if accept:
+        task = work_services.task_accept(task=target.task, by=by, expected_version=expected_version, note=reason)
+    else:
+        task = work_services.task_return(task=target.task, by=by, expected_version=expected_version, reason=reason)
+    title = target.assignment.title
+    subject = _("Reply accepted: %(title)s") if accept else _("Reply returned: %(title)s")
+    transaction.on_commit(
+        lambda: tell(
+            recipients=unit_people([target.unit_id]),
+            kind="assignment_review",
+            key=f"assignment:{target.assignment_id}:unit:{target.unit_id}",
+            subject=subject % {"title": title},
+            body=reason,
+            url=reverse("directives:target_detail", args=[target.pk]),
+            by=by,
+        )
+    )
+    return task
+
+
 def behind_q(today: date) -> Q:
     """Targets behind: not acknowledged, or overdue and not handed in."""
     late = Q(task__due_on__lt=today) & ~Q(task__status__in=[TaskStatus.SUBMITTED, TaskStatus.DONE])

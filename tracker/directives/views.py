@@ -33,7 +33,6 @@ from tracker.directives.access import (
 from tracker.directives.forms import AssignmentForm, NoticeForm, ReplyForm
 from tracker.directives.models import AssignmentFile, AssignmentTarget, NoticeFile
 from tracker.orgs.scope import scope_for
-from tracker.work import services as work_services
 from tracker.work.forms import ReviewForm
 
 PAGE_SIZE = 50
@@ -211,14 +210,13 @@ def target_review(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            if data["decision"] == "accept":
-                work_services.task_accept(
-                    task=target.task, by=request.user, expected_version=data["version"], note=data["reason"]
-                )
-            else:
-                work_services.task_return(
-                    task=target.task, by=request.user, expected_version=data["version"], reason=data["reason"]
-                )
+            services.assignment_review(
+                target=target,
+                by=request.user,
+                accept=data["decision"] == "accept",
+                reason=data["reason"],
+                expected_version=data["version"],
+            )
         except StaleVersion:
             target = access_target(request.user, pk)
             return _target_page(request, target, status=CONFLICT_STATUS, review_form=form, conflict=True)
