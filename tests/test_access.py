@@ -400,6 +400,194 @@ MATRIX.update(
     }
 )
 
+# ---------------------------------------------------------------------------- directives
+
+
+def directive_objects(city):
+    """Three 交办 to unit A (new, acknowledged, replied), a notice to East with a file, a pending
+    extension of task A, a question from unit A with a file, and a 批示 on unit A."""
+    if not hasattr(city, "_directive_objects"):
+        from datetime import timedelta
+
+        from tracker.directives import lines
+        from tracker.directives import services as directives
+
+        def issue(title):
+            assignment = directives.assignment_issue(
+                by=city.office_city,
+                campaign=city.campaign,
+                measure=city.org,
+                units=[city.unit_a],
+                title=title,
+                text="请落实",
+                due_on=timezone.localdate() + timedelta(days=5),
+                files=[SimpleUploadedFile("a.pdf", PDF_BYTES)],
+            )
+            return assignment.targets.get()
+
+        fresh, acknowledged, replied = issue("一"), issue("二"), issue("三")
+        for target in (acknowledged, replied):
+            directives.assignment_acknowledge(target=target, by=city.staff_a)
+        directives.assignment_reply(target=replied, by=city.staff_a, text="已办", expected_version=None)
+        replied.task.refresh_from_db()
+        notice = directives.notice_publish(
+            by=city.office_east,
+            root=city.east,
+            title="通知",
+            body="请阅",
+            files=[SimpleUploadedFile("n.pdf", PDF_BYTES)],
+        )
+        task = city.task_a()
+        extension = lines.extension_request(
+            task=task,
+            by=city.staff_a,
+            new_due_on=max(task.due_on, timezone.localdate()) + timedelta(days=3),
+            reason="忙",
+        )
+        thread = lines.thread_open(
+            unit=city.unit_a,
+            by=city.staff_a,
+            kind="question",
+            addressee="guide",
+            subject="问",
+            text="如何办",
+            files=[SimpleUploadedFile("q.pdf", PDF_BYTES)],
+        )
+        instruction = lines.instruction_write(unit=city.unit_a, by=city.leadership, text="抓紧")
+        city._directive_objects = {
+            "fresh": fresh,
+            "acknowledged": acknowledged,
+            "replied": replied,
+            "file": fresh.assignment.files.get(),
+            "notice": notice,
+            "notice_file": notice.files.get(),
+            "extension": extension,
+            "thread": thread,
+            "thread_file": thread.messages.get().files.get(),
+            "instruction": instruction,
+        }
+    return city._directive_objects
+
+
+def _do(key, attr="pk"):
+    return lambda c, o: [getattr(directive_objects(c)[key], attr)]
+
+
+LOGGED_IN = set(ROLES) - {"anonymous"}
+ISSUERS = {"guide", "office_east", "office_city", "office_west"}
+THREAD_WRITERS = EDITORS_OF_A | REVIEWERS_OF_A
+MATRIX.update(
+    {
+        "directives:assignment_list": ("get", lambda c, o: [], None, LOGGED_IN, set()),
+        "directives:assignment_create": ("get", lambda c, o: [], None, ISSUERS, LOGGED_IN - ISSUERS),
+        # The unit's own people are sent on to their copy (302); outside the units: 404.
+        "directives:assignment_detail": ("get", _do("fresh", "assignment_id"), None, READERS_OF_A, set()),
+        "directives:assignment_urge": (
+            "post",
+            _do("fresh", "assignment_id"),
+            lambda c, o: {},
+            REVIEWERS_OF_A,
+            LOGGED_IN - ISSUERS,
+        ),
+        "directives:assignment_file": ("get", _do("file"), None, READERS_OF_A, set()),
+        "directives:target_detail": ("get", _do("fresh"), None, READERS_OF_A, set()),
+        "directives:target_acknowledge": (
+            "post",
+            _do("fresh"),
+            lambda c, o: {},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "directives:target_reply": (
+            "post",
+            _do("acknowledged"),
+            lambda c, o: {"text": "已办", "version": directive_objects(c)["acknowledged"].task.version},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "directives:target_review": (
+            "post",
+            _do("replied"),
+            lambda c, o: {"decision": "accept", "reason": "", "version": directive_objects(c)["replied"].task.version},
+            REVIEWERS_OF_A,
+            READERS_OF_A - REVIEWERS_OF_A,
+        ),
+        "directives:notice_list": ("get", lambda c, o: [], None, LOGGED_IN, set()),
+        "directives:notice_create": ("get", lambda c, o: [], None, OFFICES, NOT_OFFICES),
+        "directives:notice_detail": ("get", _do("notice"), None, READERS_OF_A, set()),
+        "directives:notice_urge": (
+            "post",
+            _do("notice"),
+            lambda c, o: {},
+            {"office_east", "office_city"},
+            READERS_OF_A - {"office_east", "office_city"},
+        ),
+        "directives:notice_file": ("get", _do("notice_file"), None, READERS_OF_A, set()),
+        "directives:extension_list": ("get", lambda c, o: [], None, LOGGED_IN, set()),
+        "directives:extension_create": (
+            "get",
+            lambda c, o: [c.task_a().pk],
+            None,
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "directives:extension_decide": (
+            "post",
+            _do("extension"),
+            lambda c, o: {"decision": "approve", "note": "", "version": 1},
+            REVIEWERS_OF_A,
+            READERS_OF_A - REVIEWERS_OF_A,
+        ),
+        "directives:thread_list": ("get", lambda c, o: [], None, LOGGED_IN, set()),
+        "directives:thread_create": (
+            "get",
+            lambda c, o: [c.unit_a.pk],
+            None,
+            EDITORS_OF_A | {"guide"},
+            READERS_OF_A - EDITORS_OF_A - {"guide"},
+        ),
+        "directives:thread_detail": ("get", _do("thread"), None, READERS_OF_A, set()),
+        "directives:thread_post": (
+            "post",
+            _do("thread"),
+            lambda c, o: {"text": "答复", "version": directive_objects(c)["thread"].version},
+            THREAD_WRITERS,
+            READERS_OF_A - THREAD_WRITERS,
+        ),
+        "directives:thread_forward": (
+            "post",
+            _do("thread"),
+            lambda c, o: {"note": ""},
+            REVIEWERS_OF_A,
+            READERS_OF_A - REVIEWERS_OF_A,
+        ),
+        "directives:thread_close": (
+            "post",
+            _do("thread"),
+            lambda c, o: {},
+            THREAD_WRITERS,
+            READERS_OF_A - THREAD_WRITERS,
+        ),
+        "directives:thread_file": ("get", _do("thread_file"), None, READERS_OF_A, set()),
+        "directives:instruction_create": (
+            "get",
+            lambda c, o: [c.unit_a.pk],
+            None,
+            {"leadership"},
+            READERS_OF_A - {"leadership"},
+        ),
+        "directives:instruction_detail": ("get", _do("instruction"), None, READERS_OF_A, set()),
+        "directives:instruction_acknowledge": (
+            "post",
+            _do("instruction"),
+            lambda c, o: {},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "reminders:unit_urges": ("get", lambda c, o: [c.unit_a.pk], None, READERS_OF_A, set()),
+    }
+)
+
 # Django's own auth and language views, tested one by one below (not unit-scoped).
 SPECIAL = {"login", "logout", "set_language"}
 # Writes with no in-scope reader to refuse (everyone may switch language or log out).

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tracker.rollups",
     "tracker.imports",
     "tracker.holidays",
+    "tracker.directives",
     "tracker.dashboards",
     "tracker.reminders",
     "tracker.briefings",

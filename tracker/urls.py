@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("tracker.briefings.urls")),
     path("", include("tracker.ops.urls")),
     path("", include("tracker.dashboards.urls")),
+    path("", include("tracker.directives.urls")),
     path("", include("tracker.holidays.urls")),
     path("", include("tracker.personnel.urls")),
     path("", include("tracker.api.urls")),

@@ -82,7 +82,22 @@ def test_an_over_long_note_is_refused_in_the_users_language(client, city):
 def test_urge_endpoints_refuse_get(client, city):
     login(client, city.office_city)
     assert client.get(reverse("reminders:task_urge", args=[city.task_a().pk])).status_code == 405
-    assert client.get(reverse("reminders:unit_urge", args=[city.unit_a.pk])).status_code == 405
+
+
+def test_unit_urge_get_asks_to_confirm_and_shows_who_urged(client, city):
+    """A unit is urged as a whole from the matrix, the unit list or its page: GET confirms, POST urges."""
+    login(client, city.office_city)
+    url = reverse("reminders:unit_urge", args=[city.unit_a.pk])
+    page = client.get(url, {"next": reverse("dashboards:matrix")})
+    assert page.status_code == 200 and OutboxMail.objects.count() == 0
+    assert f'value="{reverse("dashboards:matrix")}"' in page.content.decode()
+    client.post(url, {"note": "请抓紧"})
+    record = client.get(reverse("reminders:unit_urges", args=[city.unit_a.pk])).content.decode()
+    assert "staff_a" in record or "张三" in record
+    # Once a day per person: a second urge today reaches nobody again.
+    before = OutboxMail.objects.count()
+    client.post(url, {"note": ""})
+    assert OutboxMail.objects.count() == before
 
 
 @pytest.mark.parametrize("mails", [1, 30])

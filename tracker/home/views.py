@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from tracker.campaigns.selectors import current_campaign
 from tracker.core.types import AuthedRequest
+from tracker.directives.selectors import arrived, pending_extensions, recent_since
 from tracker.home.selectors import next_steps
 from tracker.orgs.scope import scope_for
 from tracker.work.lights import LightRule
@@ -33,6 +34,9 @@ def home(request: AuthedRequest) -> HttpResponse:
         rule = LightRule.for_campaign(campaign)
         context["steps"] = next_steps(user=request.user, campaign=campaign, rule=rule)
         context["days_elapsed"] = campaign.days_elapsed(rule.today)
+    context["arrived"], context["unread_notices"] = arrived(user=request.user, recent_since=recent_since())
+    if scope.reviews_anything:
+        context["pending_extensions"] = pending_extensions(user=request.user).count()
     return render(request, "home/home.html", context)
 
 

@@ -147,7 +147,13 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recipient", "kind", "key", "on_date"], name="notification_once"),
         ]
-        indexes = [models.Index(fields=["batch", "recipient"], name="notification_batch")]
+        indexes = [
+            models.Index(fields=["batch", "recipient"], name="notification_batch"),
+            # The unit page lists who urged the unit: a small index over urges only.
+            models.Index(
+                fields=["unit", "-created_at"], name="notification_unit_urges", condition=models.Q(kind="urge")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.key} · {self.on_date}"

@@ -9,7 +9,11 @@ from django.db.models import Count, Q, QuerySet
 
 from tracker.core.models import UserPreference
 from tracker.core.types import User
-from tracker.reminders.models import MailStatus, OutboxMail, ReminderPreference
+from tracker.orgs.models import Unit
+from tracker.reminders.models import Kind, MailStatus, Notification, OutboxMail, ReminderPreference
+
+# Urges shown on a unit's page, newest first.
+URGES_SHOWN = 20
 
 
 def outbox_list(*, user: User, status: str = "") -> QuerySet[OutboxMail]:
@@ -36,3 +40,12 @@ def preference_for(*, user: User) -> MailPreference:
     language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
     digests = ReminderPreference.objects.filter(user=user).values_list("receive_digests", flat=True).first()
     return MailPreference(language=language or settings.LANGUAGE_CODE, receive_digests=digests is not False)
+
+
+def unit_urges(*, unit: Unit) -> QuerySet[Notification]:
+    """The latest urges (催办) about the unit or one of its tasks: who urged whom, when (one query)."""
+    return (
+        Notification.objects.filter(unit=unit, kind=Kind.URGE)
+        .select_related("created_by", "recipient", "task__template")
+        .order_by("-created_at", "-id")[:URGES_SHOWN]
+    )

@@ -84,11 +84,27 @@ def task_urge(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def unit_urge(request: AuthedRequest, pk: int) -> HttpResponse:
-    """催办 from a dashboard row: the unit's staff and leaders get its red and due-soon tasks."""
+    """催办 a unit as a whole (matrix, unit list, unit page): GET asks to confirm, POST urges.
+
+    Its staff and leaders get its red and due-soon tasks, at most once a day each.
+    """
     unit = access_unit(request.user, pk, "review")
+    if request.method == "GET":
+        fallback = reverse("work:unit_detail", args=[pk])
+        target = request.GET.get("next", "")
+        safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+        context = {
+            "form": UrgeForm(),
+            "unit": unit,
+            "task": None,
+            "action": reverse("reminders:unit_urge", args=[pk]),
+            "next": target if safe else fallback,
+            "urges": selectors.unit_urges(unit=unit),
+        }
+        return render(request, URGE_PAGE, context)
     return _urge(
         request,
         unit=unit,
@@ -97,6 +113,15 @@ def unit_urge(request: AuthedRequest, pk: int) -> HttpResponse:
         fallback=reverse("work:unit_detail", args=[pk]),
         run=lambda note: services.unit_urge(unit=unit, by=request.user, note=note),
     )
+
+
+@require_GET
+@login_required
+def unit_urges(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Who urged the unit, whom, and when (the unit page loads it as a fragment)."""
+    unit = access_unit(request.user, pk)
+    context = {"unit": unit, "urges": selectors.unit_urges(unit=unit)}
+    return render(request, "reminders/unit_urges.html", context)
 
 
 @require_GET

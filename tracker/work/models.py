@@ -28,6 +28,12 @@ class TaskStatus(models.TextChoices):
     DONE = "done", _("Done")
 
 
+class TaskKind(models.TextChoices):
+    TASK = "task", _("Task")
+    # An ad-hoc requirement issued to the unit (tracker.directives), acknowledged before work starts.
+    ASSIGNMENT = "assignment", _("Assignment (交办)")
+
+
 # The unit can still work on a task in these states; submitted and done tasks wait or are closed.
 OPEN_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED)
 
@@ -50,6 +56,7 @@ class Task(TimeStamped):
     )
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("measure"))
     period_index = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=12, choices=TaskKind.choices, default=TaskKind.TASK)
     period_starts_on = models.DateField(_("period start"), null=True, blank=True)
     period_ends_on = models.DateField(_("period end"), null=True, blank=True)
     # Only self-chosen tasks carry their own words; template tasks show the template's.
