@@ -25,9 +25,10 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -63,7 +64,7 @@ def _user_ids(recipients: Iterable[User | int]) -> list[int]:
     return sorted({r if isinstance(r, int) else r.pk for r in recipients})
 
 
-def _insert_items(rows: list[tuple[object, ...]]) -> list[tuple[int, int]]:
+def _insert_items(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, int]]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING (id, recipient): only the rows this call created."""
     table = connection.ops.quote_name(Item._meta.db_table)
     columns = "recipient_id, kind, key, step, subject, body, url, urgent, created_by_id, created_at, read_via"
