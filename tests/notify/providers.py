@@ -149,7 +149,9 @@ class Providers:
                 query = parse_qs(url.query)
                 providers.requests.append(("GET", url.path, None))
                 if url.path == "/cgi-bin/gettoken":
-                    return self._answer(200, providers._token("wecom", query, "corpid", "corpsecret", (CORP_ID, SECRET)))
+                    return self._answer(
+                        200, providers._token("wecom", query, "corpid", "corpsecret", (CORP_ID, SECRET))
+                    )
                 if url.path == "/gettoken":
                     good = (APP_KEY, APP_SECRET)
                     return self._answer(200, providers._token("dingtalk", query, "appkey", "appsecret", good))

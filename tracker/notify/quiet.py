@@ -7,7 +7,7 @@ on the next working morning. An urgent item (a 督办 the campaign lets through)
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -39,7 +39,7 @@ def push_time(moment: datetime | None = None, *, urgent: bool = False) -> dateti
     local = timezone.localtime(moment)
     end = _clock(settings.NOTIFY_QUIET_END)
     day = local.date()
-    # Before the morning's end of quiet on a working day: that same morning.
+    # Before the morning's end of quiet on a working day: that same morning; otherwise the next working day's.
     if not (workdays.is_workday(day) and local.time() < end):
-        day = workdays.next_workday(day)
+        day = workdays.next_workday(day + timedelta(days=1))
     return timezone.make_aware(datetime.combine(day, end))
