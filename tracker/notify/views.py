@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -29,7 +30,8 @@ PAGE_SIZE = 30
 @login_required
 def bell(request: AuthedRequest) -> HttpResponse:
     """The bell's fragment: one COUNT; base.html loads it and refreshes it with htmx."""
-    return render(request, "notify/bell.html", {"unread": selectors.unread_count(user=request.user)})
+    # Rendered without the request's context processors: the bell costs its one COUNT and nothing else.
+    return HttpResponse(render_to_string("notify/bell.html", {"unread": selectors.unread_count(user=request.user)}))
 
 
 @require_GET
@@ -43,10 +45,10 @@ def item_list(request: AuthedRequest) -> HttpResponse:
         "page": Paginator(items, PAGE_SIZE).get_page(request.GET.get("page")),
         "show": show,
         "kind": kind,
-        "kinds": selectors.kinds_for(user=request.user),
     }
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, f"{LIST_PAGE}#results", context)
+    context["kinds"] = selectors.kinds_for(user=request.user)
     return render(request, LIST_PAGE, context)
 
 
