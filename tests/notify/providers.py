@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -35,6 +36,8 @@ class Providers:
         self.rate_limit: dict[str, int] = defaultdict(int)
         self.unknown: set[str] = set()
         self.requests: list[tuple[str, str, dict | None]] = []
+        self.wecom_seen: set[str] = set()
+        self.delay = 0.0  # seconds before answering a send, so a test can kill a relay mid-batch
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -98,6 +101,13 @@ class Providers:
         if self._limited("wecom"):
             return {"errcode": 45009, "errmsg": "api freq out of limit"}
         user = body["touser"]
+        if body.get("enable_duplicate_check"):
+            # Documented: the same request JSON within duplicate_check_interval is not delivered again.
+            seen = json.dumps(body, sort_keys=True)
+            with self.lock:
+                if seen in self.wecom_seen:
+                    return {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": "duplicate"}
+                self.wecom_seen.add(seen)
         if user in self.unknown:
             return {"errcode": 81013, "errmsg": "user & party & tag all invalid", "invaliduser": user.lower()}
         with self.lock:
@@ -162,6 +172,8 @@ class Providers:
                 query = parse_qs(url.query)
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 providers.requests.append(("POST", url.path, body))
+                if providers.delay:
+                    time.sleep(providers.delay)
                 if url.path == "/cgi-bin/message/send":
                     return self._answer(200, providers.wecom_send(query, body))
                 if url.path == "/topapi/message/corpconversation/asyncsend_v2":

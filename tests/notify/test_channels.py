@@ -23,8 +23,17 @@ def test_wecom_sends_a_text_card_with_the_documented_shape(providers):
         "msgtype": "textcard",
         "agentid": 1000002,
         "textcard": {"title": MESSAGE.subject, "description": MESSAGE.body, "url": MESSAGE.url, "btntxt": "详情"},
+        "enable_duplicate_check": 1,
+        "duplicate_check_interval": 1800,
     }
     assert [r[:2] for r in providers.requests] == [("GET", "/cgi-bin/gettoken"), ("POST", "/cgi-bin/message/send")]
+
+
+def test_wecom_drops_a_resend_of_the_same_message(providers):
+    wecom = channels.adapter("wecom")
+    wecom.send("a", MESSAGE)
+    wecom.send("a", MESSAGE)  # a relay that died after the first send, resending
+    assert len(providers.received["wecom"]) == 1
 
 
 def test_wecom_token_is_cached_across_sends_and_refreshed_on_42001(providers):

@@ -6,7 +6,8 @@ unknown user, bad number, blocked). A channel without its settings is off.
 
 Request shapes follow the providers' documentation:
 - WeCom: GET {WECOM_BASE_URL}/cgi-bin/gettoken?corpid&corpsecret → access_token, expires_in;
-  POST /cgi-bin/message/send?access_token= {touser, msgtype: "textcard", agentid, textcard}.
+  POST /cgi-bin/message/send?access_token= {touser, msgtype: "textcard", agentid, textcard,
+  enable_duplicate_check}.
   errcode 42001 (expired) / 40014 (invalid) → new token; 45009 → rate limit; 81013 or a
   non-empty `invaliduser` → unknown user.
 - DingTalk: GET {DINGTALK_BASE_URL}/gettoken?appkey&appsecret → access_token, expires_in;
@@ -181,6 +182,10 @@ class WeCom(TokenAdapter):
                 "url": message.url,
                 "btntxt": "详情",
             },
+            # WeCom drops an identical request within the interval: a relay that died after WeCom
+            # accepted a message but before recording it does not make a second copy on the resend.
+            "enable_duplicate_check": 1,
+            "duplicate_check_interval": 1800,
         }
         query = urllib.parse.urlencode({"access_token": token})
         return _http("POST", f"{self.base}/cgi-bin/message/send?{query}", payload)

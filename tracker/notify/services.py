@@ -230,16 +230,24 @@ def deliveries_relay(*, ids: list[int] | None = None, limit: int = 200) -> Relay
             continue
         delivery = Delivery.objects.select_related("item").get(pk=pk)
         _attempt(delivery, claim, result, paused)
-    if result.sent or result.retrying:
-        soonest = (
-            Delivery.objects.filter(status=DeliveryStatus.QUEUED, next_attempt_at__gt=now)
-            .order_by("next_attempt_at")
-            .values_list("next_attempt_at", flat=True)
-            .first()
-        )
-        if soonest is not None:
-            result.next_in = max(0.0, (soonest - timezone.now()).total_seconds())
+    if result.sent or result.retrying or result.skipped:
+        result.next_in = _next_in()
     return result
+
+
+def _next_in() -> float | None:
+    """Seconds until the next retry is due or a dead relay's lease ends, so the job can come back then."""
+    now = timezone.now()
+    waiting = Delivery.objects.filter(status=DeliveryStatus.QUEUED, next_attempt_at__gt=now)
+    soonest = waiting.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
+    lease = (
+        Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_until__isnull=False)
+        .order_by("lease_until")
+        .values_list("lease_until", flat=True)
+        .first()
+    )
+    times = [t for t in (soonest, lease) if t is not None]
+    return max(0.0, (min(times) - now).total_seconds()) if times else None
 
 
 def message_for(item: Item) -> channels.Message:
