@@ -106,7 +106,9 @@ WorkdayOverride.objects.get_or_create(date=timezone.localdate(), defaults={"is_w
 people = []
 for n in range(%(people)d):
     user = make_user(username=f"p{n:02d}")
-    Profile.objects.create(user=user, wecom_id=f"W{n:02d}", dingtalk_id=f"D{n:02d}", mobile=f"1380013{n:04d}", via_sms=True)
+    Profile.objects.create(
+        user=user, wecom_id=f"W{n:02d}", dingtalk_id=f"D{n:02d}", mobile=f"1380013{n:04d}", via_sms=True
+    )
     people.append(user)
 notify(recipients=people, kind="notice", key="notice:1", step="1", subject="关于开展专题学习的通知", url="/")
 """
