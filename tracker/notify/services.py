@@ -394,18 +394,18 @@ def profile_update(*, user: User, by: User, channels_on: Iterable[str], **addres
     return profile
 
 
-def profile_addresses_set(*, user: User, by: User, **address: str) -> Profile:
-    """Addresses from the user import: blank cells leave what the person entered themselves."""
-    values = {
-        k: v
-        for k, v in clean_addresses(**{k: address.get(k, "") for k in ("wecom_id", "dingtalk_id", "mobile")}).items()
-        if v
-    }
+def profile_addresses_set(*, user: User, by: User, **cells: str) -> bool:
+    """Addresses from the user import (other cells ignored); blank cells keep what is there. True if changed."""
+    cleaned = clean_addresses(**{name: cells.get(name, "") for name in ADDRESS_FIELDS})
+    values = {name: value for name, value in cleaned.items() if value}
+    if not values:
+        return False
     with transaction.atomic():
-        profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
-        if values:
-            for name, value in values.items():
-                setattr(profile, name, value)
-            stamp_change(profile, by=by, reason="user import")
-            profile.save()
-    return profile
+        profile, created = Profile.objects.select_for_update().get_or_create(user=user)
+        if not created and all(getattr(profile, name) == value for name, value in values.items()):
+            return False
+        for name, value in values.items():
+            setattr(profile, name, value)
+        stamp_change(profile, by=by, reason="user import")
+        profile.save()
+    return True
