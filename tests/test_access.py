@@ -145,7 +145,13 @@ MATRIX = {
     "notify:bell": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
     "notify:sent": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
     "notify:settings": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
-    "notify:read": ("post", lambda c, o: [make_notify_item(recipient=c.staff_a).pk], lambda c, o: {}, {"staff_a"}, set()),
+    "notify:read": (
+        "post",
+        lambda c, o: [make_notify_item(recipient=c.staff_a).pk],
+        lambda c, o: {},
+        {"staff_a"},
+        set(),
+    ),
     "notify:read_all": ("post", lambda c, o: [], lambda c, o: {}, set(ROLES) - {"anonymous"}, set()),
     "notify:outbox": ("get", lambda c, o: [], None, OFFICES, set(ROLES) - {"anonymous"} - OFFICES),
     "notify:resend": (

@@ -16,6 +16,7 @@ from tracker.notify.models import Delivery, DeliveryStatus, Item, Profile
 from tracker.notify.services import click_url, notify
 from tracker.reminders.services import reminders_sweep, task_urge
 from tracker.work import services as work
+from tracker.work.models import Task
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +175,18 @@ def test_notify_with_no_recipients_or_inactive_people_queues_nothing(city, provi
     assert notify(recipients=[], kind="x", key="k", step="1", subject="s").created == []
     result = notify(recipients=[city.staff_b], kind="x", key="k", step="1", subject="s")
     assert len(result.created) == 1 and result.deliveries == 0
+
+
+def test_submissions_waiting_for_review_remind_their_reviewers_once_a_week(city):
+    from tracker.reminders.review_wait import review_waiting_notify
+
+    task = city.task_a()
+    work.entry_add(task=task, by=city.staff_a, text="已完成")
+    task.refresh_from_db()
+    work.task_submit(task=task, by=city.staff_a, expected_version=task.version)
+    Task.objects.filter(pk=task.pk).update(submitted_at=datetime(2026, 11, 20, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert review_waiting_notify(today=LADDER_DAY) == 3  # the unit's guide, the district and the city office
+    assert review_waiting_notify(today=LADDER_DAY) == 0
+    reviewers = set(Item.objects.filter(kind="review_wait").values_list("recipient__username", flat=True))
+    assert reviewers == {"guide", "office_east", "office_city"}
+    assert Item.objects.filter(kind="review_wait").first().subject == "1 项提交等待您审核"
