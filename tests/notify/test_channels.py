@@ -113,3 +113,25 @@ def test_wrong_secret_and_unreachable_provider_are_retried_not_dropped(providers
 
 def test_a_channel_without_settings_is_off(channels_off):
     assert channels.active_channels() == ["mail"]
+
+
+def test_notify_test_command_sends_one_message_and_prints_the_answer(providers):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from tests.factories import make_user
+    from tracker.notify.models import Profile
+
+    staff = make_user(username="staff")
+    Profile.objects.create(user=staff, wecom_id="staff")
+    out = StringIO()
+    call_command("notify_test", user="staff", channel="wecom", stdout=out)
+    assert '"errcode": 0' in out.getvalue() and providers.received["wecom"][0]["touser"] == "staff"
+    with pytest.raises(CommandError, match="staff"):  # has no DingTalk id
+        call_command("notify_test", user="staff", channel="dingtalk")
+    providers.unknown.add("staff")
+    with pytest.raises(CommandError, match="81013"):
+        call_command("notify_test", user="staff", channel="wecom")
+    with pytest.raises(CommandError, match="No user"):
+        call_command("notify_test", user="ghost", channel="mail")
