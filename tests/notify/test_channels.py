@@ -130,8 +130,9 @@ def test_notify_test_command_sends_one_message_and_prints_the_answer(providers):
     assert '"errcode": 0' in out.getvalue() and providers.received["wecom"][0]["touser"] == "staff"
     with pytest.raises(CommandError, match="staff"):  # has no DingTalk id
         call_command("notify_test", user="staff", channel="dingtalk")
-    providers.unknown.add("staff")
+    Profile.objects.create(user=make_user(username="left"), wecom_id="left")
+    providers.unknown.add("left")  # no longer in the WeCom directory
     with pytest.raises(CommandError, match="81013"):
-        call_command("notify_test", user="staff", channel="wecom")
+        call_command("notify_test", user="left", channel="wecom")
     with pytest.raises(CommandError, match="No user"):
         call_command("notify_test", user="ghost", channel="mail")
