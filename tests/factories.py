@@ -186,3 +186,19 @@ def make_ledger_row(
         confirm_crowding=confirm_crowding,
         crowding_reason=crowding_reason,
     )
+
+
+def make_notify_item(*, recipient, key: str = "task:1", by=None, kind: str = "urge", **fields):
+    """One item under `recipient`'s bell (a notification centre row)."""
+    from tracker.notify.models import Item
+
+    defaults = {"step": "1", "subject": "催办：请尽快完成", "url": "/", "created_by": by}
+    return Item.objects.create(recipient=recipient, kind=kind, key=key, **{**defaults, **fields})
+
+
+def make_delivery(*, recipient, channel: str = "wecom", status: str = "failed", error: str = '{"errcode": 81013}'):
+    """A delivery of a new item to `recipient` on one channel (failed by default, with the provider's answer)."""
+    from tracker.notify.models import Delivery
+
+    item = make_notify_item(recipient=recipient, key=f"d:{timezone.now().timestamp()}")
+    return Delivery.objects.create(item=item, channel=channel, address="W1", status=status, last_error=error)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from tests.api.test_api import API_MATRIX  # the read API, requested with tokens for every role
 from tests.conftest import PDF_BYTES, login, table_counts
-from tests.factories import make_outbox_mail, make_user
+from tests.factories import make_delivery, make_notify_item, make_outbox_mail, make_user
 from tracker.orgs.models import Role
 from tracker.work import services
 
@@ -142,6 +142,27 @@ MATRIX = {
         set(ROLES) - {"anonymous"} - OFFICES,
     ),
     "reminders:preferences": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+    # Notification centre: one's own bell and list; an item is its recipient's alone (404 for anyone else).
+    "notify:list": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+    "notify:bell": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+    "notify:sent": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+    "notify:settings": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+    "notify:read": (
+        "post",
+        lambda c, o: [make_notify_item(recipient=c.staff_a).pk],
+        lambda c, o: {},
+        {"staff_a"},
+        set(),
+    ),
+    "notify:read_all": ("post", lambda c, o: [], lambda c, o: {}, set(ROLES) - {"anonymous"}, set()),
+    "notify:outbox": ("get", lambda c, o: [], None, OFFICES, set(ROLES) - {"anonymous"} - OFFICES),
+    "notify:resend": (
+        "post",
+        lambda c, o: [make_delivery(recipient=c.staff_a).pk],
+        lambda c, o: {},
+        {"office_east", "office_city"},
+        set(ROLES) - {"anonymous"} - OFFICES,
+    ),
     "dashboards:overview": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
     "dashboards:matrix": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
     "dashboards:matrix_export": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
@@ -589,10 +610,11 @@ MATRIX.update(
 )
 
 # Django's own auth and language views, tested one by one below (not unit-scoped).
-SPECIAL = {"login", "logout", "set_language"}
-# Writes with no in-scope reader to refuse (everyone may switch language or log out).
-# A job has no reader but its owner; an account page has no reader but the person's office.
-WRITES_WITHOUT_403 = {"jobs:cancel", "jobs:retry", "personnel:account_link"}
+# notify:click is the signed link in a mail or IM message: open to anyone holding it (tests/notify/test_views.py).
+SPECIAL = {"login", "logout", "set_language", "notify:click"}
+# Writes with no in-scope reader to refuse (everyone may switch language or log out; one's own
+# notifications). A job has no reader but its owner; an account page has none but the person's office.
+WRITES_WITHOUT_403 = {"jobs:cancel", "jobs:retry", "personnel:account_link", "notify:read", "notify:read_all"}
 
 
 def all_patterns(resolver=None, prefix="", namespace=""):

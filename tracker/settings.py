@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tracker.accounts",
     "tracker.campaigns",
     "tracker.personnel",
+    "tracker.notify",
     "tracker.work",
     "tracker.ledgers",
     "tracker.rollups",
@@ -254,6 +255,24 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # Self-service "forgot password" mails a one-time link; on by default once EMAIL_HOST is set.
 PASSWORD_RESET_BY_MAIL = env_bool("PASSWORD_RESET_BY_MAIL", bool(os.environ.get("EMAIL_HOST")))
 # --- end reminders ---------------------------------------------------------------------------
+# Notify: channels beside mail; a channel whose settings are missing is off.
+WECOM_BASE_URL = os.environ.get("WECOM_BASE_URL", "https://qyapi.weixin.qq.com").rstrip("/")
+WECOM_CORP_ID = os.environ.get("WECOM_CORP_ID", "")
+WECOM_AGENT_ID = os.environ.get("WECOM_AGENT_ID", "")
+WECOM_SECRET = os.environ.get("WECOM_SECRET", "")
+DINGTALK_BASE_URL = os.environ.get("DINGTALK_BASE_URL", "https://oapi.dingtalk.com").rstrip("/")
+DINGTALK_APP_KEY = os.environ.get("DINGTALK_APP_KEY", "")
+DINGTALK_APP_SECRET = os.environ.get("DINGTALK_APP_SECRET", "")
+DINGTALK_AGENT_ID = os.environ.get("DINGTALK_AGENT_ID", "")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+SMS_TEMPLATE_ID = os.environ.get("SMS_TEMPLATE_ID", "CAMPAIGN_NOTICE")
+# Quiet hours (local time, "HH:MM"): nothing is pushed from start to end, nor on a day off.
+NOTIFY_QUIET_START = os.environ.get("NOTIFY_QUIET_START", "22:00")
+NOTIFY_QUIET_END = os.environ.get("NOTIFY_QUIET_END", "07:30")
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
+# A relay holds a claimed delivery this long; a relay killed mid-send frees it when the lease ends.
+NOTIFY_LEASE_SECONDS = int(os.environ.get("NOTIFY_LEASE_SECONDS", "120"))
 # Ledgers: the default crowded-research window (扎堆调研) of a new campaign.
 TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS = 30
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("tracker.home.urls")),
     path("", include("tracker.work.urls")),
     path("", include("tracker.reminders.urls")),
+    path("", include("tracker.notify.urls")),
     path("", include("tracker.ledgers.urls")),
     path("", include("tracker.imports.urls")),
     path("", include("tracker.briefings.urls")),

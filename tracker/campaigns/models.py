@@ -63,6 +63,8 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
     # The reminder ladder (README "Reminders"). "Due soon" is the yellow threshold above, so a reminder
     # says "due soon" exactly when the light turns yellow for its due date.
     reminders_enabled = models.BooleanField(_("send reminders"), default=True)
+    # 督办 pushed to WeCom, DingTalk and SMS even in quiet hours (nights, days off).
+    escalation_ignores_quiet_hours = models.BooleanField(_("push 督办 even in quiet hours"), default=False)
     overdue_repeat_workdays = models.PositiveSmallIntegerField(
         _("repeat overdue reminders every (working days)"), default=3, validators=[MinValueValidator(1)]
     )

@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.seeding import campaign_seed
 from tracker.demo.directives import demo_directives
+from tracker.demo.notify import demo_notify
 from tracker.orgs.models import GuidanceGroup, Role, Unit, UnitCategory, UnitLevel
 from tracker.orgs.services import role_grant, unit_create
 from tracker.rollups.services import rollups_invalidate
@@ -90,6 +91,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
     rollups_invalidate(campaign=campaign)
     demo_ledgers(today=today)
     demo_directives(today=today)
+    demo_notify()
     return DemoResult(True, len(units), Task.objects.filter(campaign=campaign).count(), entries)
 
 

@@ -24,6 +24,7 @@ from tracker.orgs.models import Unit
 from tracker.reminders.digest import OfficeDigest, office_digest, unit_digests
 from tracker.reminders.mail import SECTION_LIMIT, MailParts, UrgeNote, mail_render
 from tracker.reminders.models import Kind, Notification, OutboxMail
+from tracker.reminders.push import batch_push
 from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import LightRule
 from tracker.work.models import Task
@@ -161,7 +162,7 @@ def _queue_slice(state: _Batch, recipient_ids: list[int]) -> list[MailPlan]:
                 )
             mine.office_digests.append(state.office_digests[(campaign_id, unit_id)])
 
-    mails, plans = [], []
+    mails, plans, pushed = [], [], []
     for user_id, mine in parts.items():
         user = users[user_id]
         _list_escalated_once(mine)
@@ -179,7 +180,9 @@ def _queue_slice(state: _Batch, recipient_ids: list[int]) -> list[MailPlan]:
             )
         )
         plans.append(MailPlan(username=user.get_username(), email=user.email, kinds=state.totals[user_id]))
+        pushed.append((user, mine, rendered))
     OutboxMail.objects.bulk_create(mails)
+    batch_push(batch=state.batch, today=state.today, mails=pushed)
     state.lines.clear()  # the next slice has other tasks; keep memory flat
     return plans
 

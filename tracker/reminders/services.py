@@ -35,6 +35,7 @@ from tracker.orgs.scope import scope_for
 from tracker.reminders.compose import MailPlan, mails_queue
 from tracker.reminders.ladder import People, Planned, ladder_plan
 from tracker.reminders.models import Kind, MailStatus, Notification, OutboxMail, ReminderPreference
+from tracker.reminders.review_wait import review_waiting_notify
 from tracker.work.models import Task
 
 log = logging.getLogger("tracker.reminders")
@@ -93,6 +94,7 @@ def reminders_sweep(*, today: date | None = None, dry_run: bool = False) -> Swee
     if result.workday:
         with transaction.atomic():
             _sweep(result)
+            review_waiting_notify(today=today)
             if dry_run:
                 transaction.set_rollback(True)
             elif result.mails:

@@ -22,6 +22,7 @@ from tracker.orgs.models import Unit, UnitCategory
 from tracker.orgs.scope import scope_for
 from tracker.work.instantiation import tasks_generate
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
+from tracker.work.notices import review_notify
 from tracker.work.progress import task_recount
 from tracker.work.selectors import MAX_BATCH, unit_people
 from tracker.work.uploads import evidence_problems
@@ -163,7 +164,7 @@ def task_accept(*, task: Task, by: User, expected_version: int, note: str = "") 
     locked = _lock(task, expected_version)
     if locked.status != TaskStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted task can be accepted."))
-    _event(locked, EventKind.ACCEPTED, by, note)
+    review_notify(task=locked, event=_event(locked, EventKind.ACCEPTED, by, note), by=by)
     return task_recount(task=locked, by=by)
 
 
@@ -209,7 +210,7 @@ def task_return(*, task: Task, by: User, reason: str, expected_version: int) -> 
     locked = _lock(task, expected_version)
     if locked.status != TaskStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted task can be returned."))
-    _event(locked, EventKind.RETURNED, by, reason)
+    review_notify(task=locked, event=_event(locked, EventKind.RETURNED, by, reason), by=by)
     return task_recount(task=locked, by=by)
 
 

@@ -44,6 +44,7 @@ MESSAGES: dict[str, Promise] = {
     ),
     "bad_email": _("“%(value)s” is not a valid e-mail address."),
     "bad_username": _("Use letters, digits and @ . + - _ only, without spaces."),
+    "bad_address": _("“%(value)s”: %(why)s"),
     "unknown_unit": _("No unit with code “%(value)s” in your area."),
     "unknown_group": _("No guidance group named “%(value)s” whose units are all in your area."),
     "user_out_of_scope": _("The account “%(value)s” exists and is not managed by you; ask the system administrator."),

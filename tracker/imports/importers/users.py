@@ -52,6 +52,10 @@ class UserImporter(Importer):
             ("单位编码", "所在单位", "巡回指导组"),
         ),
         Column("language", _("Language"), False, _("中文 or English; empty means Chinese.")),
+        # Where notifications reach the person besides mail (tracker.notify); empty cells keep what is there.
+        Column("wecom_id", _("WeCom user id"), False, _("Optional: 政务微信/企业微信 UserID."), ("政务微信账号",)),
+        Column("dingtalk_id", _("DingTalk user id"), False, _("Optional: 钉钉 userid."), ("钉钉账号",)),
+        Column("mobile", _("Mobile number"), False, _("Optional: for SMS."), ("手机号", "手机号码")),
     )
 
     def __init__(self, *, user: User):
@@ -159,6 +163,7 @@ class UserImporter(Importer):
                 EmailValidator()(email)
             except ValidationError:
                 self.problem(number, "email", "bad_email", value=email)
+        self._check_addresses(number, values)
         role_text = values.get("role", "")
         role = self.roles.parse(role_text) if role_text else None
         if not role_text:
@@ -182,6 +187,15 @@ class UserImporter(Importer):
                 number, "language", "bad_choice", value=language_text, choices="、".join(self.languages.labels())
             )
         return UserRow(username, full_name, email, role or "", unit, group, language or "")
+
+    def _check_addresses(self, number: int, values: dict) -> None:
+        from tracker.notify.services import ADDRESS_FIELDS, clean_addresses
+
+        try:
+            clean_addresses(**{key: values.get(key, "") for key in ADDRESS_FIELDS})
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                self.problem(number, key, "bad_address", value=values.get(key, ""), why=" ".join(errors))
 
     def _planned(
         self, row: UserRow, user: User | None, planned_users: set[str], planned_assignments: set[tuple]
@@ -215,6 +229,7 @@ class UserImporter(Importer):
 
     def apply(self, row: dict) -> str:
         from tracker.accounts.services import user_create, user_language_set, user_update
+        from tracker.notify.services import profile_addresses_set as notify_profile_addresses_set
         from tracker.orgs.services import role_grant
 
         data = self.parsed[row["row"]]
@@ -232,6 +247,8 @@ class UserImporter(Importer):
             user_language_set(user=user, language=data.language)
             self.preferences[user.pk] = data.language
             outcome = outcome if outcome == CREATED else UPDATED
+        if notify_profile_addresses_set(user=user, by=self.user, **row["values"]) and outcome == UNCHANGED:
+            outcome = UPDATED
         key = self._assignment_key(user, data)
         if key not in self.assignments:
             role_grant(user=user, role=data.role, unit=data.unit, group=data.group)
