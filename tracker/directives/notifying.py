@@ -1,7 +1,8 @@
-"""Every "tell these people" of the directives goes through `tell`.
+"""Every "tell these people" of the directives goes through `tell`, which hands it to the
+notification centre (tracker.notify: the bell, and each person's channels through the outbox).
 
-For now it only records what it would send (kept in `SENT`, and logged), so tests can assert who
-is told; the notification centre takes it over by replacing the body of this one function.
+Each key names one event ("assignment:12", "assignment:12:urge:2026-11-27"), so a person is told
+of it once. What was told is also kept in `SENT` (bounded), which the tests read.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tracker.core.types import User
+from tracker.notify.services import notify
 
 log = logging.getLogger("tracker.directives")
 
@@ -44,4 +46,5 @@ def tell(*, recipients: Iterable[int], kind: str, key: str, subject: str, body: 
     )
     SENT.append(told)
     log.info("tell %s %s to %s", kind, key, told.recipients)
+    notify(recipients=told.recipients, kind=kind, key=key, step="told", subject=subject, body=body, url=url, by=by)
     return told
