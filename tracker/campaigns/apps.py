@@ -6,3 +6,6 @@ class CampaignsConfig(AppConfig):
     name = "tracker.campaigns"
     label = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        from tracker.campaigns import signals  # noqa: F401  (connects the login receiver)
