@@ -175,7 +175,11 @@ def participation_window_set(
     *, participation: Participation, starts_on: date | None, ends_on: date | None, by: User | None
 ) -> Participation:
     """Override one unit's window inside the campaign (None: back to its batch's or the campaign's)."""
-    row = Participation.objects.select_for_update().select_related("campaign", "batch").get(pk=participation.pk)
+    row = (
+        Participation.objects.select_for_update(of=("self",))
+        .select_related("campaign", "batch")
+        .get(pk=participation.pk)
+    )
     campaign = row.campaign
     campaign_check_open(campaign)
     row.starts_on, row.ends_on = starts_on, ends_on

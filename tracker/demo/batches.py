@@ -55,7 +55,12 @@ def demo_first_batch(*, today: date, seed: int = 2023) -> Campaign | None:
             by=None,
         )
         batch = batch_create(
-            campaign=campaign, code="first", name_zh="第一批", name_en="First batch", starts_on=starts_on, ends_on=ends_on
+            campaign=campaign,
+            code="first",
+            name_zh="第一批",
+            name_en="First batch",
+            starts_on=starts_on,
+            ends_on=ends_on,
         )
         participation_set(campaign=campaign, unit_ids=[u.pk for u in units], batch=batch)
     tasks_generate(campaign=campaign)
