@@ -346,6 +346,22 @@ MATRIX.update(
     }
 )
 
+# Campaigns and batches (issue 15): the switcher is everyone's; the comparison is a dashboard; a
+# unit's own window is set by the offices over the unit.
+MATRIX.update(
+    {
+        "campaigns:switch": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+        "dashboards:compare": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+        "work:unit_window": (
+            "get",
+            lambda c, o: [c.unit_a.pk],
+            None,
+            {"office_east", "office_city"},
+            READERS_OF_A - {"office_east", "office_city"},
+        ),
+    }
+)
+
 # Django's own auth and language views, tested one by one below (not unit-scoped).
 SPECIAL = {"login", "logout", "set_language"}
 # Writes with no in-scope reader to refuse (everyone may switch language or log out).
