@@ -91,8 +91,12 @@ def test_a_campaign_in_batches_is_run_by_its_batch_units_in_the_batch_window(cit
 
 def test_a_unit_is_in_at_most_one_batch_of_a_campaign(city):
     campaign = city.campaign
-    first = batch_create(campaign=campaign, code="a", name_zh="第一批", starts_on=campaign.starts_on, ends_on=campaign.ends_on)
-    second = batch_create(campaign=campaign, code="b", name_zh="第二批", starts_on=campaign.starts_on, ends_on=campaign.ends_on)
+    first = batch_create(
+        campaign=campaign, code="a", name_zh="第一批", starts_on=campaign.starts_on, ends_on=campaign.ends_on
+    )
+    second = batch_create(
+        campaign=campaign, code="b", name_zh="第二批", starts_on=campaign.starts_on, ends_on=campaign.ends_on
+    )
     participation_set(campaign=campaign, unit_ids=[city.unit_a.pk], batch=first)
     participation_set(campaign=campaign, unit_ids=[city.unit_a.pk], batch=second)  # moves, not a second row
     assert list(Participation.objects.values_list("unit_id", "batch_id")) == [(city.unit_a.pk, second.pk)]
@@ -151,7 +155,9 @@ def test_due_dates_never_leave_the_window(city, start, length, offset, monthly, 
     template = city.campaign.templates.get(code="reading")
     template.due_anchor, template.due_offset_days = anchor, offset
     template.recurrence = Recurrence.MONTHLY if monthly else Recurrence.NONE
-    window = Window(city.campaign.starts_on + timedelta(days=start), city.campaign.starts_on + timedelta(days=start + length))
+    window = Window(
+        city.campaign.starts_on + timedelta(days=start), city.campaign.starts_on + timedelta(days=start + length)
+    )
     periods = template.periods(window)
     assert periods
     for period in periods:

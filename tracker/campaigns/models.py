@@ -355,7 +355,7 @@ class Participation(TimeStamped):
         ]
 
     def window(self) -> Window:
-        base = self.batch.window if self.batch_id else Window(self.campaign.starts_on, self.campaign.ends_on)
+        base = self.batch.window if self.batch is not None else Window(self.campaign.starts_on, self.campaign.ends_on)
         return Window(self.starts_on or base.starts_on, self.ends_on or base.ends_on)
 
 

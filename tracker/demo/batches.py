@@ -66,7 +66,8 @@ def demo_first_batch(*, today: date, seed: int = 2023) -> Campaign | None:
     tasks_generate(campaign=campaign)
     people: dict[int, list] = {}
     for assignment in RoleAssignment.objects.filter(unit__in=units).select_related("user").order_by("pk"):
-        people.setdefault(assignment.unit_id, []).append(assignment.user)
+        if assignment.unit_id is not None:
+            people.setdefault(assignment.unit_id, []).append(assignment.user)
     closed_on = today - timedelta(days=CLOSED_AGO)
     # Progress as it stood on the day the batch closed: its final numbers.
     _simulate_progress(campaign, units, people, random.Random(seed + 1), closed_on)

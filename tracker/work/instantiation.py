@@ -150,7 +150,10 @@ def tasks_follow_windows(*, campaign: Campaign, unit_ids: Iterable[int]) -> int:
             campaign=campaign, unit_id__in=ids, template_id__in=list(by_pk), status__in=OPEN_STATUSES
         )
         for task in tasks:
-            periods = plan.periods(by_pk[task.template_id], windows.get(task.unit_id, plan.default))
+            template = by_pk[task.template_id] if task.template_id is not None else None
+            if template is None:
+                continue
+            periods = plan.periods(template, windows.get(task.unit_id, plan.default))
             period = next((p for p in periods if p.index == task.period_index), None)
             if period is None or (task.due_on, task.period_starts_on, task.period_ends_on) == (
                 period.due_on,

@@ -7,8 +7,10 @@ page's query count does not grow with units, tasks or measures.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 
@@ -84,7 +86,7 @@ def side_for(key: str, options: list[Side]) -> Side | None:
     return next((side for side in options if side.key == key), None)
 
 
-def _line(row: dict) -> Line:
+def _line(row: Mapping[str, Any]) -> Line:
     return Line(
         total=row["total"],
         done=row["done"],
