@@ -359,6 +359,41 @@ MATRIX.update(
             {"office_east", "office_city"},
             READERS_OF_A - {"office_east", "office_city"},
         ),
+        # Campaigns are the whole city's: only the city-level office creates, batches and closes them.
+        "work:campaigns": ("get", lambda c, o: [], None, {"office_city"}, set(ROLES) - {"anonymous", "office_city"}),
+        "work:campaign_create": (
+            "post",
+            lambda c, o: [],
+            lambda c, o: {
+                "source": f"clone:{c.campaign.pk}",
+                "code": "next-run",
+                "name_zh": "下一批",
+                "starts_on": c.campaign.starts_on.isoformat(),
+                "ends_on": c.campaign.ends_on.isoformat(),
+            },
+            {"office_city"},
+            set(ROLES) - {"anonymous", "office_city"},
+        ),
+        "work:batch_create": (
+            "post",
+            lambda c, o: [c.campaign.pk],
+            lambda c, o: {
+                "code": "first",
+                "name_zh": "第一批",
+                "starts_on": c.campaign.starts_on.isoformat(),
+                "ends_on": c.campaign.ends_on.isoformat(),
+                "unit_codes": c.unit_a.code,
+            },
+            {"office_city"},
+            set(ROLES) - {"anonymous", "office_city"},
+        ),
+        "work:campaign_close": (
+            "post",
+            lambda c, o: [c.campaign.pk],
+            lambda c, o: {},
+            {"office_city"},
+            set(ROLES) - {"anonymous", "office_city"},
+        ),
     }
 )
 

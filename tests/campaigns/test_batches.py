@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -50,6 +51,7 @@ def test_a_units_own_window_moves_its_open_tasks_and_only_those(city):
     assert _reading(city).due_on == campaign.starts_on + timedelta(days=90)
 
 
+@translation.override("en")
 def test_a_window_outside_the_campaign_is_refused_and_changes_nothing(city):
     due = _reading(city).due_on
     with pytest.raises(ValidationError, match="inside the campaign"):

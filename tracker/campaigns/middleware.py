@@ -18,8 +18,19 @@ from tracker.campaigns.models import Campaign
 from tracker.campaigns.selectors import activated_id
 
 SESSION_KEY = "tracker_campaign"
-# Writes that are no campaign's data: always allowed, also while an archive is shown.
-OPEN_ROUTES = frozenset({"set_language", "login", "logout", "password_reset_confirm"})
+# Writes that are no campaign's data, or name their campaign themselves (the office's campaign
+# page): always allowed, also while an archive is shown.
+OPEN_ROUTES = frozenset(
+    {
+        "set_language",
+        "login",
+        "logout",
+        "password_reset_confirm",
+        "work:campaign_create",
+        "work:batch_create",
+        "work:campaign_close",
+    }
+)
 OPEN_NAMESPACES = frozenset({"campaigns", "admin"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -34,7 +45,7 @@ def _open_route(request: HttpRequest) -> bool:
         match = resolve(request.path_info)
     except Resolver404:
         return True
-    return match.url_name in OPEN_ROUTES or bool(set(match.namespaces) & OPEN_NAMESPACES)
+    return match.view_name in OPEN_ROUTES or bool(set(match.namespaces) & OPEN_NAMESPACES)
 
 
 class CampaignMiddleware:

@@ -104,6 +104,8 @@ def campaign_seed(
     path: Path = DEFAULT_DEFINITION,
     starts_on: date | None = None,
     ends_on: date | None = None,
+    code: str | None = None,
+    name_zh: str | None = None,
 ) -> SeedResult:
     """Create or update the campaign, categories, measures and templates from a YAML file.
 
@@ -139,6 +141,8 @@ def campaign_seed(
         )
 
     spec = data["campaign"]
+    # The office may load a shipped definition as a new campaign under its own code and name.
+    spec = {**spec, **({"code": code} if code else {}), **({"name_zh": name_zh} if name_zh else {})}
     campaign = Campaign.objects.filter(code=spec["code"]).first()
     if campaign is None:
         # An exported definition carries its dates; given dates win, else today for 120 days.

@@ -17,7 +17,9 @@ from django.db.models import F
 from django.http import Http404
 
 from tracker.campaigns.models import Batch, Campaign, CampaignChoice, Participation, Window
-from tracker.core.types import User
+from tracker.core.types import AnyUser, User
+from tracker.orgs.models import Role, Unit
+from tracker.orgs.scope import scope_for
 
 # A Campaign (a job or command activated it), or the id a person chose (the middleware), or None.
 _active: ContextVar[Campaign | int | None] = ContextVar("active_campaign", default=None)
@@ -109,3 +111,20 @@ def has_participation_list(*, campaign: Campaign) -> bool:
 def campaign_named(code: str | None) -> Campaign | None:
     """The campaign of this code, for commands and jobs (`--campaign CODE`); without one the current."""
     return Campaign.objects.filter(code=code).first() if code else current_campaign()
+
+
+def campaigns_editable(user: AnyUser) -> bool:
+    """Campaigns are the whole city's: only the city-level office (or a superuser) creates and closes them."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return True
+    if Role.OFFICE not in scope.roles or not scope.manage_paths:
+        return False
+    return Unit.objects.filter(parent__isnull=True, path__in=scope.manage_paths).exists()
+
+
+def seed_definitions() -> list[str]:
+    """The campaign definitions shipped in seeds/ (file names), for "create from a definition"."""
+    from tracker.campaigns.seeding import SEEDS_DIR
+
+    return sorted(path.name for path in SEEDS_DIR.glob("*.yaml"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tracker.work import review_views, views, window_views
+from tracker.work import campaign_views, review_views, views, window_views
 
 app_name = "work"
 
@@ -19,4 +19,8 @@ urlpatterns = [
     path("review/batch/", review_views.review_batch, name="review_batch"),
     path("review/batch/accept/", review_views.review_batch_accept, name="review_batch_accept"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+    path("campaigns/", campaign_views.campaigns, name="campaigns"),
+    path("campaigns/new/", campaign_views.campaign_create, name="campaign_create"),
+    path("campaigns/<int:pk>/batches/new/", campaign_views.batch_create, name="batch_create"),
+    path("campaigns/<int:pk>/close/", campaign_views.campaign_close, name="campaign_close"),
 ]
