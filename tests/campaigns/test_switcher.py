@@ -98,3 +98,26 @@ def test_jobs_name_their_campaign_explicitly(city):
     with activated(past):
         assert current_campaign() == past
     assert current_campaign() == city.campaign
+
+
+def test_a_job_runs_on_the_campaign_of_the_request_that_queued_it(city):
+    """The id travels in the message headers and is active while the task runs in the worker."""
+    from types import SimpleNamespace
+
+    from tracker.campaigns import jobs
+
+    past = _archive(city)
+    headers: dict = {}
+    with activated(past):
+        jobs.stamp_campaign(headers=headers)
+    assert headers == {jobs.HEADER: past.pk}
+    task = SimpleNamespace(request=SimpleNamespace(get=headers.get, headers=None))
+    jobs.activate_campaign(task_id="t1", task=task)
+    try:
+        assert current_campaign() == past
+    finally:
+        jobs.deactivate_campaign(task_id="t1")
+    assert current_campaign() == city.campaign
+    empty: dict = {}
+    jobs.stamp_campaign(headers=empty)  # queued outside a request: the default campaign
+    assert empty == {}

@@ -8,4 +8,4 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Campaigns")
 
     def ready(self) -> None:
-        from tracker.campaigns import signals  # noqa: F401  (connects the login receiver)
+        from tracker.campaigns import jobs, signals  # noqa: F401  (connect the login and Celery receivers)

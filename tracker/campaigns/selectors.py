@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from django.db.models import F
 from django.http import Http404
@@ -71,6 +71,21 @@ def activated_id(campaign_id: int | None) -> Iterator[None]:
         yield
     finally:
         _active.reset(token)
+
+
+def active_campaign_id() -> int | None:
+    """The id of the campaign activated for this request or job (None: the default applies)."""
+    active = _active.get()
+    return active.pk if isinstance(active, Campaign) else active
+
+
+def activate_id(campaign_id: int | None) -> Token[Campaign | int | None]:
+    """Activate without a `with` block (Celery's prerun/postrun signals); undo with `deactivate`."""
+    return _active.set(campaign_id)
+
+
+def deactivate(token: Token[Campaign | int | None]) -> None:
+    _active.reset(token)
 
 
 def chosen_campaign(*, user: User) -> Campaign | None:
