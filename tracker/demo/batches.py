@@ -1,6 +1,6 @@
 """The demo's first batch (第一批): a campaign that ran before today's and is closed with its final numbers.
 
-S2 l.10 "第一批接近尾声，第二批正在进行": the city's organs and leading units went first. Their
+S2 l.10 "第一批接近尾声，第二批正在进行": the city-level units and some district units went first. Their
 campaign is a clone of today's (same required actions, its own dates), run by the units in its
 one batch, with progress simulated up to the day it closed; then it is closed, so the switcher
 and the comparison page show a real archive beside today's running batch. Built once.
@@ -22,8 +22,10 @@ from tracker.work.instantiation import tasks_generate
 FIRST_CODE = "2023-batch1"
 FIRST_NAME_ZH = "学习贯彻习近平新时代中国特色社会主义思想主题教育（第一批）"
 FIRST_NAME_EN = "Theme education on Xi Jinping Thought (first batch)"
-# The first batch: the city-level units and each district's Party committee office and education bureau.
-FIRST_BATCH_SUFFIXES = ("-cpc-office", "-edu-bureau")
+# The first batch: the city-level units and each district's hospital and archives. The units of the
+# demo accounts (a district's Party committee office and education bureau) are in the second batch
+# only, so their walkthroughs find one task per required action.
+FIRST_BATCH_SUFFIXES = ("-hospital", "-archives")
 # Its dates, relative to the demo's today: it ran for about five months and closed two months ago.
 STARTS_AGO, ENDS_AGO, CLOSED_AGO = 210, 70, 63
 
