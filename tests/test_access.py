@@ -609,6 +609,57 @@ MATRIX.update(
     }
 )
 
+# Campaigns and batches (issue 15): the switcher is everyone's; the comparison is a dashboard; a
+# unit's own window is set by the offices over the unit.
+MATRIX.update(
+    {
+        "campaigns:switch": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+        "dashboards:compare": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+        "work:unit_window": (
+            "get",
+            lambda c, o: [c.unit_a.pk],
+            None,
+            {"office_east", "office_city"},
+            READERS_OF_A - {"office_east", "office_city"},
+        ),
+        # Campaigns are the whole city's: only the city-level office creates, batches and closes them.
+        "work:campaigns": ("get", lambda c, o: [], None, {"office_city"}, set(ROLES) - {"anonymous", "office_city"}),
+        "work:campaign_create": (
+            "post",
+            lambda c, o: [],
+            lambda c, o: {
+                "source": f"clone:{c.campaign.pk}",
+                "code": "next-run",
+                "name_zh": "下一批",
+                "starts_on": c.campaign.starts_on.isoformat(),
+                "ends_on": c.campaign.ends_on.isoformat(),
+            },
+            {"office_city"},
+            set(ROLES) - {"anonymous", "office_city"},
+        ),
+        "work:batch_create": (
+            "post",
+            lambda c, o: [c.campaign.pk],
+            lambda c, o: {
+                "code": "first",
+                "name_zh": "第一批",
+                "starts_on": c.campaign.starts_on.isoformat(),
+                "ends_on": c.campaign.ends_on.isoformat(),
+                "unit_codes": c.unit_a.code,
+            },
+            {"office_city"},
+            set(ROLES) - {"anonymous", "office_city"},
+        ),
+        "work:campaign_close": (
+            "post",
+            lambda c, o: [c.campaign.pk],
+            lambda c, o: {},
+            {"office_city"},
+            set(ROLES) - {"anonymous", "office_city"},
+        ),
+    }
+)
+
 # Django's own auth and language views, tested one by one below (not unit-scoped).
 # notify:click is the signed link in a mail or IM message: open to anyone holding it (tests/notify/test_views.py).
 SPECIAL = {"login", "logout", "set_language", "notify:click"}

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tracker.core.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "tracker.campaigns.middleware.CampaignMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "tracker.orgs.context_processors.scope",
+                "tracker.campaigns.context_processors.campaign",
             ],
         },
     },

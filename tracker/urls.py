@@ -42,4 +42,5 @@ urlpatterns = [
     path("", include("tracker.personnel.urls")),
     path("", include("tracker.api.urls")),
     path("", include("tracker.jobs.urls")),
+    path("", include("tracker.campaigns.urls")),
 ]

@@ -6,3 +6,6 @@ class CampaignsConfig(AppConfig):
     name = "tracker.campaigns"
     label = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        from tracker.campaigns import jobs, signals  # noqa: F401  (connect the login and Celery receivers)

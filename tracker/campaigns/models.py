@@ -5,8 +5,10 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -82,6 +84,9 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
         help_text=_("Visits to the same site by other units or leaders within this many days raise a warning."),
     )
 
+    # A closed campaign is a read-only archive: its numbers stay, nothing more is written to it.
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -101,6 +106,10 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
 
     def days_elapsed(self, today: date) -> int:
         return max(0, min(self.total_days, (today - self.starts_on).days + 1))
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
 
 
 class Measure(Bilingual, SourceCitation):
@@ -154,6 +163,13 @@ LEDGER_MODELS: dict[str, str] = {
     Ledger.DEEDS: "ledgers.PracticalDeed",
     Ledger.INSTITUTIONS: "ledgers.Institution",
 }
+
+
+class Window(NamedTuple):
+    """A unit's own start and end inside a campaign (S0 l.11: 具体到每个单位只有*个月)."""
+
+    starts_on: date
+    ends_on: date
 
 
 @dataclass(frozen=True)
@@ -250,22 +266,112 @@ class TaskTemplate(SourceCitation, TimeStamped):
                         {"ledger_filter": _("%(value)s is not a value of %(name)s.") % {"value": item, "name": name}}
                     )
 
-    def periods(self) -> list[Period]:
-        """The periods this template asks for: one, or one per calendar month of the campaign."""
-        campaign = self.campaign
+    def periods(self, window: Window | None = None) -> list[Period]:
+        """The periods this template asks for: one, or one per calendar month of the window.
+
+        The window is a unit's own start and end (its batch's, or overridden for the unit); by
+        default the campaign's. Due dates follow it: "30 days after the start" is 30 days after
+        the unit's own start, and never outside its window.
+        """
+        starts_on, ends_on = window or (self.campaign.starts_on, self.campaign.ends_on)
         if self.recurrence == Recurrence.MONTHLY:
             periods = []
-            first = campaign.starts_on.replace(day=1)
+            first = starts_on.replace(day=1)
             index = 0
-            while first <= campaign.ends_on:
+            while first <= ends_on:
                 last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-                start = max(first, campaign.starts_on)
-                end = min(last, campaign.ends_on)
+                start = max(first, starts_on)
+                end = min(last, ends_on)
                 periods.append(Period(index=index, starts_on=start, ends_on=end, due_on=end))
                 first = last + timedelta(days=1)
                 index += 1
             return periods
-        anchor = campaign.starts_on if self.due_anchor == DueAnchor.START else campaign.ends_on
+        anchor = starts_on if self.due_anchor == DueAnchor.START else ends_on
         due = anchor + timedelta(days=self.due_offset_days)
-        due = min(max(due, campaign.starts_on), campaign.ends_on)
+        due = min(max(due, starts_on), ends_on)
         return [Period(index=0, starts_on=None, ends_on=None, due_on=due)]
+
+
+class Batch(Bilingual, TimeStamped):
+    """One batch (批次) of a campaign (S0 l.12 分两批进行): its own window and its own units."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="batches", verbose_name=_("campaign"))
+    code = models.SlugField(_("code"), max_length=40)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["campaign", "order", "starts_on"]
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="batch_code_unique_per_campaign"),
+            models.CheckConstraint(name="batch_dates_ordered", condition=Q(ends_on__gte=models.F("starts_on"))),
+        ]
+
+    @property
+    def window(self) -> Window:
+        return Window(self.starts_on, self.ends_on)
+
+    def clean(self) -> None:
+        super().clean()
+        campaign = self.campaign
+        if (
+            self.starts_on
+            and self.ends_on
+            and not (campaign.starts_on <= self.starts_on <= self.ends_on <= campaign.ends_on)
+        ):
+            raise ValidationError(_("A batch runs inside its campaign's dates."))
+
+
+class Participation(TimeStamped):
+    """A unit taking part in a campaign: in at most one of its batches, with its own window.
+
+    The window is normally the batch's (or the campaign's); `starts_on`/`ends_on` override it
+    for this one unit. A campaign without participation rows is run by every participating unit.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="participations", verbose_name=_("campaign")
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.CASCADE, related_name="participations", verbose_name=_("unit")
+    )
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="participations", verbose_name=_("batch")
+    )
+    starts_on = models.DateField(_("own start"), null=True, blank=True)
+    ends_on = models.DateField(_("own end"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            # "A unit can be in one batch of a campaign."
+            models.UniqueConstraint(fields=["campaign", "unit"], name="participation_one_per_campaign_unit"),
+        ]
+
+    def window(self) -> Window:
+        base = self.batch.window if self.batch is not None else Window(self.campaign.starts_on, self.campaign.ends_on)
+        return Window(self.starts_on or base.starts_on, self.ends_on or base.ends_on)
+
+
+class CampaignChoice(models.Model):
+    """The campaign a person last chose in the switcher; their pages show that campaign."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="campaign_choice", verbose_name=_("user")
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campaign"))
+
+    class Meta:
+        verbose_name = _("chosen campaign")
+        verbose_name_plural = _("chosen campaigns")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.campaign_id}"

@@ -26,6 +26,24 @@ SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
 DEFAULT_DEFINITION = SEEDS_DIR / "campaign.yaml"
 DEFAULT_LENGTH_DAYS = 120
 M = TypeVar("M", bound=Model)
+# Campaign settings a definition may carry (export_campaign writes them); absent ones stay as they are.
+OPTIONAL_CAMPAIGN_KEYS = (
+    "group_red_percent",
+    "reminders_enabled",
+    "overdue_repeat_workdays",
+    "escalate_after_days",
+    "digest_weekday",
+)
+
+
+def _date(value: Any) -> date | None:
+    """A date from YAML: PyYAML reads an unquoted 2026-01-31 as a date, a quoted one as text."""
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValidationError(f"campaign: {value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,8 @@ def campaign_seed(
     path: Path = DEFAULT_DEFINITION,
     starts_on: date | None = None,
     ends_on: date | None = None,
+    code: str | None = None,
+    name_zh: str | None = None,
 ) -> SeedResult:
     """Create or update the campaign, categories, measures and templates from a YAML file.
 
@@ -95,14 +115,16 @@ def campaign_seed(
     later only when given, so re-running the seed never moves a running campaign.
     """
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    lines = _source_lines(path.parent / "sources")
+    # An exported definition (export_campaign) may travel without the speeches: cite ours then.
+    sources = path.parent / "sources"
+    lines = _source_lines(sources if sources.is_dir() else SEEDS_DIR / "sources")
 
     categories = {}
     for order, row in enumerate(data["categories"]):
         categories[row["code"]] = _upsert(
             UnitCategory,
             {"code": row["code"]},
-            {"name_zh": row["name_zh"], "name_en": row.get("name_en", ""), "order": order},
+            {"name_zh": row["name_zh"], "name_en": row.get("name_en", ""), "order": row.get("order", order)},
         )
 
     measures = {}
@@ -119,11 +141,17 @@ def campaign_seed(
         )
 
     spec = data["campaign"]
+    # The office may load a shipped definition as a new campaign under its own code and name.
+    spec = {**spec, **({"code": code} if code else {}), **({"name_zh": name_zh} if name_zh else {})}
     campaign = Campaign.objects.filter(code=spec["code"]).first()
     if campaign is None:
-        start = starts_on or timezone.localdate()
+        # An exported definition carries its dates; given dates win, else today for 120 days.
+        start = starts_on or _date(spec.get("starts_on")) or timezone.localdate()
+        end = ends_on or _date(spec.get("ends_on"))
         campaign = Campaign(
-            code=spec["code"], starts_on=start, ends_on=ends_on or start + timedelta(days=DEFAULT_LENGTH_DAYS)
+            code=spec["code"],
+            starts_on=start,
+            ends_on=end if end and end >= start else start + timedelta(days=DEFAULT_LENGTH_DAYS),
         )
     changed = _assign(
         campaign,
@@ -136,6 +164,7 @@ def campaign_seed(
             "yellow_due_workdays": spec.get("yellow_due_workdays", settings.TRACKER_DEFAULT_YELLOW_DUE_WORKDAYS),
             "stale_days": spec.get("stale_days", settings.TRACKER_DEFAULT_STALE_DAYS),
             "research_window_days": spec.get("research_window_days", settings.TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS),
+            **{key: spec[key] for key in OPTIONAL_CAMPAIGN_KEYS if key in spec},
             **_citation("campaign", spec.get("source"), lines),
         },
     )
@@ -173,7 +202,8 @@ def campaign_seed(
                 "target_count": row.get("target_count", 1),
                 "ledger": row.get("ledger", ""),
                 "ledger_filter": row.get("ledger_filter") or {},
-                "order": order,
+                "order": row.get("order", order),
+                "is_active": row.get("active", True),
                 **_citation(where, row.get("source"), lines),
             },
         )

@@ -28,6 +28,7 @@ EMPTY = "—"
 # Reasons the code writes into history, as people read them; "" hides a bookkeeping marker.
 REASONS = {
     "generated": _("from the campaign's required actions"),
+    "window": _("moved with the unit's own window"),
     "demo": "",
     "check_progress --fix": _("corrected by the progress check"),
 }

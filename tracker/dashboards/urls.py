@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tracker.dashboards import views
+from tracker.dashboards import compare_views, views
 
 app_name = "dashboards"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("dashboard/matrix/", views.matrix, name="matrix"),
     path("dashboard/matrix.xlsx", views.matrix_export, name="matrix_export"),
     path("dashboard/ledger.xlsx", views.ledger_export, name="ledger_export"),
+    path("dashboard/compare/", compare_views.compare, name="compare"),
 ]

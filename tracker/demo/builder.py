@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.seeding import campaign_seed
+from tracker.demo.batches import demo_first_batch
 from tracker.demo.directives import demo_directives
 from tracker.demo.notify import demo_notify
 from tracker.orgs.models import GuidanceGroup, Role, Unit, UnitCategory, UnitLevel
@@ -78,6 +79,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
     today = today or timezone.localdate()
     if Unit.objects.filter(code=CITY_CODE).exists():
         demo_ledgers(today=today)  # a city built before the ledgers existed gets them once
+        demo_first_batch(today=today)  # and the closed first batch (tracker/demo/batches.py)
         return DemoResult(False, Unit.objects.count(), Task.objects.count(), Entry.objects.count())
     rng = random.Random(seed)
     with transaction.atomic():
@@ -92,6 +94,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
     demo_ledgers(today=today)
     demo_directives(today=today)
     demo_notify()
+    demo_first_batch(today=today)
     return DemoResult(True, len(units), Task.objects.filter(campaign=campaign).count(), entries)
 
 

@@ -1,5 +1,9 @@
 """Generate each unit's tasks from the templates that apply to its category (分类指导).
 
+Due dates follow each unit's own window (its batch's, or its own override; by default the
+campaign's): `TaskTemplate.periods(window)` is the one place that computes them, and
+`tasks_follow_windows` moves the open tasks of units whose window changed.
+
 Idempotent: the unique constraint (campaign, unit, template, period) and a lookup of what
 exists make a second run add nothing, and existing tasks are never touched. Called when a
 campaign is seeded, a unit is created, a template is added, or by `manage.py generate_tasks`.
@@ -8,13 +12,17 @@ campaign is seeded, a unit is created, a template is added, or by `manage.py gen
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
-from tracker.campaigns.models import Campaign, TaskTemplate
+from tracker.campaigns.models import Campaign, Participation, Period, TaskTemplate, Window
+from tracker.campaigns.selectors import has_participation_list, unit_windows
+from tracker.campaigns.services import participation_window_set
+from tracker.core.types import User
 from tracker.orgs.models import Unit
-from tracker.work.models import Task
+from tracker.work.models import OPEN_STATUSES, Task
 from tracker.work.signals import tasks_inserted
 
 UNIT_BATCH = 500
@@ -34,21 +42,49 @@ def tasks_generate(
     return created
 
 
-def _generate_for_campaign(campaign, units, templates) -> int:
-    template_qs = campaign.templates.filter(is_active=True).select_related("campaign").prefetch_related("categories")
-    if templates is not None:
-        template_qs = template_qs.filter(pk__in=[t.pk for t in templates])
-    plan = []
-    for template in template_qs:
-        category_ids = {c.pk for c in template.categories.all()}
-        plan.append((template, category_ids, template.periods()))
-    if not plan:
-        return 0
-    unit_qs = Unit.objects.filter(participates=True, category__isnull=False).only("id", "category_id")
+class _Plan:
+    """The active templates of a campaign and their periods, computed once per distinct window."""
+
+    def __init__(self, campaign: Campaign, templates: Iterable[TaskTemplate] | None):
+        qs = campaign.templates.filter(is_active=True).select_related("campaign").prefetch_related("categories")
+        if templates is not None:
+            qs = qs.filter(pk__in=[t.pk for t in templates])
+        self.templates = [(template, {c.pk for c in template.categories.all()}) for template in qs]
+        self.default = Window(campaign.starts_on, campaign.ends_on)
+        self._periods: dict[tuple[int, Window], list[Period]] = {}
+
+    def periods(self, template: TaskTemplate, window: Window) -> list[Period]:
+        key = (template.pk, window)
+        if key not in self._periods:
+            self._periods[key] = template.periods(window)
+        return self._periods[key]
+
+
+def _campaign_units(
+    campaign: Campaign, units: Iterable[Unit] | None
+) -> tuple[list[tuple[int, int]], dict[int, Window]]:
+    """(unit id, category id) of the units taking part, and the windows of those that have their own.
+
+    A campaign in batches is run by the units in its batches; one without batches by every
+    participating unit.
+    """
+    unit_qs = Unit.objects.filter(participates=True, category__isnull=False)
     if units is not None:
         unit_qs = unit_qs.filter(pk__in=[u.pk for u in units])
-    activity_start = max(timezone.localdate(), campaign.starts_on)
+    if has_participation_list(campaign=campaign):
+        unit_qs = unit_qs.filter(participations__campaign=campaign, participations__batch__isnull=False)
     unit_ids = list(unit_qs.values_list("id", "category_id"))
+    return unit_ids, unit_windows(campaign=campaign, unit_ids=[u for u, _ in unit_ids])
+
+
+def _generate_for_campaign(campaign, units, templates) -> int:
+    if campaign.is_closed:
+        return 0
+    plan = _Plan(campaign, templates)
+    if not plan.templates:
+        return 0
+    activity_start = max(timezone.localdate(), campaign.starts_on)
+    unit_ids, windows = _campaign_units(campaign, units)
     created = 0
     for offset in range(0, len(unit_ids), UNIT_BATCH):
         batch = unit_ids[offset : offset + UNIT_BATCH]
@@ -70,9 +106,9 @@ def _generate_for_campaign(campaign, units, templates) -> int:
                 last_activity_on=activity_start,
             )
             for unit_id, category_id in batch
-            for template, category_ids, periods in plan
+            for template, category_ids in plan.templates
             if not category_ids or category_id in category_ids
-            for period in periods
+            for period in plan.periods(template, windows.get(unit_id, plan.default))
             if (unit_id, template.pk, period.index) not in existing
         ]
         if not new_tasks:
@@ -94,3 +130,56 @@ def _generate_for_campaign(campaign, units, templates) -> int:
             tasks_inserted.send(sender=Task, campaign_id=campaign.pk, unit_ids={task.unit_id for task in inserted})
         created += len(inserted)
     return created
+
+
+def tasks_follow_windows(*, campaign: Campaign, unit_ids: Iterable[int]) -> int:
+    """Move the due dates of the units' open template tasks to their windows; returns how many moved.
+
+    Submitted and done tasks are left as they are (what a unit did is never rewritten); periods a
+    new, longer window adds are generated.
+    """
+    if campaign.is_closed:
+        return 0
+    plan = _Plan(campaign, None)
+    by_pk = {template.pk: template for template, _ in plan.templates}
+    ids = list(unit_ids)
+    windows = unit_windows(campaign=campaign, unit_ids=ids)
+    moved: list[Task] = []
+    with transaction.atomic():
+        tasks = Task.objects.select_for_update().filter(
+            campaign=campaign, unit_id__in=ids, template_id__in=list(by_pk), status__in=OPEN_STATUSES
+        )
+        for task in tasks:
+            template = by_pk[task.template_id] if task.template_id is not None else None
+            if template is None:
+                continue
+            periods = plan.periods(template, windows.get(task.unit_id, plan.default))
+            period = next((p for p in periods if p.index == task.period_index), None)
+            if period is None or (task.due_on, task.period_starts_on, task.period_ends_on) == (
+                period.due_on,
+                period.starts_on,
+                period.ends_on,
+            ):
+                continue
+            task.due_on, task.period_starts_on, task.period_ends_on = period.due_on, period.starts_on, period.ends_on
+            task.version += 1
+            moved.append(task)
+        Task.objects.bulk_update(moved, ["due_on", "period_starts_on", "period_ends_on", "version"], batch_size=2000)
+        Task.history.bulk_history_create(moved, batch_size=2000, default_change_reason="window")
+        if moved:
+            tasks_inserted.send(sender=Task, campaign_id=campaign.pk, unit_ids={task.unit_id for task in moved})
+    _generate_for_campaign(campaign, [Unit(pk=pk) for pk in ids], None)
+    return len(moved)
+
+
+def unit_window_set(
+    *, campaign: Campaign, unit: Unit, starts_on: date | None, ends_on: date | None, by: User | None
+) -> int:
+    """Give the unit its own window in the campaign and move its open tasks' due dates with it.
+
+    Returns how many tasks moved. All or nothing: a bad window changes neither row nor task.
+    """
+    with transaction.atomic():
+        participation, _created = Participation.objects.get_or_create(campaign=campaign, unit=unit)
+        participation_window_set(participation=participation, starts_on=starts_on, ends_on=ends_on, by=by)
+        return tasks_follow_windows(campaign=campaign, unit_ids=[unit.pk])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.campaigns.selectors import current_campaign
+from tracker.campaigns.selectors import campaign_named
 from tracker.ledgers.progress import progress_differences, progress_repair
 
 FIX_REASON = "check_progress --fix"
@@ -17,12 +17,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
+        parser.add_argument("--campaign", metavar="CODE", help="the campaign's code (default: the current campaign)")
         parser.add_argument("--fix", action="store_true", help="repair what differs, with a history reason")
 
     def handle(self, *args, fix: bool = False, **options) -> None:
-        campaign = current_campaign()
+        campaign = campaign_named(options.get("campaign"))
         if campaign is None:
-            raise CommandError("no active campaign")
+            raise CommandError("no such campaign" if options.get("campaign") else "no active campaign")
         differences = progress_differences(campaign=campaign)
         for difference in differences:
             self.stdout.write(str(difference))

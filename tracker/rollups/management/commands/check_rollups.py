@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.campaigns.selectors import current_campaign
+from tracker.campaigns.selectors import campaign_named
 from tracker.rollups.check import rollups_check
 from tracker.rollups.models import DirtyUnit
 from tracker.rollups.services import rollups_refresh
@@ -17,14 +17,15 @@ class Command(BaseCommand):
     help = "Recount tasks, entries and events and compare with the roll-up tables (exit 1 on a difference)."
 
     def add_arguments(self, parser):
+        parser.add_argument("--campaign", metavar="CODE", help="the campaign's code (default: the current campaign)")
         parser.add_argument(
             "--no-refresh", action="store_true", help="compare as stored, without folding in pending changes first"
         )
 
     def handle(self, *args, no_refresh: bool = False, **options):
-        campaign = current_campaign()
+        campaign = campaign_named(options.get("campaign"))
         if campaign is None:
-            raise CommandError("no active campaign")
+            raise CommandError("no such campaign" if options.get("campaign") else "no active campaign")
         rule = LightRule.for_campaign(campaign)
         started = time.perf_counter()
         if not no_refresh:
