@@ -18,4 +18,5 @@ urlpatterns = [
     path("review/batch/", review_views.review_batch, name="review_batch"),
     path("review/batch/accept/", review_views.review_batch_accept, name="review_batch_accept"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/preview/<int:page>/", views.evidence_preview, name="evidence_preview"),
 ]
