@@ -95,6 +95,7 @@ def _task_context(request: AuthedRequest, task: Task, **forms) -> dict:
         "submit_form": (forms.get("submit_form") or SubmitForm(initial=version)) if can_edit else None,
         "review_form": (forms.get("review_form") or ReviewForm(initial=version)) if can_review else None,
         "conflict": forms.get("conflict"),
+        "saved": forms.get("saved"),
     }
 
 
@@ -116,7 +117,8 @@ def _after_write(request: AuthedRequest, pk: int, message: str) -> HttpResponse:
         messages.success(request, message)
         return redirect("work:task_detail", pk=pk)
     task, _rule = _load_task(request, pk)
-    return _render_task(request, task)
+    # The swapped page says what was saved, as the full page does with its message after PRG.
+    return _render_task(request, task, saved=message)
 
 
 def _conflict(request: AuthedRequest, pk: int, stale: StaleVersion, **forms) -> HttpResponse:
