@@ -83,7 +83,9 @@ def test_guide_sees_a_photo_and_a_pdf_page_inline_then_reviews(city, page_for, l
     guide.click(f"#queue a[href^='/tasks/{a1.pk}/']")
     guide.wait_for_selector("img.preview")
     wait_for(lambda: loaded_images(guide, "img.preview") == 3, what="the photo and the PDF's two pages")
-    portrait = guide.evaluate("(() => { const i = document.querySelector('img.preview'); return i.naturalHeight > i.naturalWidth; })()")
+    portrait = guide.evaluate(
+        "(() => { const i = document.querySelector('img.preview'); return i.naturalHeight > i.naturalWidth; })()"
+    )
     assert portrait, "the photo is shown upright (EXIF orientation applied)"
     assert guide.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     guide.reload()  # refresh keeps the page whole
@@ -110,16 +112,26 @@ def test_clerk_records_a_study_session_and_a_visit_within_the_tap_budget(city, p
             campaign=city.campaign,
             unit=city.unit_a,
             by=city.staff_a,
-            data={"kind": "central_group", "mode": "offline", "topic": "上次学习", "held_on": today - timedelta(days=days),
-                  "hours": Decimal("2.5"), "attendees": attendees},
+            data={
+                "kind": "central_group",
+                "mode": "offline",
+                "topic": "上次学习",
+                "held_on": today - timedelta(days=days),
+                "hours": Decimal("2.5"),
+                "attendees": attendees,
+            },
         )
     ledger_services.ledger_row_create(
         ledger="visits",
         campaign=city.campaign,
         unit=city.unit_a,
         by=city.staff_a,
-        data={"site": "城关街道第一社区", "visited_on": today - timedelta(days=40), "leader_name": "王书记",
-              "participants": "赵六"},
+        data={
+            "site": "城关街道第一社区",
+            "visited_on": today - timedelta(days=40),
+            "leader_name": "王书记",
+            "participants": "赵六",
+        },
     )
     clerk = page_for("staff_a")
     clerk.goto(f"{live_server.url}/")
@@ -133,7 +145,12 @@ def test_clerk_records_a_study_session_and_a_visit_within_the_tap_budget(city, p
     clerk.wait_for_selector("text=已记入台账")
     study_taps, study_seconds = taps.count, time.monotonic() - started
     session = StudySession.objects.get(topic="学习贯彻新思想专题")
-    assert (session.held_on, session.kind, session.hours, session.attendance) == (today, "central_group", Decimal("2.5"), 3)
+    assert (session.held_on, session.kind, session.hours, session.attendance) == (
+        today,
+        "central_group",
+        Decimal("2.5"),
+        3,
+    )
 
     clerk.goto(f"{live_server.url}/")
     taps, started = Taps(clerk), time.monotonic()

@@ -119,7 +119,11 @@ def test_a_real_worker_makes_the_preview_after_the_upload_commits(client, city, 
     login(client, city.staff_a)
     response = client.post(
         reverse("work:task_entry_add", args=[city.task_a().pk]),
-        {"text": "拍照留证", "occurred_on": timezone.localdate().isoformat(), "files": [SimpleUploadedFile("现场.jpg", phone_photo())]},
+        {
+            "text": "拍照留证",
+            "occurred_on": timezone.localdate().isoformat(),
+            "files": [SimpleUploadedFile("现场.jpg", phone_photo())],
+        },
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200, response.content.decode()

@@ -27,6 +27,6 @@ def label_empty_choices(form: forms.BaseForm) -> None:
             if field.empty_label == DJANGO_EMPTY_LABEL:
                 field.empty_label = empty
         elif isinstance(field, forms.ChoiceField):
-            choices = list(field.choices)
+            choices = list(field.choices)  # type: ignore[arg-type]  # a choice field's choices are a list here
             if choices and choices[0] == ("", DJANGO_EMPTY_LABEL):
                 field.choices = [("", empty), *choices[1:]]

@@ -115,9 +115,7 @@ def row_create(request: AuthedRequest, pk: int, ledger: str) -> HttpResponse:
     spec = LEDGERS[ledger]
     instance = spec.model(unit=unit, campaign=campaign)
     start = quick_start(unit=unit, ledger=ledger)
-    form = spec.form(
-        request.POST or None, request.FILES or None, unit=unit, instance=instance, initial=start.initial
-    )
+    form = spec.form(request.POST or None, request.FILES or None, unit=unit, instance=instance, initial=start.initial)
     context = {
         "unit": unit,
         "campaign": campaign,

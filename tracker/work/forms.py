@@ -22,7 +22,9 @@ class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
         # Any allowed file, from the phone's files or its camera; photos are downscaled before upload.
         accept = ",".join(["image/*", *sorted(SIGNATURES)])
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True, "accept": accept, "data-downscale": True}))
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"multiple": True, "accept": accept, "data-downscale": True})
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

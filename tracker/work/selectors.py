@@ -285,7 +285,8 @@ TASK_HISTORY_HIDDEN = {"entry_count", "last_activity_on", "last_entry_on"}
 
 def _task_or_entry(record: Any) -> str:
     if record.instance_type is Entry:
-        return f"{Entry._meta.verbose_name} · {date_format(record.occurred_on, 'SHORT_DATE_FORMAT')} · “{Truncator(record.text).chars(40)}”"
+        when = date_format(record.occurred_on, "SHORT_DATE_FORMAT")
+        return f"{Entry._meta.verbose_name} · {when} · “{Truncator(record.text).chars(40)}”"
     return str(Task._meta.verbose_name)
 
 

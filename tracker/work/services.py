@@ -22,9 +22,9 @@ from tracker.orgs.models import Unit, UnitCategory
 from tracker.orgs.scope import scope_for
 from tracker.work.instantiation import tasks_generate
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
+from tracker.work.previews import dispatch_previews
 from tracker.work.progress import task_recount
 from tracker.work.selectors import MAX_BATCH, unit_people
-from tracker.work.previews import dispatch_previews
 from tracker.work.uploads import evidence_problems
 
 MAX_FILES_PER_ENTRY = 10

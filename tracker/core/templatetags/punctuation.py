@@ -23,4 +23,4 @@ def colon() -> str:
 @register.simple_tag
 def paren(text: object) -> SafeString:
     """`{% paren note %}`: the note in brackets, "(note)" / "（note）", escaped."""
-    return mark_safe(pgettext("punctuation around a note", "(%(text)s)") % {"text": conditional_escape(text)})
+    return mark_safe(pgettext("punctuation around a note", "(%(text)s)") % {"text": conditional_escape(str(text))})

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="rebuild every preview, not only missing ones")
 
     def handle(self, *args, **options):
-        evidence = Evidence.objects.all() if options["all"] else Evidence.objects.filter(preview_state=PreviewState.PENDING)
+        evidence = (
+            Evidence.objects.all() if options["all"] else Evidence.objects.filter(preview_state=PreviewState.PENDING)
+        )
         counts = {state: 0 for state in PreviewState}
         for pk in evidence.order_by("pk").values_list("pk", flat=True).iterator():
             state = evidence_preview_build(evidence_id=pk)
