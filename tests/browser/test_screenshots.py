@@ -68,7 +68,7 @@ def test_screenshots_of_the_main_pages(browser, live_server):  # noqa: F811
                 page.wait_for_function("document.querySelectorAll('canvas[data-chart][data-drawn]').length === 3")
                 page.wait_for_timeout(600)  # let Chart.js finish its entry animation
             if name == "phone-review-item":
-                page.wait_for_selector("img.preview")
+                page.locator(".entry .evidence").first.scroll_into_view_if_needed()
                 page.wait_for_timeout(600)  # let the preview images arrive
             file = target / f"{name}.png"
             page.screenshot(path=str(file), full_page=full_page)
