@@ -56,6 +56,18 @@ def prepare(city):
     return {"task": task, "submitted": submitted, "evidence": entry.evidence.get(), "entry": entry, "deleted": deleted}
 
 
+def with_preview(evidence) -> int:
+    """Give the evidence a preview image (its PDF is a stub that renders none), so the preview route has one."""
+    from django.core.files.base import ContentFile
+
+    from tracker.work.models import Evidence
+
+    if not evidence.file.storage.exists(evidence.preview_name(0)):
+        evidence.file.storage.save(evidence.preview_name(0), ContentFile(b"\xff\xd8\xff preview"))
+    Evidence.objects.filter(pk=evidence.pk).update(preview_pages=1, preview_state="ready")
+    return evidence.pk
+
+
 def _ok(status: int) -> bool:
     return status in (200, 302)
 
@@ -68,6 +80,7 @@ MATRIX = {
     "work:unit_detail": ("get", lambda c, o: [c.unit_a.pk], None, READERS_OF_A, set()),
     "work:task_detail": ("get", lambda c, o: [o["task"].pk], None, READERS_OF_A, set()),
     "work:evidence_download": ("get", lambda c, o: [o["evidence"].pk], None, READERS_OF_A, set()),
+    "work:evidence_preview": ("get", lambda c, o: [with_preview(o["evidence"]), 0], None, READERS_OF_A, set()),
     "work:unit_task_create": (
         "get",
         lambda c, o: [c.unit_a.pk],

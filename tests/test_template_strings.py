@@ -145,3 +145,41 @@ def test_every_template_msgid_is_in_the_catalog():
         if msgid not in catalog
     }
     assert missing == set(), "run `make messages` and translate:\n" + "\n".join(sorted(missing))
+
+
+# A colon or bracket typed into a template sits next to translated words: half-width is wrong in
+# Chinese. Templates use {% colon %} / {% paren %} (tracker/core/templatetags/punctuation.py) or
+# put the punctuation inside the translated string. Mail bodies (.txt) are plain text and exempt.
+HALF_WIDTH = re.compile(r"[:()]")
+
+
+def half_width_punctuation(source: str) -> list[tuple[int, str]]:
+    class Punctuation(VisibleText):
+        def _keep(self, text: str) -> None:
+            text = " ".join(text.split())
+            for allowed in ALLOWED:
+                text = text.replace(allowed, "")
+            if HALF_WIDTH.search(text):
+                self.found.append((self.getpos()[0], text))
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "style"):
+                self._hidden += 1
+
+    parser = Punctuation()
+    parser.feed(strip_template_language(source))
+    parser.close()
+    return parser.found
+
+
+def test_the_punctuation_scan_catches_what_it_should():
+    source = '{% load i18n %}<p>{% translate "Owner" %}: {{ x }}</p><p>{{ a }} ({{ b }})</p><p>Excel (.xlsx)</p>'
+    assert half_width_punctuation(source) == [(1, ":"), (1, "( )")]
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in template_files() if p.suffix == ".html"], ids=lambda p: p.relative_to(BASE).as_posix()
+)
+def test_no_half_width_punctuation_typed_next_to_translated_text(path):
+    found = half_width_punctuation(path.read_text(encoding="utf-8"))
+    assert found == [], "\n".join(f"{path.relative_to(BASE)}:{line}: {text!r}" for line, text in found)

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from tests.browser.test_unit_workflow import PHONE, browser  # noqa: F401 - shared fixture
+from tracker.demo.evidence import PHOTO_NAME
 from tracker.imports import services as imports
 from tracker.imports.files import template_csv
 from tracker.imports.importers import IMPORTERS
@@ -66,6 +67,9 @@ def test_screenshots_of_the_main_pages(browser, live_server):  # noqa: F811
             if path == "/dashboard/":
                 page.wait_for_function("document.querySelectorAll('canvas[data-chart][data-drawn]').length === 3")
                 page.wait_for_timeout(600)  # let Chart.js finish its entry animation
+            if name == "phone-review-item":
+                page.locator(".entry .evidence").first.scroll_into_view_if_needed()
+                page.wait_for_timeout(600)  # let the preview images arrive
             file = target / f"{name}.png"
             page.screenshot(path=str(file), full_page=full_page)
             shots.append(file)
@@ -73,7 +77,9 @@ def test_screenshots_of_the_main_pages(browser, live_server):  # noqa: F811
 
     shoot("staff", PHONE, [("phone-landing-staff", "/"), ("phone-unit", f"/units/{staff_unit.pk}/")])
     shoot("staff", PHONE, [("phone-task", f"/tasks/{task.pk}/")])
-    shoot("guide", PHONE, [("phone-landing-guide", "/")])
+    reviewed = Task.objects.filter(entries__evidence__original_name=PHOTO_NAME).order_by("pk").first()
+    shoot("guide", PHONE, [("phone-landing-guide", "/"), ("phone-review-item", f"/tasks/{reviewed.pk}/?queue=")])
+    shoot("staff", PHONE, [("phone-quick-study", f"/units/{staff_unit.pk}/ledgers/study/new/")])
     shoot(
         "office",
         DESKTOP,

@@ -90,3 +90,14 @@ def test_demo_city_passes_check_progress(demo):
     out = StringIO()
     call_command("check_progress", stdout=out)
     assert "every task equals a recount" in out.getvalue()
+
+
+def test_demo_review_queue_has_evidence_with_previews(demo):
+    """The first guidance group's queue holds tasks handed in with a photo and minutes, previews built."""
+    from tracker.demo.evidence import PHOTO_NAME
+    from tracker.work.models import Evidence, PreviewState
+
+    photos = Evidence.objects.filter(original_name=PHOTO_NAME)
+    assert photos.exists()
+    assert not Evidence.objects.exclude(preview_state=PreviewState.READY).exists()
+    assert {e.entry.task.status for e in photos} == {"submitted"}

@@ -18,3 +18,15 @@ def uploaded_file_response(handle: IO[bytes], *, filename: str) -> FileResponse:
     response = FileResponse(handle, as_attachment=True, filename=safe_filename(filename))
     response["Content-Security-Policy"] = SANDBOX_CSP
     return response
+
+
+def preview_image_response(handle: IO[bytes]) -> FileResponse:
+    """A preview image the server made itself (a re-encoded JPEG), shown inline in the page.
+
+    Only our own output is ever served inline; the sandbox CSP and nosniff still apply, and the
+    browser may keep it a while, for this user only.
+    """
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Content-Security-Policy"] = SANDBOX_CSP
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

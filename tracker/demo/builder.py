@@ -20,6 +20,7 @@ from tracker.campaigns.models import Campaign
 from tracker.campaigns.seeding import campaign_seed
 from tracker.demo.batches import demo_first_batch
 from tracker.demo.directives import demo_directives
+from tracker.demo.evidence import demo_evidence
 from tracker.demo.notify import demo_notify
 from tracker.orgs.models import GuidanceGroup, Role, Unit, UnitCategory, UnitLevel
 from tracker.orgs.services import role_grant, unit_create
@@ -92,6 +93,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
     # Progress was written in bulk, past the signals: count the roll-ups afresh.
     rollups_invalidate(campaign=campaign)
     demo_ledgers(today=today)
+    demo_evidence()
     demo_directives(today=today)
     demo_notify()
     demo_first_batch(today=today)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tracker.core.forms import label_empty_choices
 from tracker.ledgers.models import (
     ConversionItem,
     Institution,
@@ -35,6 +36,7 @@ class LedgerForm(forms.ModelForm):
                 field.queryset = field.queryset.model.objects.filter(unit=unit)
             if isinstance(field, forms.CharField) and name != "version":
                 field.validators.append(no_control_characters)
+        label_empty_choices(self)
 
     def model_data(self) -> dict:
         """The cleaned values the service writes: model fields and many-to-many links, not the page state."""

@@ -34,6 +34,7 @@ from tracker.ledgers.forms import (
 )
 from tracker.ledgers.models import Institution, RectificationItem, RectificationStatus
 from tracker.ledgers.registry import LEDGERS, LedgerSpec
+from tracker.ledgers.remembered import quick_start
 from tracker.orgs.access import access_unit
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import Need, scope_for
@@ -113,8 +114,16 @@ def row_create(request: AuthedRequest, pk: int, ledger: str) -> HttpResponse:
     campaign = current_campaign_or_404()
     spec = LEDGERS[ledger]
     instance = spec.model(unit=unit, campaign=campaign)
-    form = spec.form(request.POST or None, request.FILES or None, unit=unit, instance=instance)
-    context = {"unit": unit, "campaign": campaign, "spec": spec, "form": form, "action": request.path}
+    start = quick_start(unit=unit, ledger=ledger)
+    form = spec.form(request.POST or None, request.FILES or None, unit=unit, instance=instance, initial=start.initial)
+    context = {
+        "unit": unit,
+        "campaign": campaign,
+        "spec": spec,
+        "form": form,
+        "action": request.path,
+        "chips": start.chips,
+    }
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from tracker.campaigns.models import Measure
 from tracker.core.types import User
 from tracker.core.validators import PlainTextFormMixin
+from tracker.work.uploads import SIGNATURES
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -19,7 +20,11 @@ class MultipleFileField(forms.FileField):
     """Several evidence files in one input (Django's documented recipe)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        # Any allowed file, from the phone's files or its camera; photos are downscaled before upload.
+        accept = ",".join(["image/*", *sorted(SIGNATURES)])
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"multiple": True, "accept": accept, "data-downscale": True})
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -92,7 +97,7 @@ class ReviewForm(VersionedForm):
 
 
 class SelfChosenTaskForm(PlainTextFormMixin, forms.Form):
-    measure = forms.ModelChoiceField(label=_("Measure"), queryset=Measure.objects.all())
+    measure = forms.ModelChoiceField(label=_("Measure"), queryset=Measure.objects.all(), empty_label=_("Choose…"))
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -198,8 +198,19 @@ class EvidenceQuerySet(ScopedQuerySet):
     unit_path = "entry__task__unit__"
 
 
+class PreviewState(models.TextChoices):
+    PENDING = "pending", _("preview being prepared")
+    READY = "ready", _("preview ready")
+    NONE = "none", _("no preview")
+
+
 class Evidence(models.Model):
-    """A file (minutes, photos, sign-in sheet, report) attached to an entry (佐证材料)."""
+    """A file (minutes, photos, sign-in sheet, report) attached to an entry (佐证材料).
+
+    Its preview (tracker.work.previews) is made by a job after upload: JPEG pages stored next to
+    the file (`<file>.preview-<n>.jpg`, `preview_pages` of them) and/or a text excerpt. The page
+    shows only these, never the file itself.
+    """
 
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("entry"))
     file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=255)
@@ -207,9 +218,15 @@ class Evidence(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     content_type = models.CharField(max_length=100, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    preview_state = models.CharField(
+        _("preview"), max_length=8, choices=PreviewState.choices, default=PreviewState.PENDING
+    )
+    preview_pages = models.PositiveSmallIntegerField(_("preview images"), default=0)
+    preview_text = models.TextField(_("text excerpt"), blank=True)
 
     objects = EvidenceQuerySet.as_manager()
-    history = HistoricalRecords()
+    # A preview is derived from the file, not a change anyone made.
+    history = HistoricalRecords(excluded_fields=["preview_state", "preview_pages", "preview_text"])
 
     class Meta:
         ordering = ["id"]
@@ -218,6 +235,14 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def preview_name(self, page: int) -> str:
+        """The storage name of the preview image of `page` (0-based), next to the evidence file."""
+        return f"{self.file.name}.preview-{page}.jpg"
+
+    @property
+    def preview_numbers(self) -> range:
+        return range(self.preview_pages)
 
 
 class EventKind(models.TextChoices):

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 
@@ -284,7 +285,8 @@ TASK_HISTORY_HIDDEN = {"entry_count", "last_activity_on", "last_entry_on"}
 
 def _task_or_entry(record: Any) -> str:
     if record.instance_type is Entry:
-        return f"{Entry._meta.verbose_name} · {record.occurred_on:%Y-%m-%d} · “{Truncator(record.text).chars(40)}”"
+        when = date_format(record.occurred_on, "SHORT_DATE_FORMAT")
+        return f"{Entry._meta.verbose_name} · {when} · “{Truncator(record.text).chars(40)}”"
     return str(Task._meta.verbose_name)
 
 

@@ -23,6 +23,7 @@ from tracker.orgs.scope import scope_for
 from tracker.work.instantiation import tasks_generate
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
 from tracker.work.notices import review_notify
+from tracker.work.previews import dispatch_previews
 from tracker.work.progress import task_recount
 from tracker.work.selectors import MAX_BATCH, unit_people
 from tracker.work.uploads import evidence_problems
@@ -120,6 +121,7 @@ def entry_add(
                 stored.append(evidence)
                 _save(evidence, by)
             task_recount(task=locked, by=by)
+            dispatch_previews([evidence.pk for evidence in stored])
     except Exception:
         # The rows rolled back; remove the files so a failed upload leaves nothing behind.
         for evidence in stored:

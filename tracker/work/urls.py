@@ -23,4 +23,5 @@ urlpatterns = [
     path("campaigns/new/", campaign_views.campaign_create, name="campaign_create"),
     path("campaigns/<int:pk>/batches/new/", campaign_views.batch_create, name="batch_create"),
     path("campaigns/<int:pk>/close/", campaign_views.campaign_close, name="campaign_close"),
+    path("evidence/<int:pk>/preview/<int:page>/", views.evidence_preview, name="evidence_preview"),
 ]

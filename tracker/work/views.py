@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tracker.campaigns.models import Measure
 from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.core.concurrency import CONFLICT_STATUS, StaleVersion
-from tracker.core.downloads import uploaded_file_response
+from tracker.core.downloads import preview_image_response, uploaded_file_response
 from tracker.core.forms import attach_errors
 from tracker.core.types import AuthedRequest
 from tracker.orgs.access import access_unit
@@ -95,6 +95,7 @@ def _task_context(request: AuthedRequest, task: Task, **forms) -> dict:
         "submit_form": (forms.get("submit_form") or SubmitForm(initial=version)) if can_edit else None,
         "review_form": (forms.get("review_form") or ReviewForm(initial=version)) if can_review else None,
         "conflict": forms.get("conflict"),
+        "saved": forms.get("saved"),
     }
 
 
@@ -116,7 +117,8 @@ def _after_write(request: AuthedRequest, pk: int, message: str) -> HttpResponse:
         messages.success(request, message)
         return redirect("work:task_detail", pk=pk)
     task, _rule = _load_task(request, pk)
-    return _render_task(request, task)
+    # The swapped page says what was saved, as the full page does with its message after PRG.
+    return _render_task(request, task, saved=message)
 
 
 def _conflict(request: AuthedRequest, pk: int, stale: StaleVersion, **forms) -> HttpResponse:
@@ -299,3 +301,17 @@ def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
     """
     evidence = access_evidence(request.user, pk)
     return uploaded_file_response(evidence.file.open("rb"), filename=evidence.original_name)
+
+
+@require_GET
+@login_required
+def evidence_preview(request: AuthedRequest, pk: int, page: int) -> FileResponse:
+    """A preview image of an evidence file, behind the same scope check as the file itself."""
+    evidence = access_evidence(request.user, pk)
+    if page >= evidence.preview_pages:
+        raise Http404("no such preview")
+    try:
+        handle = evidence.file.storage.open(evidence.preview_name(page), "rb")
+    except FileNotFoundError as exc:
+        raise Http404("preview missing") from exc
+    return preview_image_response(handle)

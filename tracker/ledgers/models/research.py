@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -73,7 +74,7 @@ class ResearchVisit(LedgerRow):
         indexes = [models.Index(fields=["campaign", "site_key", "visited_on"], name="visit_site_date")]
 
     def summary(self) -> str:
-        return f"{self.visited_on:%Y-%m-%d} {self.site}（{self.leader_name}）"
+        return f"{date_format(self.visited_on, 'DATE_FORMAT')} {self.site}（{self.leader_name}）"
 
     def clean(self) -> None:
         errors: dict = {}

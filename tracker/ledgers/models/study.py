@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -55,7 +56,7 @@ class StudySession(LedgerRow):
         verbose_name_plural = _("study sessions")
 
     def summary(self) -> str:
-        return f"{self.held_on:%Y-%m-%d} {self.get_kind_display()}：{self.topic}"
+        return f"{date_format(self.held_on, 'DATE_FORMAT')} {self.get_kind_display()}：{self.topic}"
 
     def clean(self) -> None:
         errors: dict = {}
