@@ -28,4 +28,7 @@ urlpatterns = [
     path("", include("tracker.ops.urls")),
     path("", include("tracker.dashboards.urls")),
     path("", include("tracker.holidays.urls")),
+    path("", include("tracker.people.urls")),
+    path("", include("tracker.surveys.urls")),
+    path("", include("tracker.insights.urls")),
 ]
