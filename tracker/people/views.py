@@ -24,7 +24,7 @@ from tracker.people import selectors, services
 from tracker.people.access import access_member
 from tracker.people.forms import AttendanceForm, MembershipForm, RosterImportForm, TaskLeaderForm
 from tracker.people.importer import read_roster
-from tracker.people.models import UnitMembership
+from tracker.people.models import TaskLeader, UnitMembership
 from tracker.work.access import access_task
 
 
@@ -118,19 +118,24 @@ def study_attendance(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "people/attendance.html", {"session": session, "form": form}, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def task_leader(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Name the leader responsible for a task besides its owner (一岗双责)."""
     task = access_task(request.user, pk, "edit")
-    form = TaskLeaderForm(request.POST, leaders=selectors.unit_roster(unit=task.unit).filter(is_leader=True))
-    try:
-        if not form.is_valid():
-            raise ValidationError(list(form.errors["leader"]))
-        services.task_leader_set(task=task, by=request.user, leader=form.cleaned_data["leader"])
-        messages.success(request, _("The responsible leader is saved."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("work:task_detail", task.pk)
+    leaders = selectors.unit_roster(unit=task.unit).filter(is_leader=True)
+    current = TaskLeader.objects.filter(task=task).values_list("leader_id", flat=True).first()
+    form = TaskLeaderForm(request.POST or None, leaders=leaders, initial={"leader": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_leader_set(task=task, by=request.user, leader=form.cleaned_data["leader"])
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("The responsible leader is saved."))
+            return redirect("work:task_detail", task.pk)
+    status = 422 if form.errors else 200
+    return render(request, "people/task_leader.html", {"task": task, "form": form}, status=status)
 
 
 @require_GET
