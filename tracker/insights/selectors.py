@@ -57,7 +57,7 @@ def shared_evidence(*, user: User, campaign: Campaign) -> list[SharedFile]:
         .values_list("sha256", flat=True)[:SHOWN]
     )
     groups: dict[str, SharedFile] = {}
-    for evidence in in_scope.filter(sha256__in=list(repeated)).select_related("entry__task__unit").order_by("id"):
+    for evidence in in_scope.filter(sha256__in=list(repeated)).select_related("entry__task__unit", "entry__task__template").order_by("id"):
         groups.setdefault(evidence.sha256, SharedFile(evidence.sha256)).files.append(evidence)
     return sorted(groups.values(), key=lambda g: (-len(g.files), g.sha256))
 
@@ -88,7 +88,7 @@ def _pairs_trgm(ids: list[int]) -> list[tuple[int, int, float]]:
     sql = """
         WITH e AS (
             SELECT en.id, en.text, t.unit_id FROM work_entry en JOIN work_task t ON t.id = en.task_id
-            WHERE en.id = ANY(%s) AND char_length(en.text) >= %s
+            WHERE en.id = ANY(%s::bigint[]) AND char_length(en.text) >= %s
         )
         SELECT a.id, b.id, similarity(a.text, b.text) AS s
         FROM e a JOIN e b ON a.id < b.id AND a.unit_id <> b.unit_id
@@ -132,7 +132,7 @@ def deadline_rush(*, user: User, campaign: Campaign) -> list[Task]:
         tasks.filter(campaign=campaign)
         .annotate(total=Count("entries", filter=live), rushed=Count("entries", filter=late))
         .filter(total__gte=RUSH_MIN_ENTRIES, rushed__gte=F("total") * RUSH_SHARE)
-        .select_related("unit")
+        .select_related("unit", "template")
         .order_by("-rushed", "due_on", "id")
     )
     return list(found[:SHOWN])
