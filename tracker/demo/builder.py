@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.seeding import campaign_seed
+from tracker.demo.people import demo_people
 from tracker.orgs.models import GuidanceGroup, Role, Unit, UnitCategory, UnitLevel
 from tracker.orgs.services import role_grant, unit_create
 from tracker.rollups.services import rollups_invalidate
@@ -76,6 +77,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
     today = today or timezone.localdate()
     if Unit.objects.filter(code=CITY_CODE).exists():
         demo_ledgers(today=today)  # a city built before the ledgers existed gets them once
+        demo_people(today=today)
         return DemoResult(False, Unit.objects.count(), Task.objects.count(), Entry.objects.count())
     rng = random.Random(seed)
     with transaction.atomic():
@@ -88,6 +90,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
     # Progress was written in bulk, past the signals: count the roll-ups afresh.
     rollups_invalidate(campaign=campaign)
     demo_ledgers(today=today)
+    demo_people(today=today)
     return DemoResult(True, len(units), Task.objects.filter(campaign=campaign).count(), entries)
 
 

@@ -57,7 +57,11 @@ def shared_evidence(*, user: User, campaign: Campaign) -> list[SharedFile]:
         .values_list("sha256", flat=True)[:SHOWN]
     )
     groups: dict[str, SharedFile] = {}
-    for evidence in in_scope.filter(sha256__in=list(repeated)).select_related("entry__task__unit", "entry__task__template").order_by("id"):
+    for evidence in (
+        in_scope.filter(sha256__in=list(repeated))
+        .select_related("entry__task__unit", "entry__task__template")
+        .order_by("id")
+    ):
         groups.setdefault(evidence.sha256, SharedFile(evidence.sha256)).files.append(evidence)
     return sorted(groups.values(), key=lambda g: (-len(g.files), g.sha256))
 

@@ -126,24 +126,38 @@ class LeaderRecord:
 
 
 def leader_records(*, members: list[RosterMember], campaign: Campaign) -> list[LeaderRecord]:
-    """The record of each leader, in four queries whatever the number of leaders."""
+    """The record of each leader, in four queries whatever the number of leaders.
+
+    A ledger names a leader as typed: "周明" or "周明（局长）" both count for 周明 of that unit.
+    """
     records = {(m.unit_id, m.name_key): LeaderRecord(m) for m in members}
-    unit_ids = {m.unit_id for m in members}
-    keys = {m.name_key for m in members}
-    for visit in ResearchVisit.objects.filter(campaign=campaign, unit_id__in=unit_ids, leader_key__in=keys):
-        if record := records.get((visit.unit_id, visit.leader_key)):
+    by_unit: dict[int, list[str]] = defaultdict(list)
+    for m in members:
+        by_unit[m.unit_id].append(m.name_key)
+
+    def find(unit_id: int, key: str) -> LeaderRecord | None:
+        if record := records.get((unit_id, key)):
+            return record
+        for name_key in by_unit.get(unit_id, ()):
+            if len(name_key) >= 2 and key.startswith(name_key):
+                return records[(unit_id, name_key)]
+        return None
+
+    unit_ids = list(by_unit)
+    for visit in ResearchVisit.objects.filter(campaign=campaign, unit_id__in=unit_ids):
+        if record := find(visit.unit_id, visit.leader_key):
             record.visits.append(visit)
     for topic in ResearchTopic.objects.filter(campaign=campaign, unit_id__in=unit_ids):
-        if record := records.get((topic.unit_id, normalise_key(topic.leader_name))):
+        if record := find(topic.unit_id, normalise_key(topic.leader_name)):
             record.topics.append(topic)
     for session in StudySession.objects.filter(campaign=campaign, unit_id__in=unit_ids):
         attended = {normalise_key(n) for n in split_names(session.attendees)}
         spoke = Counter(normalise_key(n) for n in split_names(session.speakers))
         for key in attended | set(spoke):
-            if record := records.get((session.unit_id, key)):
+            if record := find(session.unit_id, key):
                 record.sessions.append(session)
                 record.talks += spoke[key]
-    for link in TaskLeader.objects.filter(leader__in=members).select_related("task", "leader"):
+    for link in TaskLeader.objects.filter(leader__in=members).select_related("task__template", "leader"):
         records[(link.leader.unit_id, link.leader.name_key)].tasks.append(link)
     return list(records.values())
 
