@@ -16,7 +16,7 @@ def test_demo_people(demo_city, db):
     office = get_user_model().objects.get(username="office")
     campaign = Campaign.objects.get(is_active=True)
     today = timezone.localdate()
-    assert RosterMember.objects.filter(unit__code="dongcheng-cpc-office", is_leader=True).count() == 9
+    assert RosterMember.objects.filter(unit__code="dongcheng-edu-bureau", is_leader=True).count() == 9
     assert StudySession.objects.filter(expected=9, attendance=8).exists()
     plans = PlannedVisit.objects.filter(planned_on__gt=today)
     assert plans.count() >= 3 and plans.exclude(crowding_reason="").count() == 1

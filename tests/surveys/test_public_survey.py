@@ -179,3 +179,9 @@ def test_fuzz_the_public_page(client, survey, data, cookie):
         == SurveyResponse.objects.filter(survey=survey).count()
     )
     assert "内部责任人甲" not in response.content.decode()
+
+
+def test_the_ledger_row_points_to_the_survey(client, city, survey):
+    login(client, city.office_city)
+    html = client.get(survey.deed.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "self-reported" in html and reverse("surveys:detail", args=[survey.pk]) in html

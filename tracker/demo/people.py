@@ -33,7 +33,12 @@ TEAM = [
 ]
 ROSTERS = {
     HOME: (TEAM, ["何静", "吕强", "施雨"], 46),
-    "dongcheng-edu-bureau": ([("周明", "局长"), ("吴慧", "副局长"), ("郭涛", "副局长")], [], 120),
+    "dongcheng-edu-bureau": (
+        [("周明", "局长"), ("吴慧", "副局长"), ("郭涛", "副局长"), ("马骏", "纪检组长"), ("高洁", "副局长")]
+        + [("罗斌", "督学"), ("梁燕", "总督学"), ("宋涛", "办公室主任"), ("唐敏", "人事科科长")],
+        [],
+        120,
+    ),
     "xihu-edu-bureau": ([("林海", "局长"), ("许婷", "副局长")], [], 98),
 }
 PLANNED_SITE = "城关第二社区"
@@ -64,7 +69,8 @@ def demo_people(*, today: date) -> bool:
         people.roster_import(by=office, lines=lines)
         for code, (_team, _members, count) in ROSTERS.items():
             people.membership_set(unit=units[code], by=clerk(code), party_members=count)
-        _study(campaign, units[HOME], clerk(HOME), today)
+        # The staff account's own unit keeps its ledgers empty for the walkthrough (see demo_ledgers).
+        _study(campaign, units["dongcheng-edu-bureau"], clerk("dongcheng-edu-bureau"), today)
         _plans(campaign, units, clerk, today)
         _survey(campaign, units["dongcheng-edu-bureau"], clerk("dongcheng-edu-bureau"), today)
         _signals(campaign, units, clerk, today)
@@ -120,12 +126,12 @@ def _plans(campaign, units, clerk, today):
         crowding_reason="调研内容不同，已与东城区教育局沟通错开时间",
     )
     people.planned_visit_create(
-        unit=units[HOME],
+        unit=units["xihu-cpc-office"],
         campaign=campaign,
-        by=clerk(HOME),
-        site="东城区政务服务中心",
+        by=clerk("xihu-cpc-office"),
+        site="西湖区政务服务中心",
         planned_on=monday + timedelta(days=2),
-        leader_name="王振华",
+        leader_name="西湖区委办主任",
         purpose="了解“一网通办”群众办事体验",
     )
 

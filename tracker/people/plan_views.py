@@ -166,13 +166,15 @@ def calendar(request: AuthedRequest) -> HttpResponse:
     campaign = current_campaign_or_404()
     view, start, end = _period(request)
     step = timedelta(days=7) if view == "week" else timedelta(days=31)
+    days = selectors.research_calendar(user=request.user, campaign=campaign, start=start, end=end)
     context = {
         "view": view,
         "start": start,
         "end": end,
         "previous": (start - step).isoformat(),
         "next": (end + timedelta(days=1)).isoformat(),
-        "days": selectors.research_calendar(user=request.user, campaign=campaign, start=start, end=end),
+        "days": days,
+        "empty": not any(day.plans or day.visits for day in days),
         "burden": selectors.site_burden(user=request.user, campaign=campaign),
         "can_suggest": scope.reviews_anything,
         "planned": PlanStatus.PLANNED,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -51,7 +53,7 @@ class SurveyOpenForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ends_on"].initial = timezone.localdate() + timezone.timedelta(days=30)
+        self.fields["ends_on"].initial = timezone.localdate() + timedelta(days=30)
 
 
 class CodesForm(forms.Form):
