@@ -103,7 +103,7 @@ def _study(campaign, unit, by, today):
     )
     team = list(RosterMember.objects.filter(unit=unit, is_leader=True).order_by("order"))
     people.study_attendance_record(
-        session=session,  # type: ignore[arg-type]
+        session=session,
         by=by,
         present=[m.pk for m in team[:8]],  # 应到 9，实到 8：参学率 89%
         speakers=[m.pk for m in team[:3]],
@@ -162,7 +162,7 @@ def _survey(campaign, unit, by, today):
     )
     survey = surveys.survey_open(
         by=by, subject=deed, public_title="课后服务延时托管满意度测评", ends_on=today + timedelta(days=30)
-    )  # type: ignore[arg-type]
+    )
     for n, score in enumerate(SURVEY_SCORES):
         answer = surveys.Answer(aware=n % 5 != 0, helped="yes" if score >= 4 else "partly", score=score)
         surveys.survey_answer(survey=survey, answer=answer, device=f"demo-{n}", address=f"10.0.{n}.1")
