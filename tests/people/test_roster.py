@@ -138,3 +138,19 @@ def test_task_leader_must_be_on_the_units_team(city):
     with pytest.raises(ValidationError):
         services.task_leader_set(task=city.task_a(), by=city.staff_a, leader=other)
     assert not TaskLeader.objects.exists()
+
+
+def test_reimport_keeps_people_and_their_task_links(city):
+    first = [
+        services.RosterLine(2, city.unit_a.code, "王局长", "局长", True),
+        services.RosterLine(3, city.unit_a.code, "李四", "", True),
+    ]
+    services.roster_import(by=city.office_city, lines=first)
+    leader = RosterMember.objects.get(name="王局长")
+    services.task_leader_set(task=city.task_a(), by=city.staff_a, leader=leader)
+    services.roster_import(
+        by=city.office_city, lines=[services.RosterLine(2, city.unit_a.code, "王局长", "党委书记", True)]
+    )
+    assert list(RosterMember.objects.filter(unit=city.unit_a).values_list("name", "post")) == [("王局长", "党委书记")]
+    assert TaskLeader.objects.get().leader_id == leader.pk
+    assert leader.history.count() == 2

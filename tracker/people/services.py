@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from tracker.campaigns.models import Campaign, Ledger
 from tracker.core.concurrency import check_version
@@ -101,20 +102,32 @@ def roster_import(*, by: User, lines: Sequence[RosterLine]) -> dict[int, int]:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        RosterMember.objects.filter(unit_id__in=list(per_unit)).delete()
-        RosterMember.objects.bulk_create(
-            RosterMember(
-                unit_id=unit_id,
-                name=line.name.strip(),
-                name_key=normalise_key(line.name)[:50],
-                post=line.post.strip(),
-                is_leader=line.is_leader,
-                order=index,
-            )
-            for unit_id, unit_lines in per_unit.items()
-            for index, line in enumerate(unit_lines)
-        )
+        _replace_rosters(per_unit, by)
     return {unit_id: len(unit_lines) for unit_id, unit_lines in per_unit.items()}
+
+
+def _replace_rosters(per_unit: dict[int, list[RosterLine]], by: User) -> None:
+    """Each unit's roster becomes the file's: people already on it are updated in place (their task
+    links stay), new people added, people no longer listed removed; every change keeps its history."""
+    existing = {(m.unit_id, m.name_key): m for m in RosterMember.objects.filter(unit_id__in=list(per_unit))}
+    kept: list[RosterMember] = []
+    added: list[RosterMember] = []
+    for unit_id, unit_lines in per_unit.items():
+        for index, line in enumerate(unit_lines):
+            key = normalise_key(line.name)[:50]
+            member = existing.pop((unit_id, key), None) or RosterMember(unit_id=unit_id, name_key=key)
+            member.name, member.post, member.is_leader, member.order = (
+                line.name.strip(),
+                line.post.strip(),
+                line.is_leader,
+                index,
+            )
+            (kept if member.pk else added).append(member)
+    for gone in existing.values():
+        stamp_change(gone, by=by, reason="roster import")
+        gone.delete()
+    bulk_update_with_history(kept, RosterMember, ["name", "post", "is_leader", "order"], default_user=by)
+    bulk_create_with_history(added, RosterMember, default_user=by)
 
 
 def _at(line: RosterLine, **more: Any) -> dict[str, Any]:
