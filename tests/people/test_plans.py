@@ -113,3 +113,22 @@ def test_calendar_and_burden_queries_do_not_grow(client, city, django_assert_num
         with django_assert_num_queries(8):
             response = client.get(reverse("people:calendar"))
     assert len(response.context["burden"]) == 3
+
+
+def test_unit_plans_and_roster_queries_do_not_grow(client, city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tracker.people.models import RosterMember
+
+    login(client, city.staff_a)
+    counts = set()
+    for n in range(3):
+        plan(city, city.unit_a, city.staff_a, site=f"社区{n}")
+        RosterMember.objects.create(unit=city.unit_a, name=f"成员{n}", is_leader=True)
+        with CaptureQueriesContext(connection) as plans_page:
+            assert client.get(reverse("people:plans", args=[city.unit_a.pk])).status_code == 200
+        with CaptureQueriesContext(connection) as roster_page:
+            assert client.get(reverse("people:roster", args=[city.unit_a.pk])).status_code == 200
+        counts.add((len(plans_page), len(roster_page)))
+    assert len(counts) == 1, counts
