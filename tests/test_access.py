@@ -673,6 +673,116 @@ MATRIX.update(
     }
 )
 
+# People, planned research, public surveys and formalism signals (tracker.people, .surveys, .insights).
+
+
+def people_objects(city):
+    """Unit A's roster (a leader), a study session, a deed with a survey, and a planned visit."""
+    if not hasattr(city, "_people_objects"):
+        from datetime import timedelta
+
+        from tests.factories import make_ledger_row
+        from tracker.people.models import RosterMember
+        from tracker.people.services import planned_visit_create
+        from tracker.surveys.services import survey_open
+
+        leader = RosterMember.objects.create(unit=city.unit_a, name="王书记", post="党委书记", is_leader=True)
+        session = make_ledger_row("study", unit=city.unit_a, by=city.staff_a)
+        deed = make_ledger_row("deeds", unit=city.unit_a, by=city.staff_a)
+        survey = survey_open(
+            by=city.staff_a, subject=deed, public_title="社区食堂", ends_on=timezone.localdate() + timedelta(days=9)
+        )
+        plan = planned_visit_create(
+            unit=city.unit_a,
+            campaign=city.campaign,
+            by=city.staff_a,
+            site="城关街道第一社区",
+            planned_on=timezone.localdate() + timedelta(days=3),
+            leader_name="王书记",
+        )
+        city._people_objects = {"leader": leader, "session": session, "deed": deed, "survey": survey, "plan": plan}
+    return city._people_objects
+
+
+def _po(key):
+    return lambda c, o: [people_objects(c)[key].pk]
+
+
+EDITORS_ANYWHERE = {"staff_a", "leader_a", "staff_b"} | OFFICES
+REVIEWERS = {"guide"} | OFFICES
+MATRIX.update(
+    {
+        "people:roster": ("get", lambda c, o: [c.unit_a.pk], None, READERS_OF_A, set()),
+        "people:membership": (
+            "post",
+            lambda c, o: [c.unit_a.pk],
+            lambda c, o: {"party_members": "30"},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "people:roster_import": ("get", lambda c, o: [], None, EDITORS_ANYWHERE, {"guide", "leadership"}),
+        "people:study_attendance": ("get", _po("session"), None, EDITORS_OF_A, READERS_OF_A - EDITORS_OF_A),
+        "people:task_leader": ("get", lambda c, o: [o["task"].pk], None, EDITORS_OF_A, READERS_OF_A - EDITORS_OF_A),
+        "people:participation": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+        "people:leader": ("get", _po("leader"), None, READERS_OF_A, set()),
+        "people:plans": ("get", lambda c, o: [c.unit_a.pk], None, READERS_OF_A, set()),
+        "people:plan_record": (
+            "post",
+            _po("plan"),
+            lambda c, o: {"version": 1, "visited_on": timezone.localdate().isoformat()},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "people:plan_cancel": (
+            "post",
+            _po("plan"),
+            lambda c, o: {"version": 1},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "people:plan_suggest": (
+            "post",
+            _po("plan"),
+            lambda c, o: {"version": 1, "suggested_on": timezone.localdate().isoformat()},
+            REVIEWERS_OF_A,
+            READERS_OF_A - REVIEWERS_OF_A,
+        ),
+        "people:calendar": (
+            "get",
+            lambda c, o: [],
+            None,
+            {"guide", "office_east", "office_city", "office_west", "leadership"},
+            {"staff_a", "leader_a", "staff_b"},
+        ),
+        "surveys:public": ("get", lambda c, o: [people_objects(c)["survey"].token], None, set(ROLES), set()),
+        "surveys:open": (
+            "get",
+            lambda c, o: ["deeds", people_objects(c)["deed"].pk],
+            None,
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "surveys:results": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+        "surveys:export": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+        "surveys:detail": ("get", _po("survey"), None, READERS_OF_A, set()),
+        "surveys:qr": ("get", _po("survey"), None, READERS_OF_A, set()),
+        "surveys:codes": (
+            "post",
+            _po("survey"),
+            lambda c, o: {"count": "5"},
+            EDITORS_OF_A,
+            READERS_OF_A - EDITORS_OF_A,
+        ),
+        "insights:signals": (
+            "get",
+            lambda c, o: [],
+            None,
+            REVIEWERS,
+            {"staff_a", "leader_a", "staff_b", "leadership"},
+        ),
+    }
+)
+
 # Django's own auth and language views, tested one by one below (not unit-scoped).
 # notify:click is the signed link in a mail or IM message: open to anyone holding it (tests/notify/test_views.py).
 SPECIAL = {"login", "logout", "set_language", "notify:click"}

@@ -43,4 +43,7 @@ urlpatterns = [
     path("", include("tracker.api.urls")),
     path("", include("tracker.jobs.urls")),
     path("", include("tracker.campaigns.urls")),
+    path("", include("tracker.people.urls")),
+    path("", include("tracker.surveys.urls")),
+    path("", include("tracker.insights.urls")),
 ]

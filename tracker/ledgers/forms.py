@@ -49,11 +49,17 @@ TEXTAREA = forms.Textarea(attrs={"rows": 3})
 class StudySessionForm(LedgerForm):
     class Meta:
         model = StudySession
-        fields = ["kind", "mode", "topic", "held_on", "hours", "attendance", "attendees"]
-        widgets = {"attendees": forms.Textarea(attrs={"rows": 2}), "hours": forms.NumberInput(attrs={"step": "0.5"})}
+        fields = ["kind", "mode", "topic", "held_on", "hours", "expected", "attendance", "attendees", "speakers"]
+        widgets = {
+            "attendees": forms.Textarea(attrs={"rows": 2}),
+            "speakers": forms.Textarea(attrs={"rows": 2}),
+            "hours": forms.NumberInput(attrs={"step": "0.5"}),
+        }
         help_texts = {
             "attendance": _("How many attended; leave empty to count the names below."),
             "attendees": _("Names separated by commas or line breaks (optional)."),
+            "expected": _("How many should have attended (应到), e.g. the leadership team on the roster."),
+            "speakers": _("Names of those who gave a talk (交流发言), separated by commas (optional)."),
         }
 
 

@@ -237,6 +237,10 @@ LEDGERS: dict[str, LedgerSpec] = {
                 Column(_("Hours"), attr("hours"), 8, on_card=True),
                 Column(_("Attendance"), attr("attendance"), 8, on_card=True),
                 Column(_("Names of attendees"), attr("attendees"), 30),
+                # Added with the rosters: after the columns units already use, so those keep their places.
+                Column(_("Expected"), attr("expected"), 8),
+                Column(_("Attendance rate (%)"), attr("attendance_rate"), 8, on_card=True),
+                Column(_("Who spoke"), attr("speakers"), 20),
             ],
         ),
     ]

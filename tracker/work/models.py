@@ -217,6 +217,9 @@ class Evidence(models.Model):
     original_name = models.CharField(_("file name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     content_type = models.CharField(max_length=100, blank=True)
+    # SHA-256 of the content: the same file sent for several tasks or by several units is a
+    # formalism signal (tracker.insights). Blank on files uploaded before it was kept.
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     preview_state = models.CharField(
         _("preview"), max_length=8, choices=PreviewState.choices, default=PreviewState.PENDING

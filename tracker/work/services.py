@@ -26,7 +26,7 @@ from tracker.work.notices import review_notify
 from tracker.work.previews import dispatch_previews
 from tracker.work.progress import task_recount
 from tracker.work.selectors import MAX_BATCH, unit_people
-from tracker.work.uploads import evidence_problems
+from tracker.work.uploads import content_sha256, evidence_problems
 
 MAX_FILES_PER_ENTRY = 10
 MAX_ENTRY_CHARS = 4000
@@ -116,6 +116,7 @@ def entry_add(
                     original_name=safe_filename(upload.name or ""),
                     size=upload.size or 0,
                     content_type=(getattr(upload, "content_type", "") or "")[:100],
+                    sha256=content_sha256(upload),
                 )
                 evidence.file.save(upload.name or "evidence", upload, save=False)
                 stored.append(evidence)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from pathlib import PurePath
 
@@ -90,3 +91,13 @@ def evidence_problems(files, *, limit: int, too_many: str) -> list[str]:
         except ValidationError as exc:
             problems.extend(exc.messages)
     return problems
+
+
+def content_sha256(upload: UploadedFile) -> str:
+    """The SHA-256 of an upload's content, read in chunks; the file is rewound for storing."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()

@@ -45,6 +45,12 @@ class StudySession(LedgerRow):
         _("attendance"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100_000)]
     )
     attendees = models.TextField(_("names of attendees"), max_length=4000, blank=True, validators=TEXT)
+    # 应到: how many were expected (the roster's count); `attendance` is 实到. Blank on older rows.
+    expected = models.PositiveIntegerField(
+        _("expected (应到)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100_000)]
+    )
+    # Who gave a talk (交流发言), so "every leader speaks at least once" can be checked.
+    speakers = models.TextField(_("who spoke"), max_length=2000, blank=True, validators=TEXT)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     LEDGER = Ledger.STUDY
@@ -58,6 +64,13 @@ class StudySession(LedgerRow):
     def summary(self) -> str:
         return f"{date_format(self.held_on, 'DATE_FORMAT')} {self.get_kind_display()}：{self.topic}"
 
+    @property
+    def attendance_rate(self) -> int | None:
+        """参学率 in whole percent (实到 / 应到), or None without an expected number."""
+        if not self.expected or self.attendance is None:
+            return None
+        return round(self.attendance * 100 / self.expected)
+
     def clean(self) -> None:
         errors: dict = {}
         self._check_past(errors, "held_on")
@@ -66,5 +79,7 @@ class StudySession(LedgerRow):
             self.attendance = len(names)
         if self.attendance is None:
             errors["attendance"] = _("Give the number of attendees or their names.")
+        elif self.expected is not None and self.attendance > self.expected:
+            errors["attendance"] = _("More attended than were expected; check the expected number.")
         if errors:
             raise ValidationError(errors)
