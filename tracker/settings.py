@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tracker.imports",
     "tracker.holidays",
     "tracker.dashboards",
+    "tracker.editor",
     "tracker.reminders",
     "tracker.briefings",
     "tracker.home",

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("tracker.ops.urls")),
     path("", include("tracker.dashboards.urls")),
     path("", include("tracker.holidays.urls")),
+    path("", include("tracker.editor.urls")),
 ]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from tracker.core.models import Bilingual, TimeStamped, pick_language
-from tracker.orgs.models import UnitCategory
+from tracker.orgs.models import Unit, UnitCategory
 
 
 class SourceCitation(models.Model):
@@ -207,6 +207,20 @@ class TaskTemplate(SourceCitation, TimeStamped):
         blank=True,
         help_text=_('Only rows with these field values count, e.g. {"kind": "central_group"}; a list means any of.'),
     )
+
+    # 分类指导 at every level: a district office's own template applies only to its subtree and is
+    # read-only to the offices above and beside it; empty means the whole campaign (the city's).
+    owner_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owned by"),
+        help_text=_("Empty: every unit of the campaign. A unit: only the units of its subtree."),
+    )
+    # Optimistic lock for the template editor (tracker.core.concurrency).
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

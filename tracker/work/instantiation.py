@@ -8,16 +8,56 @@ campaign is seeded, a unit is created, a template is added, or by `manage.py gen
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from tracker.campaigns.models import Campaign, TaskTemplate
+from tracker.campaigns.models import Campaign, Period, TaskTemplate
 from tracker.orgs.models import Unit
 from tracker.work.models import Task
 from tracker.work.signals import tasks_inserted
 
 UNIT_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which units a template applies to: its categories (empty: all) inside its owner's subtree."""
+
+    category_ids: frozenset[int]
+    owner_path: str = ""
+
+    def applies(self, category_id: int | None, path: str) -> bool:
+        if category_id is None or not path.startswith(self.owner_path):
+            return False
+        return not self.category_ids or category_id in self.category_ids
+
+
+def participating_units(campaign: Campaign) -> list[tuple[int, int, str]]:
+    """(id, category id, path) of the units that take part in the campaign."""
+    return list(
+        Unit.objects.filter(participates=True, category__isnull=False)
+        .order_by("id")
+        .values_list("id", "category_id", "path")
+    )
+
+
+def wanted_tasks(
+    *, template: TaskTemplate, reach: Reach, units: Iterable[tuple[int, int, str]]
+) -> dict[tuple[int, int], Period]:
+    """(unit id, period index) → period of every task the template asks for; `template` may be unsaved.
+
+    The template editor's preview diffs this against the tasks that exist; the generator below
+    creates the missing ones with the same rule.
+    """
+    periods = template.periods()
+    return {
+        (unit_id, period.index): period
+        for unit_id, category_id, path in units
+        if reach.applies(category_id, path)
+        for period in periods
+    }
 
 
 def tasks_generate(
@@ -39,22 +79,25 @@ def _generate_for_campaign(campaign, units, templates) -> int:
     if templates is not None:
         template_qs = template_qs.filter(pk__in=[t.pk for t in templates])
     plan = []
-    for template in template_qs:
-        category_ids = {c.pk for c in template.categories.all()}
-        plan.append((template, category_ids, template.periods()))
+    for template in template_qs.select_related("owner_unit"):
+        reach = Reach(
+            category_ids=frozenset(c.pk for c in template.categories.all()),
+            owner_path=template.owner_unit.path if template.owner_unit else "",
+        )
+        plan.append((template, reach, template.periods()))
     if not plan:
         return 0
-    unit_qs = Unit.objects.filter(participates=True, category__isnull=False).only("id", "category_id")
+    unit_qs = Unit.objects.filter(participates=True, category__isnull=False)
     if units is not None:
         unit_qs = unit_qs.filter(pk__in=[u.pk for u in units])
     activity_start = max(timezone.localdate(), campaign.starts_on)
-    unit_ids = list(unit_qs.values_list("id", "category_id"))
+    unit_ids = list(unit_qs.values_list("id", "category_id", "path"))
     created = 0
     for offset in range(0, len(unit_ids), UNIT_BATCH):
         batch = unit_ids[offset : offset + UNIT_BATCH]
         existing = set(
             Task.objects.filter(
-                campaign=campaign, unit_id__in=[u for u, _ in batch], template__isnull=False
+                campaign=campaign, unit_id__in=[u for u, _c, _p in batch], template__isnull=False
             ).values_list("unit_id", "template_id", "period_index")
         )
         new_tasks = [
@@ -69,9 +112,9 @@ def _generate_for_campaign(campaign, units, templates) -> int:
                 due_on=period.due_on,
                 last_activity_on=activity_start,
             )
-            for unit_id, category_id in batch
-            for template, category_ids, periods in plan
-            if not category_ids or category_id in category_ids
+            for unit_id, category_id, path in batch
+            for template, reach, periods in plan
+            if reach.applies(category_id, path)
             for period in periods
             if (unit_id, template.pk, period.index) not in existing
         ]
@@ -85,7 +128,7 @@ def _generate_for_campaign(campaign, units, templates) -> int:
             inserted = [
                 task
                 for task in Task.objects.filter(
-                    campaign=campaign, unit_id__in=[u for u, _ in batch], template__isnull=False
+                    campaign=campaign, unit_id__in=[u for u, _c, _p in batch], template__isnull=False
                 )
                 if (task.unit_id, task.template_id, task.period_index) not in existing
             ]
