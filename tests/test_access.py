@@ -366,7 +366,11 @@ def _template_change(city):
 
     template = TaskTemplate.objects.get(code="reading")
     return TemplateChange.objects.create(
-        campaign=city.campaign, template=template, kind="retire", base_version=template.version, created_by=city.office_city
+        campaign=city.campaign,
+        template=template,
+        kind="retire",
+        base_version=template.version,
+        created_by=city.office_city,
     )
 
 

@@ -172,7 +172,10 @@ def test_a_district_office_adds_a_template_for_its_own_subtree_only(city):
         )
     with pytest.raises(PermissionDenied):
         services.change_propose(
-            by=city.office_east, campaign=city.campaign, kind=ChangeKind.CREATE, data={**data, "owner_unit": city.west.pk}
+            by=city.office_east,
+            campaign=city.campaign,
+            kind=ChangeKind.CREATE,
+            data={**data, "owner_unit": city.west.pk},
         )
 
 

@@ -81,7 +81,7 @@ def access_change(user: AnyUser, pk: int) -> TemplateChange:
     require_editor(user)
     changes = TemplateChange.objects.select_related("template__owner_unit", "campaign", "created_by")
     if not scope_for(user).is_superuser:
-        changes = changes.filter(created_by=user)
+        changes = changes.filter(created_by_id=user.pk)
     row = changes.filter(pk=pk).first()
     if row is None:
         log.warning("out-of-scope or missing template change %s requested by user %s", pk, user.pk)

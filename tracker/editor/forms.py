@@ -76,13 +76,17 @@ class TemplateForm(forms.ModelForm):
                     self.fields[name].disabled = True
         else:
             del self.fields["version"]
-            self.fields["owner_unit"].queryset = owners if owners is not None else Unit.objects.none()
+            owner_field = self.fields["owner_unit"]
+            assert isinstance(owner_field, forms.ModelChoiceField)
+            owner_field.queryset = owners if owners is not None else Unit.objects.none()
             self.fields["owner_unit"].required = not city
 
     def wanted(self) -> dict[str, Any]:
         """The cleaned values as JSON for the change (foreign keys and categories as ids)."""
         data = self.cleaned_data
-        wanted: dict[str, Any] = {name: data[name] for name in self.Meta.fields if name not in ("measure", "categories")}
+        wanted: dict[str, Any] = {
+            name: data[name] for name in self.Meta.fields if name not in ("measure", "categories")
+        }
         wanted["measure"] = data["measure"].pk
         wanted["categories"] = sorted(c.pk for c in data["categories"])
         if "owner_unit" in self.fields:

@@ -185,7 +185,7 @@ def _write_template(change: TemplateChange, by: User, reason: str) -> TaskTempla
     if change.kind == ChangeKind.CREATE:
         template = TaskTemplate(campaign=change.campaign, code=f"local-{uuid.uuid4().hex[:10]}")
     else:
-        template = TaskTemplate.objects.select_for_update().get(pk=change.template_id)
+        template = TaskTemplate.objects.select_for_update().get(pk=change.template_id or 0)
         check_version(template, change.base_version)
         template.version += 1
     if change.kind == ChangeKind.RETIRE:
