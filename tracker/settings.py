@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tracker.rollups",
     "tracker.imports",
     "tracker.holidays",
+    "tracker.scoring",
     "tracker.dashboards",
     "tracker.editor",
     "tracker.reminders",

@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("tracker.dashboards.urls")),
     path("", include("tracker.holidays.urls")),
     path("", include("tracker.editor.urls")),
+    path("", include("tracker.scoring.urls")),
 ]

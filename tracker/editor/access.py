@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from tracker.campaigns.models import TaskTemplate
 from tracker.core.types import AnyUser
 from tracker.editor.models import TemplateChange
-from tracker.orgs.models import Role, Unit
+from tracker.orgs.access import is_city_office
+from tracker.orgs.models import Role
 from tracker.orgs.scope import log, scope_for
 
 
@@ -29,14 +30,6 @@ def require_editor(user: AnyUser) -> None:
         raise Http404
     if not (scope.is_superuser or (Role.OFFICE in scope.roles and scope.manage_paths)):
         raise PermissionDenied(_("Only the office edits the required actions."))
-
-
-def is_city_office(user: AnyUser) -> bool:
-    """Whether the user runs the whole campaign: a superuser or the office of a top-level unit."""
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return True
-    return Unit.objects.filter(parent__isnull=True, path__in=scope.manage_paths).exists()
 
 
 def owned_q(user: AnyUser, prefix: str = "") -> Q:

@@ -17,7 +17,8 @@ from tracker.core.concurrency import CONFLICT_STATUS, StaleVersion
 from tracker.core.history import history_rows
 from tracker.core.types import AuthedRequest
 from tracker.editor import selectors, services
-from tracker.editor.access import access_change, access_template, change_checker, is_city_office, require_editor
+from tracker.editor.access import access_change, access_template, change_checker, require_editor
+from tracker.orgs.access import is_city_office
 from tracker.editor.forms import TemplateForm
 from tracker.editor.models import ChangeKind, ChangeStatus
 from tracker.orgs.models import Unit
