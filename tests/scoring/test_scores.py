@@ -64,7 +64,9 @@ def test_the_score_stays_within_0_and_100(city, progress, statuses, shift, c, t,
     ScoreSettings.objects.update_or_create(
         campaign=city.campaign, defaults={"completion_weight": c, "on_time_weight": t, "late_penalty": p}
     )
-    for task, pr, status, days in zip(Task.objects.filter(unit=city.unit_a).order_by("id"), progress, statuses, shift):
+    for task, pr, status, days in zip(
+        Task.objects.filter(unit=city.unit_a).order_by("id"), progress, statuses, shift, strict=True
+    ):
         Task.objects.filter(pk=task.pk).update(
             progress=pr, status=status, due_on=timezone.localdate() + timedelta(days=days), submitted_at=timezone.now()
         )

@@ -18,9 +18,9 @@ from tracker.core.history import history_rows
 from tracker.core.types import AuthedRequest
 from tracker.editor import selectors, services
 from tracker.editor.access import access_change, access_template, change_checker, require_editor
-from tracker.orgs.access import is_city_office
 from tracker.editor.forms import TemplateForm
 from tracker.editor.models import ChangeKind, ChangeStatus
+from tracker.orgs.access import is_city_office
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import scope_for
 
