@@ -277,8 +277,9 @@ def test_export_headers_follow_the_user_language(client, city):
 # overdue rectifications (2), scope names.
 OVERVIEW_QUERIES = {"office_city": 14, "guide": 14, "leader_a": 13}  # no areas for the last two
 # session, user, scope (+ groups), campaign, roll-ups, measures, count, page, its cells, categories, areas
-MATRIX_QUERIES = {"office_city": 11, "guide": 12, "leader_a": 11}
-MATRIX_HTMX_QUERIES = {"office_city": 9, "guide": 10, "leader_a": 9}  # no filter options
+# … and two for the page's assessment scores (their parameters, one grouped query: tracker.scoring)
+MATRIX_QUERIES = {"office_city": 13, "guide": 14, "leader_a": 13}
+MATRIX_HTMX_QUERIES = {"office_city": 11, "guide": 12, "leader_a": 11}  # no filter options
 # session, user, scope, campaign, roll-ups, measures, rows
 MATRIX_EXPORT_QUERIES = {"office_city": 7, "guide": 8, "leader_a": 7}
 LEDGER_EXPORT_QUERIES = {"office_city": 6, "guide": 7, "leader_a": 6}  # session, user, scope, campaign, roll-ups, rows

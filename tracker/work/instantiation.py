@@ -95,9 +95,11 @@ def _generate_for_campaign(campaign, units, templates) -> int:
     created = 0
     for offset in range(0, len(unit_ids), UNIT_BATCH):
         batch = unit_ids[offset : offset + UNIT_BATCH]
+        # Only the planned templates' tasks: a new template over a city does not re-read every task.
+        planned = [template.pk for template, _reach, _periods in plan]
         existing = set(
             Task.objects.filter(
-                campaign=campaign, unit_id__in=[u for u, _c, _p in batch], template__isnull=False
+                campaign=campaign, unit_id__in=[u for u, _c, _p in batch], template_id__in=planned
             ).values_list("unit_id", "template_id", "period_index")
         )
         new_tasks = [
@@ -128,7 +130,7 @@ def _generate_for_campaign(campaign, units, templates) -> int:
             inserted = [
                 task
                 for task in Task.objects.filter(
-                    campaign=campaign, unit_id__in=[u for u, _c, _p in batch], template__isnull=False
+                    campaign=campaign, unit_id__in=[u for u, _c, _p in batch], template_id__in=planned
                 )
                 if (task.unit_id, task.template_id, task.period_index) not in existing
             ]
