@@ -192,3 +192,18 @@ def test_bad_input_is_explained_in_the_preview(city):
     assert effect.over_target == 1
     assert effect.due_before_start
     assert not change_effect(change=propose(city, reading, target_count=2)).over_target
+
+
+def test_a_lower_target_recounts_the_progress_of_open_tasks(city):
+    from tests.factories import make_ledger_row
+
+    reading = TaskTemplate.objects.get(code="reading")
+    TaskTemplate.objects.filter(pk=reading.pk).update(ledger="study", target_count=4)
+    reading.refresh_from_db()
+    make_ledger_row("study", unit=city.unit_a, by=city.staff_a)
+    task = Task.objects.get(template=reading, unit=city.unit_a)
+    assert task.progress == 25
+    apply(propose(city, reading, target_count=1), city.office_city)
+    task.refresh_from_db()
+    assert task.progress == 100
+    assert task.history.first().history_change_reason == "市委通知调整"

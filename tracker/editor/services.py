@@ -157,6 +157,7 @@ def change_apply(*, change: TemplateChange) -> dict[str, int]:
     """Write the change and its effect on the tasks in one transaction; returns the counts done."""
     by = change.created_by
     reason = change.reason or str(change.get_kind_display())
+    target_before = change.template.target_count if change.template is not None else None
     template = _write_template(change, by, reason)
     # Diff under the template's row lock: the lists acted on are those of this very moment.
     if change.template_id is None:
@@ -175,7 +176,8 @@ def change_apply(*, change: TemplateChange) -> dict[str, int]:
     counts = effect.counts
     if template.is_active:
         counts["added"] = tasks_generate(campaign=change.campaign, templates=[template])
-        _recount(template, by, reason)
+        if template.ledger and target_before not in (None, template.target_count):
+            _recount(template, by, reason)
     if units:
         rollups_mark(campaign_id=change.campaign_id, unit_ids=units)
     return counts
@@ -218,14 +220,18 @@ def _update(ids: list[int], by: User, reason: str, **values: Any) -> set[int]:
 
 
 def _recount(template: TaskTemplate, by: User, reason: str) -> None:
-    """Open tasks counting ledger rows take their progress from the (maybe new) target.
+    """Open tasks counting ledger rows take their progress from the new target.
 
     Only tasks whose number moves are saved, so their history shows a real change.
     """
-    counted = Entry.objects.filter(task__template=template).exclude(ledger="").values("task")
-    tasks = Task.objects.select_for_update().filter(
-        template=template, archived_at__isnull=True, status__in=OPEN_STATUSES, pk__in=counted
+    open_ids = list(
+        Task.objects.filter(template=template, archived_at__isnull=True, status__in=OPEN_STATUSES).values_list(
+            "pk", flat=True
+        )
     )
-    for task in tasks.select_related("template"):
+    # Through the entries' task index, from the template's own tasks (not a join over every entry).
+    counted = set(Entry.objects.filter(task_id__in=open_ids).exclude(ledger="").values_list("task_id", flat=True))
+    tasks = Task.objects.select_for_update(of=("self",)).filter(pk__in=sorted(counted)).select_related("template")
+    for task in tasks:
         if derive(task_facts(task=task)).progress != task.progress:
             task_recount(task=task, by=by, reason=reason)
