@@ -8,10 +8,11 @@ MO     := locale/zh_Hans/LC_MESSAGES/django.mo
 
 .PHONY: run test lint format check messages migrate seed clean backup restore screenshots
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-ldap.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@$(BIN)/python -m pip install --quiet -r requirements-ldap.txt 2>/dev/null || echo "note: directory login (LDAP) not installed: it needs libldap2-dev and libsasl2-dev (apt-get); everything else works"
 	touch $(STAMP)
 
 # Compiled catalogs are committed; rebuild them when msgfmt is there and a .po is newer.

@@ -330,6 +330,14 @@ def celery_worker_process(transactional_db, today_is_a_workday, tmp_path):
         handle.close()
 
 
+@pytest.fixture
+def jobs_inline(monkeypatch):
+    """Background jobs (tracker.jobs) run in this process when their transaction commits, not on a worker."""
+    from tracker.jobs import services as job_services
+
+    monkeypatch.setattr(job_services, "_enqueue", lambda job_id: job_services.job_run(job_id=job_id))
+
+
 @dataclass
 class Ladder:
     """The small city on a fixed working day with one task on each rung of the reminder ladder."""

@@ -10,6 +10,7 @@ A refused write (403, 404, login redirect) must leave every table as it was.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -329,6 +330,29 @@ MATRIX.update(
     {
         "password_reset_confirm": ("get", lambda c, o: ["MQ", "bad-token"], None, set(ROLES), set()),
         "password_reset_complete": ("get", lambda c, o: [], None, set(ROLES), set()),
+        # Forgotten password by e-mail: public, and says the same for every address.
+        "password_reset": ("get", lambda c, o: [], None, set(ROLES), set()),
+        "password_reset_done": ("get", lambda c, o: [], None, set(ROLES), set()),
+    }
+)
+# People's accounts: the office of the person's subtree only (East and the city for staff_a).
+MATRIX.update(
+    {
+        "personnel:account_list": ("get", lambda c, o: [], None, OFFICES, set(ROLES) - {"anonymous"} - OFFICES),
+        "personnel:account_detail": (
+            "get",
+            lambda c, o: [c.staff_a.pk],
+            None,
+            {"office_east", "office_city"},
+            set(),
+        ),
+        "personnel:account_link": (
+            "post",
+            lambda c, o: [c.staff_a.pk],
+            lambda c, o: {},
+            {"office_east", "office_city"},
+            set(),
+        ),
     }
 )
 # Security and reliability: soft delete of entries, health for load balancers.
@@ -378,6 +402,20 @@ def _city_template(city):
     from tracker.campaigns.models import TaskTemplate
 
     return TaskTemplate.objects.get(code="reading")
+# Background jobs: everyone has a list of their own; a job is its owner's alone (404 for anyone else).
+
+
+def _job(city, status="done"):
+    from django.core.files.base import ContentFile
+
+    from tracker.jobs.models import Job
+
+    job = Job.objects.create(kind="ledger_export", owner=city.office_city, status=status)
+    if status == "done":
+        job.result.save("ledger.xlsx", ContentFile(b"PK xlsx"), save=False)
+        job.result_name, job.expires_at = "ledger.xlsx", timezone.now() + timedelta(hours=1)
+        job.save()
+    return job
 
 
 MATRIX.update(
@@ -413,13 +451,34 @@ MATRIX.update(
             {"office_city"},
             EDITOR_REFUSED,
         ),
+        "jobs:list": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+        "jobs:detail": ("get", lambda c, o: [_job(c).pk], None, {"office_city"}, set()),
+        "jobs:download": ("get", lambda c, o: [_job(c).pk], None, {"office_city"}, set()),
+        "jobs:cancel": ("post", lambda c, o: [_job(c, "queued").pk], lambda c, o: {}, {"office_city"}, set()),
+        "jobs:retry": ("post", lambda c, o: [_job(c, "failed").pk], lambda c, o: {}, {"office_city"}, set()),
+    }
+)
+
+# Assessment scores: every role with dashboards reads them over its scope (staff: 404); only the
+# city office sets the parameters (other readers: 403).
+MATRIX.update(
+    {
+        "scoring:scores": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+        "scoring:export": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+        "scoring:settings": (
+            "post",
+            lambda c, o: [],
+            lambda c, o: {"completion_weight": 50, "on_time_weight": 50, "late_penalty": 10},
+            {"office_city"},
+            DASHBOARD_ROLES - {"office_city"},
+        ),
     }
 )
 
 # Django's own auth and language views, tested one by one below (not unit-scoped).
 SPECIAL = {"login", "logout", "set_language"}
 # Writes with no in-scope reader to refuse (everyone may switch language or log out).
-WRITES_WITHOUT_403 = set()
+WRITES_WITHOUT_403 = {"jobs:cancel", "jobs:retry"}  # a job has no reader but its owner
 
 
 def all_patterns(resolver=None, prefix="", namespace=""):

@@ -16,6 +16,9 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from tracker.accounts.directory_settings import BACKEND as DIRECTORY_BACKEND
+from tracker.accounts.directory_settings import directory_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -54,9 +57,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "tracker.core",
+    "tracker.jobs",
     "tracker.orgs",
     "tracker.accounts",
     "tracker.campaigns",
+    "tracker.personnel",
     "tracker.work",
     "tracker.ledgers",
     "tracker.rollups",
@@ -244,6 +249,8 @@ REMINDERS_RETRY_MAX_SECONDS = float(os.environ.get("REMINDERS_RETRY_MAX_SECONDS"
 # Mail held on a non-working day goes out at this local time on the next working day.
 REMINDERS_SEND_HOUR = int(os.environ.get("REMINDERS_SEND_HOUR", "8"))
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# Self-service "forgot password" mails a one-time link; on by default once EMAIL_HOST is set.
+PASSWORD_RESET_BY_MAIL = env_bool("PASSWORD_RESET_BY_MAIL", bool(os.environ.get("EMAIL_HOST")))
 # --- end reminders ---------------------------------------------------------------------------
 # Ledgers: the default crowded-research window (扎堆调研) of a new campaign.
 TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS = 30
@@ -262,6 +269,12 @@ LOGGING: dict[str, Any] = {
 # one-time set-password link the office hands over, valid this many days (no e-mail needed).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("SET_PASSWORD_LINK_DAYS", "14")) * 24 * 3600
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# Background jobs (tracker.jobs): a running job writes a heartbeat this often (seconds); one
+# silent for JOBS_STALE_SECONDS is marked interrupted; downloads are kept JOBS_RESULT_HOURS.
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10"))
+JOBS_STALE_SECONDS = int(os.environ.get("JOBS_STALE_SECONDS", "120"))
+JOBS_RESULT_HOURS = int(os.environ.get("JOBS_RESULT_HOURS", "24"))
+JOBS_SOFT_TIME_LIMIT = int(os.environ.get("JOBS_SOFT_TIME_LIMIT", "1800"))
 # --- Security and reliability: login lockout, sessions, production headers, logs, health ---
 # The request id comes first so every later log line carries it; axes last, as its docs require.
 MIDDLEWARE.insert(0, "tracker.ops.logs.RequestIdMiddleware")
@@ -274,6 +287,12 @@ AUTHENTICATION_BACKENDS = [
     "tracker.accounts.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Directory login (LDAP / Active Directory) when LDAP_SERVER_URI is set: tried before local
+# passwords, which keep working (an outage of the directory leaves local accounts usable).
+_directory = directory_settings(os.environ)
+if _directory:
+    globals().update(_directory)
+    AUTHENTICATION_BACKENDS.insert(1, DIRECTORY_BACKEND)
 
 # Lockout (django-axes): 5 failures for one username from one address, then 15 minutes' pause.
 # Unknown usernames are counted and locked exactly like real ones, so a lockout reveals nothing.

@@ -4,17 +4,26 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from tracker.accounts.forms import LoginForm
 from tracker.home import views as home_views
+from tracker.personnel.views import MailResetView, SetPasswordView
 
 urlpatterns = [
     path("", home_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Accounts created by the user import choose their first password through a one-time link.
+    path("accounts/set-password/<uidb64>/<token>/", SetPasswordView.as_view(), name="password_reset_confirm"),
+    # Forgotten passwords: a one-time link by e-mail when mail is configured (PASSWORD_RESET_BY_MAIL).
+    path("accounts/password-reset/", MailResetView.as_view(), name="password_reset"),
     path(
-        "accounts/set-password/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(post_reset_login=False),
-        name="password_reset_confirm",
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="personnel/reset_sent.html"),
+        name="password_reset_done",
     ),
     path("accounts/set-password/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -30,4 +39,6 @@ urlpatterns = [
     path("", include("tracker.holidays.urls")),
     path("", include("tracker.editor.urls")),
     path("", include("tracker.scoring.urls")),
+    path("", include("tracker.personnel.urls")),
+    path("", include("tracker.jobs.urls")),
 ]

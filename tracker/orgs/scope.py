@@ -58,6 +58,12 @@ class Scope:
             return Q()
         return _units_q(prefix, self.review_unit_ids, self.review_paths)
 
+    def manage_q(self, prefix: str = "") -> Q:
+        """A filter keeping the units whose people and structure this user manages (the office's subtree)."""
+        if self.is_superuser:
+            return Q()
+        return _units_q(prefix, frozenset(), self.manage_paths)
+
     @property
     def reviews_anything(self) -> bool:
         return self.is_superuser or bool(self.review_unit_ids or self.review_paths)
