@@ -402,6 +402,8 @@ def _city_template(city):
     from tracker.campaigns.models import TaskTemplate
 
     return TaskTemplate.objects.get(code="reading")
+
+
 # Background jobs: everyone has a list of their own; a job is its owner's alone (404 for anyone else).
 
 

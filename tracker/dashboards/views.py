@@ -103,7 +103,7 @@ def matrix(request: AuthedRequest) -> HttpResponse:
     shown = list(page)
     scores = scores_by_unit(user=request.user, campaign=campaign, today=rule.today, units=shown)
     for unit in shown:
-        unit.assessment = scores.get(unit.pk)
+        unit.assessment = scores.get(unit.pk)  # type: ignore[attr-defined]  # shown in the row
     context = {
         "campaign": campaign,
         "filters": filters,

@@ -72,7 +72,7 @@ def access_template(user: AnyUser, pk: int, *, change: bool = False) -> TaskTemp
 def access_change(user: AnyUser, pk: int) -> TemplateChange:
     """A proposed change is its proposer's (a superuser sees all)."""
     require_editor(user)
-    changes = TemplateChange.objects.select_related("template__owner_unit", "campaign", "created_by")
+    changes = TemplateChange.objects.select_related("template__owner_unit", "campaign", "created_by", "job")
     if not scope_for(user).is_superuser:
         changes = changes.filter(created_by_id=user.pk)
     row = changes.filter(pk=pk).first()

@@ -8,7 +8,6 @@ office saw. Applied changes stay as the record of who changed what and why.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from tracker.campaigns.models import Campaign, TaskTemplate
 from tracker.core.models import TimeStamped
+from tracker.jobs.models import Job
 
 
 class ChangeKind(models.TextChoices):
@@ -54,7 +54,8 @@ class TemplateChange(TimeStamped):
     base_version = models.PositiveIntegerField(null=True, blank=True)
     reason = models.CharField(_("reason for the change"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.DRAFT)
-    progress = models.PositiveSmallIntegerField(_("progress"), default=0, validators=[MaxValueValidator(100)])
+    # The apply job (tracker.jobs): its progress bar, cancel and retry; the last attempt's.
+    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # What the apply did (counts per kind of effect), shown on the change's page.
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
@@ -69,7 +70,6 @@ class TemplateChange(TimeStamped):
         verbose_name = _("template change")
         verbose_name_plural = _("template changes")
         constraints = [
-            models.CheckConstraint(name="template_change_progress_0_100", condition=models.Q(progress__lte=100)),
             models.CheckConstraint(
                 name="template_change_has_template",
                 condition=models.Q(kind="create") | models.Q(template__isnull=False),

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tracker.campaigns.models import Campaign, TaskTemplate
 from tracker.core.concurrency import StaleVersion, check_version
@@ -27,6 +26,8 @@ from tracker.core.types import User
 from tracker.editor.access import change_checker, require_editor
 from tracker.editor.models import ChangeKind, ChangeStatus, TemplateChange
 from tracker.editor.selectors import FIELDS, FK_FIELDS, change_effect
+from tracker.jobs.runner import JobContext, JobError
+from tracker.jobs.services import job_start
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import scope_for
 from tracker.rollups.services import rollups_mark
@@ -36,6 +37,15 @@ from tracker.work.progress import derive, task_facts, task_recount
 
 log = logging.getLogger("tracker.editor")
 HISTORY_BATCH = 2000
+JOB_KIND = "template_change"
+# What the apply job's bar says at each step.
+STEPS = (
+    gettext_lazy("Comparing the wanted tasks with the existing ones"),
+    gettext_lazy("Archiving and removing tasks"),
+    gettext_lazy("Moving due dates"),
+    gettext_lazy("Adding tasks"),
+)
+Progress = Callable[..., None]
 
 
 def change_propose(
@@ -81,7 +91,7 @@ def _check_owner(by: User, owner_id: int | None) -> None:
 
 
 def change_confirm(*, change: TemplateChange, by: User) -> TemplateChange:
-    """Queue the apply job (after commit). A failed change may be confirmed again: that is the retry.
+    """Start the apply job (queued on commit). A failed change may be confirmed again: the retry.
 
     Refused with StaleVersion when the template changed since the office opened it.
     """
@@ -93,38 +103,33 @@ def change_confirm(*, change: TemplateChange, by: User) -> TemplateChange:
         if locked.template_id is not None:
             current = TaskTemplate.objects.get(pk=locked.template_id)
             check_version(current, locked.base_version)
-        locked.status, locked.progress, locked.error = ChangeStatus.QUEUED, 0, ""
-        locked.save(update_fields=["status", "progress", "error", "updated_at"])
-        transaction.on_commit(lambda: _dispatch(locked.pk))
+        locked.job = job_start(kind=JOB_KIND, owner=by, params={"change": locked.pk}, total=len(STEPS))
+        locked.status, locked.error = ChangeStatus.QUEUED, ""
+        locked.save(update_fields=["status", "error", "job", "updated_at"])
     return locked
 
 
-def _dispatch(change_id: int) -> None:
-    from tracker.editor.tasks import apply_template_change
-
-    try:
-        apply_template_change.delay(change_id)
-    except Exception:  # the broker's errors vary by transport; the change stays queued and can be confirmed again
-        log.warning("could not enqueue template change %s", change_id, exc_info=True)
-
-
-def _claim(change_id: int) -> bool:
-    """Take a queued change, or one whose worker died past the time limit; a second delivery gets False."""
-    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return bool(
-        TemplateChange.objects.filter(
-            Q(status=ChangeStatus.QUEUED) | Q(status=ChangeStatus.RUNNING, started_at__lt=stale), pk=change_id
-        ).update(status=ChangeStatus.RUNNING, started_at=timezone.now(), progress=0, error="")
-    )
+def run_template_change(ctx: JobContext) -> None:
+    """The job kind "template_change" (registered in EditorConfig.ready)."""
+    change = change_run(change_id=int(ctx.params["change"]), progress=ctx.progress)
+    if change is None:
+        failed = TemplateChange.objects.filter(pk=ctx.params["change"]).values_list("error", flat=True).first()
+        raise JobError(failed or _("The change could not be applied; nothing was changed."))
+    ctx.outcome.update(change.result)
 
 
-def change_run(*, change_id: int) -> TemplateChange | None:
-    """The job: apply a queued change. Safe to deliver twice: only one caller claims it."""
-    if not _claim(change_id):
-        return None
+def change_run(*, change_id: int, progress: Progress | None = None) -> TemplateChange | None:
+    """Apply a queued (or failed) change and record how it went; None when it did not apply.
+
+    A stale or invalid change fails with its reason; a cancel or a crash leaves nothing written
+    (the apply is one transaction) and the change can be confirmed again.
+    """
     change = TemplateChange.objects.select_related("campaign", "template", "created_by").get(pk=change_id)
+    if change.status == ChangeStatus.DONE:
+        return change  # a second delivery of the same job
+    TemplateChange.objects.filter(pk=change_id).update(status=ChangeStatus.RUNNING, started_at=timezone.now())
     try:
-        result = change_apply(change=change)
+        result = change_apply(change=change, progress=progress)
     except (StaleVersion, ValidationError) as error:
         message = (
             _("The required action was changed by someone else meanwhile; open it again and redo the change.")
@@ -133,14 +138,12 @@ def change_run(*, change_id: int) -> TemplateChange | None:
         )
         _fail(change_id, message)
         return None
-    except BaseException as error:  # includes the soft time limit; the change must not stay "running"
+    except BaseException as error:  # a cancel, the time limit, a crash: the change must not stay "running"
         log.exception("template change %s failed", change_id)
-        _fail(change_id, f"{type(error).__name__}: {error}"[:2000])
-        if not isinstance(error, Exception):
-            raise
-        return None
+        _fail(change_id, _("The change could not be applied; nothing was changed."))
+        raise error
     TemplateChange.objects.filter(pk=change_id).update(
-        status=ChangeStatus.DONE, progress=100, result=result, finished_at=timezone.now(), updated_at=timezone.now()
+        status=ChangeStatus.DONE, result=result, finished_at=timezone.now(), updated_at=timezone.now()
     )
     change.refresh_from_db()
     return change
@@ -153,8 +156,13 @@ def _fail(change_id: int, message: str) -> None:
 
 
 @transaction.atomic
-def change_apply(*, change: TemplateChange) -> dict[str, int]:
-    """Write the change and its effect on the tasks in one transaction; returns the counts done."""
+def change_apply(*, change: TemplateChange, progress: Progress | None = None) -> dict[str, int]:
+    """Write the change and its effect on the tasks in one transaction; returns the counts done.
+
+    `progress(done, total, message)` is told each step (the job's bar); it may raise to cancel,
+    which rolls everything back.
+    """
+    step = _stepper(progress)
     by = change.created_by
     reason = change.reason or str(change.get_kind_display())
     target_before = change.template.target_count if change.template is not None else None
@@ -163,7 +171,9 @@ def change_apply(*, change: TemplateChange) -> dict[str, int]:
     if change.template_id is None:
         change.template = template
         TemplateChange.objects.filter(pk=change.pk).update(template=template)
+    step(0)
     effect = change_effect(change=change)
+    step(1)
     now = timezone.now()
     units: set[int] = set()
     if effect.remove:
@@ -171,8 +181,10 @@ def change_apply(*, change: TemplateChange) -> dict[str, int]:
         Task.objects.filter(pk__in=effect.remove).delete()  # never worked on; history keeps a "-"
     units |= _update(effect.archive, by, reason, archived_at=now)
     units |= _update(effect.restore, by, reason, archived_at=None)
+    step(2)
     for due_on in set(effect.move.values()):
         units |= _update([pk for pk, due in effect.move.items() if due == due_on], by, reason, due_on=due_on)
+    step(3)
     counts = effect.counts
     if template.is_active:
         counts["added"] = tasks_generate(campaign=change.campaign, templates=[template])
@@ -180,7 +192,16 @@ def change_apply(*, change: TemplateChange) -> dict[str, int]:
             _recount(template, by, reason)
     if units:
         rollups_mark(campaign_id=change.campaign_id, unit_ids=units)
+    step(len(STEPS))
     return counts
+
+
+def _stepper(progress: Progress | None) -> Callable[[int], None]:
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, len(STEPS), STEPS[min(done, len(STEPS) - 1)])
+
+    return step
 
 
 def _write_template(change: TemplateChange, by: User, reason: str) -> TaskTemplate:

@@ -7,11 +7,13 @@ choice and weigh nothing); archived tasks are out, as in every count.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.db.models import Case, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.db.models.lookups import GreaterThan
 
@@ -45,7 +47,7 @@ def score_settings(campaign: Campaign) -> ScoreSettings:
     return ScoreSettings.objects.filter(campaign=campaign).first() or ScoreSettings(campaign=campaign)
 
 
-def _sum(weight: F, condition: Q | None = None) -> Coalesce:
+def _sum(weight: Combinable, condition: Q | None = None) -> Coalesce:
     return Coalesce(Cast(Sum(weight, filter=condition), FloatField()), Value(0.0))
 
 
@@ -95,11 +97,9 @@ def unit_scores(
     tasks = scored_tasks(campaign).filter(scope_for(user).unit_q("unit__"))
     if unit_ids is not None:
         tasks = tasks.filter(unit_id__in=unit_ids)
-    rows = (
-        tasks.values("unit_id", "unit__name", "unit__path")
-        .annotate(**score_fields(score_settings(campaign), today))
-        .order_by()
-    )
+    # The annotations are built from a dict, which the stubs cannot follow: rows are plain dicts.
+    query: Any = tasks.values("unit_id", "unit__name", "unit__path")
+    rows: Iterable[dict[str, Any]] = query.annotate(**score_fields(score_settings(campaign), today)).order_by()
     scores = [
         UnitScore(
             unit_id=row["unit_id"],
