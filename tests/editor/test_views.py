@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import login, wait_for
 from tests.factories import TemplateFactory, make_unit
@@ -163,3 +164,30 @@ def test_a_real_worker_applies_the_change(city, celery_worker_process):
     wait_for(lambda: TemplateChange.objects.get(pk=change.pk).status == ChangeStatus.DONE, what="the apply job")
     assert not TaskTemplate.objects.get(pk=reading.pk).is_active
     assert not Task.objects.filter(template=reading).exists()
+
+
+def test_an_archived_task_stays_readable_and_says_why(client, city):
+    task = Task.objects.filter(unit=city.unit_a).first()
+    Task.objects.filter(pk=task.pk).update(archived_at=timezone.now())
+    login(client, city.staff_a)
+    page = client.get(reverse("work:task_detail", args=[task.pk])).content.decode()
+    assert 'id="task-archived"' in page
+
+
+def test_units_see_a_note_past_the_self_chosen_soft_cap(client, city):
+    from tracker.work import services as work_services
+
+    login(client, city.staff_a)
+    url = reverse("work:unit_task_create", args=[city.unit_a.pk])
+    assert 'id="self-chosen-cap"' not in client.get(url).content.decode()
+    city.campaign.self_chosen_soft_cap = 1
+    city.campaign.save()
+    work_services.task_create_self_chosen(
+        campaign=city.campaign,
+        unit=city.unit_a,
+        by=city.staff_a,
+        measure=city.study,
+        title="红色故事会",
+        due_on=city.campaign.ends_on,
+    )
+    assert 'id="self-chosen-cap"' in client.get(url).content.decode()

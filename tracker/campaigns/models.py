@@ -80,6 +80,14 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
         help_text=_("Visits to the same site by other units or leaders within this many days raise a warning."),
     )
 
+    # S2 l.28 不随意增加"自选动作": past this many, a unit adding one is reminded (never refused).
+    self_chosen_soft_cap = models.PositiveSmallIntegerField(
+        _("self-chosen tasks per unit before a reminder"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no reminder. Units may add more; they see a note once they pass it."),
+    )
+
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
