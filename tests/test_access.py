@@ -408,6 +408,40 @@ MATRIX.update(
     }
 )
 
+# The template editor: the office's. Other roles with dashboards get 403, unit staff 404; a
+# district's own template is another district's 404, the city's templates are read-only (403) to it.
+EDITOR_REFUSED = {"guide", "leader_a", "leadership"}
+
+
+def _local_template(city):
+    from tracker.campaigns.models import TaskTemplate
+
+    base = TaskTemplate.objects.get(code="reading")
+    return TaskTemplate.objects.create(
+        campaign=city.campaign, code="east-own", measure=base.measure, title_zh="东区自定动作", owner_unit=city.east
+    )
+
+
+def _template_change(city):
+    from tracker.campaigns.models import TaskTemplate
+    from tracker.editor.models import TemplateChange
+
+    template = TaskTemplate.objects.get(code="reading")
+    return TemplateChange.objects.create(
+        campaign=city.campaign,
+        template=template,
+        kind="retire",
+        base_version=template.version,
+        created_by=city.office_city,
+    )
+
+
+def _city_template(city):
+    from tracker.campaigns.models import TaskTemplate
+
+    return TaskTemplate.objects.get(code="reading")
+
+
 # Background jobs: everyone has a list of their own; a job is its owner's alone (404 for anyone else).
 
 
@@ -426,6 +460,37 @@ def _job(city, status="done"):
 
 MATRIX.update(
     {
+        "editor:template_list": ("get", lambda c, o: [], None, OFFICES, EDITOR_REFUSED),
+        "editor:template_create": ("get", lambda c, o: [], None, OFFICES, EDITOR_REFUSED),
+        "editor:template_detail": (
+            "get",
+            lambda c, o: [_local_template(c).pk],
+            None,
+            {"office_east", "office_city"},
+            EDITOR_REFUSED,
+        ),
+        "editor:template_edit": (
+            "get",
+            lambda c, o: [_local_template(c).pk],
+            None,
+            {"office_east", "office_city"},
+            EDITOR_REFUSED,
+        ),
+        "editor:template_retire": (
+            "post",
+            lambda c, o: [_city_template(c).pk],
+            lambda c, o: {"version": 1, "reason": "合并"},
+            {"office_city"},
+            EDITOR_REFUSED | {"office_east", "office_west"},
+        ),
+        "editor:change_detail": ("get", lambda c, o: [_template_change(c).pk], None, {"office_city"}, EDITOR_REFUSED),
+        "editor:change_confirm": (
+            "post",
+            lambda c, o: [_template_change(c).pk],
+            lambda c, o: {},
+            {"office_city"},
+            EDITOR_REFUSED,
+        ),
         "jobs:list": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
         "jobs:detail": ("get", lambda c, o: [_job(c).pk], None, {"office_city"}, set()),
         "jobs:download": ("get", lambda c, o: [_job(c).pk], None, {"office_city"}, set()),
@@ -779,6 +844,22 @@ MATRIX.update(
             None,
             REVIEWERS,
             {"staff_a", "leader_a", "staff_b", "leadership"},
+        ),
+    }
+)
+
+# Assessment scores: every role with dashboards reads them over its scope (staff: 404); only the
+# city office sets the parameters (other readers: 403).
+MATRIX.update(
+    {
+        "scoring:scores": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+        "scoring:export": ("get", lambda c, o: [], None, DASHBOARD_ROLES, set()),
+        "scoring:settings": (
+            "post",
+            lambda c, o: [],
+            lambda c, o: {"completion_weight": 50, "on_time_weight": 50, "late_penalty": 10},
+            {"office_city"},
+            DASHBOARD_ROLES - {"office_city"},
         ),
     }
 )

@@ -39,6 +39,8 @@ urlpatterns = [
     path("", include("tracker.dashboards.urls")),
     path("", include("tracker.directives.urls")),
     path("", include("tracker.holidays.urls")),
+    path("", include("tracker.editor.urls")),
+    path("", include("tracker.scoring.urls")),
     path("", include("tracker.personnel.urls")),
     path("", include("tracker.api.urls")),
     path("", include("tracker.jobs.urls")),

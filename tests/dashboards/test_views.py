@@ -277,9 +277,10 @@ def test_export_headers_follow_the_user_language(client, city):
 # overdue rectifications (2), scope names.
 OVERVIEW_QUERIES = {"office_city": 14, "guide": 14, "leader_a": 13}  # no areas for the last two
 # session, user, scope (+ groups), campaign, roll-ups, measures, count, page, its cells, categories, areas
-# ... and the extensions granted to the page's units (tracker.directives): one more.
-MATRIX_QUERIES = {"office_city": 12, "guide": 13, "leader_a": 12}
-MATRIX_HTMX_QUERIES = {"office_city": 10, "guide": 11, "leader_a": 10}  # no filter options
+# ... one for the extensions granted to the page's units (tracker.directives) and two for the
+# page's assessment scores (their parameters, one grouped query: tracker.scoring).
+MATRIX_QUERIES = {"office_city": 14, "guide": 15, "leader_a": 14}
+MATRIX_HTMX_QUERIES = {"office_city": 12, "guide": 13, "leader_a": 12}  # no filter options
 # session, user, scope, campaign, roll-ups, measures, rows
 MATRIX_EXPORT_QUERIES = {"office_city": 7, "guide": 8, "leader_a": 7}
 LEDGER_EXPORT_QUERIES = {"office_city": 6, "guide": 7, "leader_a": 6}  # session, user, scope, campaign, roll-ups, rows

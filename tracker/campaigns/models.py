@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from tracker.core.models import Bilingual, TimeStamped, pick_language
-from tracker.orgs.models import UnitCategory
+from tracker.orgs.models import Unit, UnitCategory
 
 
 class SourceCitation(models.Model):
@@ -86,6 +86,13 @@ class Campaign(Bilingual, SourceCitation, TimeStamped):
 
     # A closed campaign is a read-only archive: its numbers stay, nothing more is written to it.
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # S2 l.28 不随意增加"自选动作": past this many, a unit adding one is reminded (never refused).
+    self_chosen_soft_cap = models.PositiveSmallIntegerField(
+        _("self-chosen tasks per unit before a reminder"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no reminder. Units may add more; they see a note once they pass it."),
+    )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -225,6 +232,20 @@ class TaskTemplate(SourceCitation, TimeStamped):
         blank=True,
         help_text=_('Only rows with these field values count, e.g. {"kind": "central_group"}; a list means any of.'),
     )
+
+    # 分类指导 at every level: a district office's own template applies only to its subtree and is
+    # read-only to the offices above and beside it; empty means the whole campaign (the city's).
+    owner_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owned by"),
+        help_text=_("Empty: every unit of the campaign. A unit: only the units of its subtree."),
+    )
+    # Optimistic lock for the template editor (tracker.core.concurrency).
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

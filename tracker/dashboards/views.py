@@ -25,6 +25,7 @@ from tracker.directives.selectors import extension_counts
 from tracker.orgs.scope import log as access_log
 from tracker.orgs.scope import scope_for
 from tracker.rollups.services import rollups_refresh
+from tracker.scoring.selectors import scores_by_unit
 from tracker.work.lights import GROUP_LIGHTS, LightRule, completion_percent
 
 MATRIX_PAGE = "dashboards/matrix.html"
@@ -100,12 +101,16 @@ def matrix(request: AuthedRequest) -> HttpResponse:
     sorted_by = selectors.sort_measures(filters, measures)
     units = selectors.unit_rollups(user=request.user, campaign=campaign, rule=rule, filters=filters, measures=sorted_by)
     page = Paginator(units, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page)
+    scores = scores_by_unit(user=request.user, campaign=campaign, today=rule.today, units=shown)
+    for unit in shown:
+        unit.assessment = scores.get(unit.pk)  # type: ignore[attr-defined]  # shown in the row
     context = {
         "campaign": campaign,
         "filters": filters,
         "measures": measures,
         "page": page,
-        "rows": _with_extensions(selectors.matrix_rows(list(page), campaign=campaign, rule=rule, measures=measures)),
+        "rows": _with_extensions(selectors.matrix_rows(shown, campaign=campaign, rule=rule, measures=measures)),
         "columns": _columns(filters, measures),
         "export_query": urlencode(filters.query()),
     }
@@ -134,6 +139,7 @@ def _columns(filters: UnitFilters, measures: list[Measure]) -> list[dict]:
         ("percent", _("Completion")),
         ("red", _("Red")),
         ("yellow", _("Yellow")),
+        ("score", _("Score")),
     ] + [(f"m-{m.code}", m.name) for m in measures]
     columns = []
     for key, label in keys:

@@ -61,3 +61,11 @@ def unit_of(row: Model, unit_path: str) -> Unit:
 
 def access_unit(user: AnyUser, pk: int, need: Need = "view") -> Unit:
     return access(Unit.objects.select_related("parent", "category"), user, need, pk=pk)
+
+
+def is_city_office(user: AnyUser) -> bool:
+    """Whether the user runs the whole campaign: a superuser or the office of a top-level unit."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return True
+    return Unit.objects.filter(parent__isnull=True, path__in=scope.manage_paths).exists()

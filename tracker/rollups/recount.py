@@ -52,7 +52,8 @@ def max_depth() -> int:
 
 
 def _tasks(campaign: Campaign, unit_ids: Iterable[int] | None, prefix: str = "") -> Q:
-    q = Q(**{f"{prefix}campaign": campaign})
+    # Archived tasks (a retired template's, kept for what the unit did) are out of every count.
+    q = Q(**{f"{prefix}campaign": campaign, f"{prefix}archived_at__isnull": True})
     if unit_ids is not None:
         q &= Q(**{f"{prefix}unit_id__in": sorted(unit_ids)})
     return q

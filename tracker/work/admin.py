@@ -60,6 +60,9 @@ class TaskTemplateAdmin(SimpleHistoryAdmin):
     list_filter = ["campaign", "measure", "recurrence", "is_active"]
     search_fields = ["code", "title_zh", "title_en"]
     filter_horizontal = ["categories"]
+    # The editor (tracker/editor) is where the office changes templates; the admin edits no version.
+    exclude = ["version"]
+    raw_id_fields = ["owner_unit"]
 
     def save_related(self, request: HttpRequest, form: ModelForm, formsets: list, change: bool) -> None:
         super().save_related(request, form, formsets, change)

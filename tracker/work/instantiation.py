@@ -11,7 +11,8 @@ campaign is seeded, a unit is created, a template is added, or by `manage.py gen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
@@ -26,6 +27,71 @@ from tracker.work.models import OPEN_STATUSES, Task
 from tracker.work.signals import tasks_inserted
 
 UNIT_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which units a template applies to: its categories (empty: all) inside its owner's subtree."""
+
+    category_ids: frozenset[int]
+    owner_path: str = ""
+
+    def applies(self, category_id: int | None, path: str) -> bool:
+        if category_id is None or not path.startswith(self.owner_path):
+            return False
+        return not self.category_ids or category_id in self.category_ids
+
+
+def reach_of(template: TaskTemplate) -> Reach:
+    return Reach(
+        category_ids=frozenset(c.pk for c in template.categories.all()),
+        owner_path=template.owner_unit.path if template.owner_unit_id and template.owner_unit else "",
+    )
+
+
+def _unit_rows(campaign: Campaign, units: Iterable[Unit] | None = None) -> list[tuple[int, int, str]]:
+    """(id, category id, path) of the units taking part: a campaign in batches is run by the units
+    in its batches, one without batches by every participating unit."""
+    unit_qs = Unit.objects.filter(participates=True, category__isnull=False)
+    if units is not None:
+        unit_qs = unit_qs.filter(pk__in=[u.pk for u in units])
+    if has_participation_list(campaign=campaign):
+        unit_qs = unit_qs.filter(participations__campaign=campaign, participations__batch__isnull=False)
+    return list(unit_qs.order_by("id").values_list("id", "category_id", "path"))
+
+
+def participating_units(campaign: Campaign) -> list[tuple[int, int, str]]:
+    """(id, category id, path) of the units that take part in the campaign."""
+    return _unit_rows(campaign)
+
+
+def wanted_tasks(
+    *,
+    template: TaskTemplate,
+    reach: Reach,
+    units: Iterable[tuple[int, int, str]],
+    windows: Mapping[int, Window] | None = None,
+) -> dict[tuple[int, int], Period]:
+    """(unit id, period index) → period of every task the template asks for; `template` may be unsaved.
+
+    Periods follow each unit's own window (`windows`; read here when not given). The template
+    editor's preview diffs this against the tasks that exist; the generator below creates the
+    missing ones with the same rule.
+    """
+    reached = [unit_id for unit_id, category_id, path in units if reach.applies(category_id, path)]
+    campaign = template.campaign
+    if windows is None:
+        windows = unit_windows(campaign=campaign, unit_ids=reached)
+    default = Window(campaign.starts_on, campaign.ends_on)
+    cache: dict[Window, list[Period]] = {}
+    wanted: dict[tuple[int, int], Period] = {}
+    for unit_id in reached:
+        window = windows.get(unit_id, default)
+        if window not in cache:
+            cache[window] = template.periods(window)
+        for period in cache[window]:
+            wanted[(unit_id, period.index)] = period
+    return wanted
 
 
 def tasks_generate(
@@ -49,7 +115,7 @@ class _Plan:
         qs = campaign.templates.filter(is_active=True).select_related("campaign").prefetch_related("categories")
         if templates is not None:
             qs = qs.filter(pk__in=[t.pk for t in templates])
-        self.templates = [(template, {c.pk for c in template.categories.all()}) for template in qs]
+        self.templates = [(template, reach_of(template)) for template in qs.select_related("owner_unit")]
         self.default = Window(campaign.starts_on, campaign.ends_on)
         self._periods: dict[tuple[int, Window], list[Period]] = {}
 
@@ -62,19 +128,10 @@ class _Plan:
 
 def _campaign_units(
     campaign: Campaign, units: Iterable[Unit] | None
-) -> tuple[list[tuple[int, int]], dict[int, Window]]:
-    """(unit id, category id) of the units taking part, and the windows of those that have their own.
-
-    A campaign in batches is run by the units in its batches; one without batches by every
-    participating unit.
-    """
-    unit_qs = Unit.objects.filter(participates=True, category__isnull=False)
-    if units is not None:
-        unit_qs = unit_qs.filter(pk__in=[u.pk for u in units])
-    if has_participation_list(campaign=campaign):
-        unit_qs = unit_qs.filter(participations__campaign=campaign, participations__batch__isnull=False)
-    unit_ids = list(unit_qs.values_list("id", "category_id"))
-    return unit_ids, unit_windows(campaign=campaign, unit_ids=[u for u, _ in unit_ids])
+) -> tuple[list[tuple[int, int, str]], dict[int, Window]]:
+    """The units taking part (see `_unit_rows`), and the windows of those that have their own."""
+    unit_rows = _unit_rows(campaign, units)
+    return unit_rows, unit_windows(campaign=campaign, unit_ids=[u for u, _c, _p in unit_rows])
 
 
 def _generate_for_campaign(campaign, units, templates) -> int:
@@ -88,9 +145,11 @@ def _generate_for_campaign(campaign, units, templates) -> int:
     created = 0
     for offset in range(0, len(unit_ids), UNIT_BATCH):
         batch = unit_ids[offset : offset + UNIT_BATCH]
+        # Only the planned templates' tasks: a new template over a city does not re-read every task.
+        planned = [template.pk for template, _reach in plan.templates]
         existing = set(
             Task.objects.filter(
-                campaign=campaign, unit_id__in=[u for u, _ in batch], template__isnull=False
+                campaign=campaign, unit_id__in=[u for u, _c, _p in batch], template_id__in=planned
             ).values_list("unit_id", "template_id", "period_index")
         )
         new_tasks = [
@@ -105,9 +164,9 @@ def _generate_for_campaign(campaign, units, templates) -> int:
                 due_on=period.due_on,
                 last_activity_on=activity_start,
             )
-            for unit_id, category_id in batch
-            for template, category_ids in plan.templates
-            if not category_ids or category_id in category_ids
+            for unit_id, category_id, path in batch
+            for template, reach in plan.templates
+            if reach.applies(category_id, path)
             for period in plan.periods(template, windows.get(unit_id, plan.default))
             if (unit_id, template.pk, period.index) not in existing
         ]
@@ -121,7 +180,7 @@ def _generate_for_campaign(campaign, units, templates) -> int:
             inserted = [
                 task
                 for task in Task.objects.filter(
-                    campaign=campaign, unit_id__in=[u for u, _ in batch], template__isnull=False
+                    campaign=campaign, unit_id__in=[u for u, _c, _p in batch], template_id__in=planned
                 )
                 if (task.unit_id, task.template_id, task.period_index) not in existing
             ]

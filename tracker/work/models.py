@@ -85,6 +85,9 @@ class Task(TimeStamped):
     # it through an index instead of the latest SUBMITTED event of every task awaiting review.
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     is_featured = models.BooleanField(_("featured as a model case"), default=False)
+    # Set when its template was retired or stopped applying to the unit after the unit had worked on
+    # it: the task stays readable with its entries but is closed and out of every count.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -315,3 +315,10 @@ def task_changes_since(*, task: Task, version: int) -> list[HistoryRow]:
 
 def deleted_entries(*, task: Task) -> QuerySet[Entry]:
     return Entry.all_objects.deleted().filter(task=task).select_related("author", "deleted_by")
+
+
+def self_chosen_load(*, unit: Unit, campaign: Campaign) -> dict[str, int | bool | None]:
+    """How many self-chosen tasks the unit has against the campaign's soft cap (S2 l.28)."""
+    count = Task.objects.filter(unit=unit, campaign=campaign, template__isnull=True, archived_at__isnull=True).count()
+    cap = campaign.self_chosen_soft_cap
+    return {"self_chosen_count": count, "self_chosen_cap": cap, "self_chosen_over": cap is not None and count >= cap}

@@ -43,6 +43,8 @@ def _lock(task: Task, expected_version: int | None) -> Task:
     # select_for_update needs the surrounding transaction.atomic of the caller.
     locked = Task.objects.select_for_update().get(pk=task.pk)
     check_version(locked, expected_version)
+    if locked.archived_at is not None:
+        raise ValidationError(_("This task's required action was retired; the task is archived and read-only."))
     return locked
 
 

@@ -271,7 +271,13 @@ def unit_task_create(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Self-chosen task added."))
             return redirect("work:task_detail", pk=task.pk)
     status = 422 if request.method == "POST" else 200
-    return render(request, "work/task_form.html", {"unit": unit, "campaign": campaign, "form": form}, status=status)
+    context = {
+        "unit": unit,
+        "campaign": campaign,
+        "form": form,
+        **selectors.self_chosen_load(unit=unit, campaign=campaign),
+    }
+    return render(request, "work/task_form.html", context, status=status)
 
 
 @require_GET

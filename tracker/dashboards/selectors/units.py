@@ -27,6 +27,7 @@ from tracker.orgs.models import Unit, UnitCategory
 from tracker.orgs.scope import scope_for
 from tracker.rollups.models import MeasureTally, UnitTally
 from tracker.rollups.selectors import row_tally, span_q, tally_sums
+from tracker.scoring.selectors import score_subquery
 from tracker.work.lights import GROUP_LIGHTS, LightRule, light_rank
 from tracker.work.selectors import TaskCounts
 
@@ -40,6 +41,7 @@ UNIT_SORTS = {
     "red": "task_red",
     "yellow": "task_yellow",
     "light": "light_order",
+    "score": "score",  # the assessment score (tracker.scoring), annotated only when sorted by
 }
 DEFAULT_SORT = "rank"
 
@@ -157,6 +159,8 @@ def unit_rollups(
         light_order=light_rank("task_light"),
         rank=Window(Rank(), order_by=F("task_percent").desc()),
     )
+    if filters.sort.removeprefix("-") == "score":
+        units = units.annotate(score=score_subquery(campaign=campaign, today=rule.today))
     return units.order_by(*_ordering(filters.sort, measures))
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ScoringConfig(AppConfig):
+    name = "tracker.scoring"
+    label = "scoring"
+    verbose_name = "Scoring"
