@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -134,10 +133,7 @@ class _StillInvalid(Exception):
 
 
 def _apply(importer: Importer, rows: list[dict[str, Any]], progress: ProgressReporter) -> dict[str, int]:
-    counts: Counter[str] = Counter()
-    for done, row in enumerate(importer.ordered(rows), start=1):
-        counts[importer.apply(row)] += 1
-        progress.report(done)
+    counts = importer.apply_all(rows, progress.report)
     return {key: counts.get(key, 0) for key in ("created", "updated", "unchanged")}
 
 
