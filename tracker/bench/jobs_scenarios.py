@@ -27,11 +27,11 @@ def export_ledger(ctx: BenchContext, i: int) -> int:
     from tracker.jobs.models import Job, JobStatus
     from tracker.jobs.services import job_run
 
-    job = Job.objects.create(kind="ledger_export", owner=_office(ctx), params={"campaign": ctx.campaign.pk})
-    job = job_run(job_id=job.pk)
+    queued = Job.objects.create(kind="ledger_export", owner=_office(ctx), params={"campaign": ctx.campaign.pk})
+    job = job_run(job_id=queued.pk)
     assert job is not None and job.status == JobStatus.DONE, job and job.error
     job.result.delete(save=False)
-    Job.objects.filter(pk=job.pk).delete()
+    job.delete()
     return job.done
 
 
