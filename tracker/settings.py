@@ -297,6 +297,8 @@ LOGGING: dict[str, Any] = {
 # one-time set-password link the office hands over, valid this many days (no e-mail needed).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("SET_PASSWORD_LINK_DAYS", "14")) * 24 * 3600
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# An .xlsx is a zip: what it may unpack to (20,000 rows of the templates take about 15 MB).
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(64 * 1024 * 1024)))
 # Background jobs (tracker.jobs): a running job writes a heartbeat this often (seconds); one
 # silent for JOBS_STALE_SECONDS is marked interrupted; downloads are kept JOBS_RESULT_HOURS.
 JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10"))

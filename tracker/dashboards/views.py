@@ -7,21 +7,29 @@ staff get a 404 on every URL here, as if the pages did not exist.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import render
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import push_url
 
 from tracker.campaigns.models import Campaign, Measure
 from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.core.types import AuthedRequest
-from tracker.dashboards import exports, selectors
+from tracker.dashboards import exports, jobs, selectors
 from tracker.dashboards.selectors import UnitFilters
 from tracker.directives.selectors import extension_counts
+from tracker.jobs.registry import label_of
+from tracker.jobs.selectors import latest_job
+from tracker.jobs.services import job_start
 from tracker.orgs.scope import log as access_log
 from tracker.orgs.scope import scope_for
 from tracker.rollups.services import rollups_refresh
@@ -30,6 +38,7 @@ from tracker.work.lights import GROUP_LIGHTS, LightRule, completion_percent
 
 MATRIX_PAGE = "dashboards/matrix.html"
 MATRIX_PAGE_SIZE = 50
+EXPORT_PAGE = "dashboards/export_start.html"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -154,23 +163,52 @@ def _xlsx(handle, name: str, campaign: Campaign, rule: LightRule) -> FileRespons
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
-def matrix_export(request: AuthedRequest) -> FileResponse:
+def matrix_export(request: AuthedRequest) -> HttpResponseBase:
     """The matrix as filtered and sorted on screen (same query string), every row, as .xlsx."""
     campaign, rule = _dashboard(request)
     filters = UnitFilters.from_query(request.GET)
     measures = list(Measure.objects.all())
     units = selectors.unit_rollups(user=request.user, campaign=campaign, rule=rule, filters=filters, measures=measures)
-    handle = exports.matrix_workbook(units=units.iterator(chunk_size=exports.CHUNK), measures=measures)
-    return _xlsx(handle, "matrix", campaign, rule)
+
+    def inline() -> FileResponse:
+        handle = exports.matrix_workbook(units=units.iterator(chunk_size=exports.CHUNK), measures=measures)
+        return _xlsx(handle, "matrix", campaign, rule)
+
+    params = {"campaign": campaign.pk, "query": filters.query()}
+    return _export(request, kind=jobs.MATRIX_EXPORT, rows=units.count(), params=params, inline=inline)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
-def ledger_export(request: AuthedRequest) -> FileResponse:
+def ledger_export(request: AuthedRequest) -> HttpResponseBase:
     """The task ledger of the user's whole scope as .xlsx."""
     campaign, rule = _dashboard(request)
     tasks = selectors.ledger_tasks(user=request.user, campaign=campaign, rule=rule)
-    handle = exports.ledger_workbook(tasks=tasks.iterator(chunk_size=exports.CHUNK))
-    return _xlsx(handle, "ledger", campaign, rule)
+
+    def inline() -> FileResponse:
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as target:
+            exports.ledger_xlsx(path=target.name, tasks=tasks)
+            handle = open(target.name, "rb")  # FileResponse closes it; the name is gone already
+        return _xlsx(handle, "ledger", campaign, rule)
+
+    return _export(
+        request, kind=jobs.LEDGER_EXPORT, rows=tasks.count(), params={"campaign": campaign.pk}, inline=inline
+    )
+
+
+def _export(
+    request: AuthedRequest, *, kind: str, rows: int, params: dict[str, Any], inline: Callable[[], FileResponse]
+) -> HttpResponseBase:
+    """A small export is the file at once; a large one asks to start a background job (POST), then
+    shows its progress. Without this a 100,000-row ledger held a web worker past its timeout."""
+    if rows <= exports.INLINE_MAX_ROWS and request.method == "GET":
+        return inline()
+    if request.method == "POST":
+        job = job_start(kind=kind, owner=request.user, params=params, total=rows)
+        if request.htmx:
+            return push_url(render(request, "jobs/job_detail.html#progress", {"job": job}), job.get_absolute_url())
+        return redirect(job)
+    context = {"label": label_of(kind), "rows": rows, "recent": latest_job(user=request.user, kind=kind)}
+    return render(request, EXPORT_PAGE, context)

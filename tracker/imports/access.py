@@ -19,4 +19,4 @@ def require_importer(user: AnyUser) -> None:
 def access_import_job(user: AnyUser, pk: int) -> ImportJob:
     """The user's own job, without the parsed rows (megabytes the polled page never needs)."""
     require_importer(user)
-    return access(ImportJob.objects.defer("rows"), user, pk=pk)
+    return access(ImportJob.objects.defer("rows").select_related("job"), user, pk=pk)

@@ -10,9 +10,12 @@ import codecs
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from tracker.core.spreadsheets import csv_field, row_cells, sheet_title
@@ -77,17 +80,46 @@ def _text(value) -> str:
     return visible_text(str(value).replace("\u3000", " "))
 
 
+# What a broken workbook raises while it is read: a truncated or corrupt zip, a missing part, XML
+# cut off mid-way (lxml's and ElementTree's parse errors are SyntaxErrors), a cell pointing past
+# the shared strings, a value of the wrong type.
+BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, ValueError, TypeError, OSError, SyntaxError)
+
+
+def _unpacked_size(data: bytes) -> int:
+    """The workbook's size once unpacked, from the zip's directory; reading never yields more than
+    the declared size of a part (zipfile stops there and checks the CRC), so this bounds memory."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
 def _xlsx_records(data: bytes):
     from openpyxl import load_workbook
 
+    not_a_workbook = _("This is not an .xlsx workbook Excel or WPS can open; check the file.")
+    try:
+        unpacked = _unpacked_size(data)
+    except BROKEN as exc:
+        raise FileProblem(not_a_workbook) from exc
+    limit = settings.IMPORT_MAX_UNPACKED_BYTES
+    if unpacked > limit:
+        # A zip bomb, or one giant cell: refused before anything is unpacked.
+        raise FileProblem(
+            _("The workbook unpacks to more than %(limit)s; remove pictures and very long cells, or split it."),
+            limit=filesizeformat(limit),
+        )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileProblem(_("This is not an .xlsx workbook Excel or WPS can open; check the file.")) from exc
+    except BROKEN as exc:
+        raise FileProblem(not_a_workbook) from exc
     try:
+        if not workbook.worksheets:
+            raise FileProblem(not_a_workbook)
         sheet = workbook.worksheets[0]
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, list(cells)
+    except BROKEN as exc:
+        raise FileProblem(not_a_workbook) from exc
     finally:
         workbook.close()
 

@@ -60,6 +60,8 @@ class ImportJob(TimeStamped):
     done = models.PositiveIntegerField(_("rows written"), default=0)
     rows = models.JSONField(default=list)
     report = models.JSONField(default=dict)
+    # The background job that writes the rows (the latest attempt); its progress, cancel and retry.
+    job = models.ForeignKey("jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -74,8 +76,13 @@ class ImportJob(TimeStamped):
         return f"{self.get_kind_display()} · {self.file_name}"
 
     @property
+    def run_ended(self) -> bool:
+        """Queued or running, but its background job has ended: cancelled, failed or interrupted."""
+        return self.status in ACTIVE_STATUSES and self.job is not None and not self.job.is_active
+
+    @property
     def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
+        return self.status in ACTIVE_STATUSES and not self.run_ended
 
     @property
     def percent(self) -> int:

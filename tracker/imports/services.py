@@ -1,8 +1,7 @@
 """Writes of the import feature: upload and check a file, start the job, run it.
 
-`import_run(job_id=...)` is the entry point a background worker calls; today
-`import_job_start` runs it inline once the request's transaction has committed, so switching
-to a Celery task is one line in `_dispatch`.
+Confirming starts a background job (tracker.jobs, kind "import_run", tracker.imports.jobs) that
+calls `import_run`: a dead worker leaves the import "interrupted" with a retry, never "90 %".
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -21,10 +20,14 @@ from tracker.core.types import User
 from tracker.imports.files import read_sheet
 from tracker.imports.importers import IMPORTERS, Importer
 from tracker.imports.models import ImportJob, ImportStatus
+from tracker.jobs.models import Job
+from tracker.jobs.runner import JobCancelled
+from tracker.jobs.services import job_start
 from tracker.orgs.scope import scope_for
 
 log = logging.getLogger("tracker.imports")
 
+IMPORT_RUN = "import_run"
 # How many times at most a running import writes its progress (a bar needs no more).
 PROGRESS_STEPS = 50
 
@@ -65,30 +68,33 @@ def import_job_start(*, job: ImportJob, by: User) -> ImportJob:
         status=ImportStatus.QUEUED, updated_at=timezone.now()
     )
     if claimed:
-        transaction.on_commit(lambda: _dispatch(job.pk))
+        run = job_start(kind=IMPORT_RUN, owner=job.created_by, params={"import": job.pk}, total=job.total)
+        ImportJob.objects.filter(pk=job.pk).update(job=run)
     job.refresh_from_db()
     return job
 
 
-def _dispatch(job_id: int) -> None:
-    # The lead switches this to `import_run_task.delay(job_id)` when the Celery worker lands.
-    import_run(job_id=job_id)
+# An import whose worker died (still RUNNING) or that failed may be run again: it wrote nothing.
+RUNNABLE = (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.FAILED)
 
 
-def import_run(*, job_id: int) -> None:
-    """Check the rows again and write them all in one transaction, or nothing at all.
+def import_run(*, job_id: int, run: Job | None = None, on_row: Callable[[int], None] | None = None) -> str | None:
+    """Check the rows again and write them all in one transaction, or nothing at all; returns the status.
 
-    Safe to call twice (a redelivered task): only a QUEUED job is taken, by one caller.
-    Must not be called inside a transaction: progress is committed as it goes.
+    `run` is the background job doing it, `on_row(done)` its progress report (which raises
+    JobCancelled when the owner cancelled: the transaction is rolled back and the import is ready
+    to start again). Safe to call twice: a finished import is not run again, and the unique
+    codes and usernames refuse a second writer of the same rows. Must not be called inside a
+    transaction: progress is committed as it goes.
     """
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now(), done=0
+    claimed = ImportJob.objects.filter(pk=job_id, status__in=RUNNABLE).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), done=0, **({"job": run} if run else {})
     )
     if not claimed:
-        return
+        return None
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     importer = IMPORTERS[job.kind](user=job.created_by)
-    progress = ProgressReporter(job_id=job.pk, total=job.total)
+    progress = ProgressReporter(job_id=job.pk, total=job.total, on_row=on_row)
     report = dict(job.report)
     try:
         with transaction.atomic():
@@ -98,21 +104,26 @@ def import_run(*, job_id: int) -> None:
             if problems:
                 raise _StillInvalid([p.as_json() for p in problems])
             counts = _apply(importer, job.rows, progress)
+            report["result"] = counts
+            report["created_user_ids"] = getattr(importer, "created_user_ids", [])
+            _finish(job, ImportStatus.DONE, report, done=job.total)
             if importer.after_commit is not None:
                 transaction.on_commit(importer.after_commit)
     except _StillInvalid as invalid:
         report["problems"] = invalid.problems
         _finish(job, ImportStatus.INVALID, report, done=0)
+        return ImportStatus.INVALID
+    except JobCancelled:
+        _finish(job, ImportStatus.READY, report, done=0)
+        raise
     except Exception:
         log.exception("import %s failed; nothing was written", job_id)
         report["failure"] = True
         _finish(job, ImportStatus.FAILED, report, done=0)
-    else:
-        report["result"] = counts
-        report["created_user_ids"] = getattr(importer, "created_user_ids", [])
-        _finish(job, ImportStatus.DONE, report, done=job.total)
+        return ImportStatus.FAILED
     finally:
         progress.close()
+    return ImportStatus.DONE
 
 
 class _StillInvalid(Exception):
@@ -122,10 +133,7 @@ class _StillInvalid(Exception):
 
 
 def _apply(importer: Importer, rows: list[dict[str, Any]], progress: ProgressReporter) -> dict[str, int]:
-    counts: Counter[str] = Counter()
-    for done, row in enumerate(importer.ordered(rows), start=1):
-        counts[importer.apply(row)] += 1
-        progress.report(done)
+    counts = importer.apply_all(rows, progress.report)
     return {key: counts.get(key, 0) for key in ("created", "updated", "unchanged")}
 
 
@@ -143,15 +151,18 @@ class ProgressReporter:
     there the bar jumps from 0 to 100 % at the end.
     """
 
-    def __init__(self, *, job_id: int, total: int):
+    def __init__(self, *, job_id: int, total: int, on_row: Callable[[int], None] | None = None):
         self.job_id = job_id
         self.step = max(1, total // PROGRESS_STEPS)
         self.total = total
-        self._connection = None
+        self.on_row = on_row
+        self._connection: Any = None
         if connection.vendor == "postgresql":
             self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
 
     def report(self, done: int) -> None:
+        if self.on_row is not None:
+            self.on_row(done)
         if self._connection is None or (done % self.step and done != self.total):
             return
         table = self._connection.ops.quote_name(ImportJob._meta.db_table)

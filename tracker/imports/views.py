@@ -16,6 +16,7 @@ from tracker.imports.files import FileProblem, template_csv, template_xlsx
 from tracker.imports.forms import ImportForm
 from tracker.imports.importers import IMPORTERS
 from tracker.imports.models import ImportJob, ImportStatus
+from tracker.jobs.services import job_reap_if_stale
 
 START_PAGE = "imports/import_start.html"
 JOB_PAGE = "imports/job_detail.html"
@@ -72,7 +73,10 @@ def import_template(request: AuthedRequest, kind: str, fmt: str) -> HttpResponse
 
 
 def _load_job(request: AuthedRequest, pk: int) -> ImportJob:
-    return access_import_job(request.user, pk)
+    job = access_import_job(request.user, pk)
+    if job.job is not None and job.job.is_stale:
+        job.job = job_reap_if_stale(job=job.job)  # the poll settles a run whose worker died
+    return job
 
 
 def _render_job(request: AuthedRequest, job: ImportJob, *, status: int = 200) -> HttpResponse:

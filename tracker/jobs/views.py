@@ -62,7 +62,9 @@ def job_retry(request: AuthedRequest, pk: int) -> HttpResponse:
     job = services.job_retry(job=access_job(request.user, pk))
     if request.htmx:
         return push_url(job_fragment(request, job), job.get_absolute_url())
-    return redirect(job)
+    kind = _kind(job)
+    # A kind with a page of its own (an import's report) shows the new attempt there.
+    return redirect(kind.detail_url(job) if kind is not None and kind.detail_url else job)
 
 
 @require_GET

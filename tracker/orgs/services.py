@@ -64,3 +64,28 @@ def role_grant(
         guidance_group=group if role == Role.GUIDE else None,
     )
     return assignment
+
+
+@transaction.atomic
+def units_bulk_create(*, units: list[Unit]) -> list[Unit]:
+    """Insert checked, unsaved units whose parents are saved, in three statements whatever their number
+    (the import of thousands of units): the rows, their tree paths, their history."""
+    if not units:
+        return units
+    for unit in units:
+        unit.path = "/"  # placeholder until the primary key exists
+    Unit.objects.bulk_create(units, batch_size=1000)
+    for unit in units:
+        unit.path = unit_path(parent_path=unit.parent.path if unit.parent else None, pk=unit.pk)
+        unit.depth = unit.parent.depth + 1 if unit.parent else 0
+    Unit.objects.bulk_update(units, ["path", "depth"], batch_size=1000)
+    Unit.history.bulk_history_create(units, batch_size=1000)
+    return units
+
+
+@transaction.atomic
+def roles_bulk_grant(*, assignments: list[RoleAssignment]) -> list[RoleAssignment]:
+    """Insert role assignments known to be new (the import of people), with their history."""
+    RoleAssignment.objects.bulk_create(assignments, batch_size=1000)
+    RoleAssignment.history.bulk_history_create(assignments, batch_size=1000)
+    return assignments

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -168,8 +170,8 @@ class UnitImporter(Importer):
                 seen.add(parent)
                 parent = self.parsed[new_codes[parent]].parent
 
-    def ordered(self, rows: list[dict]) -> list[dict]:
-        """Parents before their children when both are new rows of this file."""
+    def _depths(self) -> dict[int, int]:
+        """Row number → how many new rows of this file are above it (0: its parent exists already)."""
         new_codes = {r.code: n for n, r in self.parsed.items() if self.plan.get(n) == CREATED}
         depth: dict[int, int] = {}
 
@@ -179,7 +181,52 @@ class UnitImporter(Importer):
                 depth[number] = 0 if parent_row is None else depth_of(parent_row) + 1
             return depth[number]
 
-        return sorted(rows, key=lambda row: depth_of(row["row"]))
+        for number in self.parsed:
+            depth_of(number)
+        return depth
+
+    def ordered(self, rows: list[dict]) -> list[dict]:
+        """Parents before their children when both are new rows of this file."""
+        depth = self._depths()
+        return sorted(rows, key=lambda row: depth[row["row"]])
+
+    def apply_all(self, rows: list[dict], report: Callable[[int], None]) -> Counter[str]:
+        """Changed units one by one; new ones in bulk, one tree level at a time (parents first)."""
+        from tracker.orgs.services import units_bulk_create
+
+        counts: Counter[str] = Counter()
+        depth = self._depths()
+        levels: dict[int, list[UnitRow]] = defaultdict(list)
+        done = 0
+        for row in rows:
+            if self.plan.get(row["row"]) == CREATED:
+                levels[depth[row["row"]]].append(self.parsed[row["row"]])
+                continue
+            counts[self.apply(row)] += 1
+            done += 1
+            report(done)
+        for level in sorted(levels):
+            units = [
+                Unit(
+                    name=data.name,
+                    code=data.code,
+                    level=data.level,
+                    parent=self.known.get(data.parent) if data.parent else None,
+                    category=data.category,
+                    participates=data.participates,
+                )
+                for data in levels[level]
+            ]
+            units_bulk_create(units=units)
+            for unit in units:
+                self.known[unit.code] = unit
+            self.created.extend(units)
+            counts[CREATED] += len(units)
+            done += len(units)
+            report(done)
+        if self.created:
+            self._tasks_on_commit()
+        return counts
 
     def apply(self, row: dict) -> str:
         from tracker.orgs.services import unit_create, unit_update

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -227,31 +229,56 @@ class UserImporter(Importer):
     def _fields_differ(self, user: User, row: UserRow) -> bool:
         return self._account_differs(user, row) or self._language_differs(user, row)
 
-    def apply(self, row: dict) -> str:
-        from tracker.accounts.services import user_create, user_language_set, user_update
+    def apply_all(self, rows: list[dict], report: Callable[[int], None]) -> Counter[str]:
+        """New accounts and role assignments in bulk; changes to existing accounts one by one."""
+        from tracker.accounts.services import users_bulk_create
         from tracker.notify.services import profile_addresses_set as notify_profile_addresses_set
-        from tracker.orgs.services import role_grant
+        from tracker.orgs.services import roles_bulk_grant
 
-        data = self.parsed[row["row"]]
-        user = self.users.get(data.username)
-        outcome = UNCHANGED
-        if user is None:
-            user = user_create(username=data.username, full_name=data.full_name, email=data.email)
-            self.users[data.username] = user
+        new_people: dict[str, UserRow] = {}
+        for row in rows:
+            data = self.parsed[row["row"]]
+            if data.username not in self.users:
+                new_people.setdefault(data.username, data)
+        created = users_bulk_create(
+            people=[(d.username, d.full_name, d.email) for d in new_people.values()],
+            languages={d.username: d.language for d in new_people.values() if d.language},
+        )
+        for user in created:
+            self.users[user.username] = user
+            self.preferences[user.pk] = new_people[user.username].language
             self.created_user_ids.append(user.pk)
-            outcome = CREATED
-        elif self._account_differs(user, data):
+        counts: Counter[str] = Counter()
+        grants: list[RoleAssignment] = []
+        first_rows = {id(data) for data in new_people.values()}
+        for done, row in enumerate(rows, start=1):
+            data = self.parsed[row["row"]]
+            user = self.users[data.username]
+            outcome = CREATED if id(data) in first_rows else self._update(user, data)
+            # WeCom / DingTalk ids and the mobile number (tracker.notify): blank cells keep what is there.
+            if notify_profile_addresses_set(user=user, by=self.user, **row["values"]) and outcome == UNCHANGED:
+                outcome = UPDATED
+            key = self._assignment_key(user, data)
+            if key not in self.assignments:
+                grants.append(RoleAssignment(user=user, role=data.role, unit=data.unit, guidance_group=data.group))
+                self.assignments.add(key)
+                outcome = outcome if outcome == CREATED else UPDATED
+            counts[outcome] += 1
+            if done % 500 == 0:
+                report(done)
+        roles_bulk_grant(assignments=grants)
+        report(len(rows))
+        return counts
+
+    def _update(self, user: User, data: UserRow) -> str:
+        from tracker.accounts.services import user_language_set, user_update
+
+        outcome = UNCHANGED
+        if self._account_differs(user, data):
             user_update(user=user, full_name=data.full_name, email=data.email or user.email)
             outcome = UPDATED
         if self._language_differs(user, data):
             user_language_set(user=user, language=data.language)
             self.preferences[user.pk] = data.language
-            outcome = outcome if outcome == CREATED else UPDATED
-        if notify_profile_addresses_set(user=user, by=self.user, **row["values"]) and outcome == UNCHANGED:
             outcome = UPDATED
-        key = self._assignment_key(user, data)
-        if key not in self.assignments:
-            role_grant(user=user, role=data.role, unit=data.unit, group=data.group)
-            self.assignments.add(key)
-            outcome = outcome if outcome == CREATED else UPDATED
         return outcome

@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
-from tracker.bench import scenarios
+from tracker.bench import jobs_scenarios, scenarios  # noqa: F401 (jobs_scenarios registers its scenarios)
 from tracker.bench.generator import SCALES, dataset_generate, dataset_rows
 from tracker.bench.harness import BenchError, measure, measure_floor
 from tracker.bench.scenarios import FLOOR_VIEW, BenchContext
