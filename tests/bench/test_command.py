@@ -31,6 +31,7 @@ SCENARIO_KEYS = {
     "peak_mib",
     "maxrss_mib",
     "target_p50_ms",
+    "target_p95_ms",
     "target_peak_mib",
     "meets_target",
     "description",
