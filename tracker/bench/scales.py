@@ -34,7 +34,14 @@ DISTRICT_MIX = (
 )
 SCALES = {
     "tiny": Scale(
-        "tiny", 20, 0, 2, (("organ", 1), ("university", 1)), (("organ", 2), ("school", 1), ("township", 1)), 4.0, wide_children=30
+        "tiny",
+        20,
+        0,
+        2,
+        (("organ", 1), ("university", 1)),
+        (("organ", 2), ("school", 1), ("township", 1)),
+        4.0,
+        wide_children=30,
     ),
     "city": Scale("city", 2_000, 0, 12, CITY_MIX, DISTRICT_MIX, 16.0, min_tasks=80_000, min_entries=800_000),
     "province": Scale("province", 50_000, 14, 12, CITY_MIX, DISTRICT_MIX, 16.0, min_tasks=2_000_000),
