@@ -240,29 +240,35 @@ def crowded_sites_page(
     in_scope = ResearchVisit.objects.for_user(user).filter(campaign=campaign)
     inner, params = _scoped_sql(in_scope, "id", "site", "site_key", "visited_on", "unit_id", "leader_key", "unit__name")
     window = campaign.research_window_days
+    # Byte order ("C") for the site keys: only equality matters, and it sorts several times faster.
     rows = _fetch(
         f"""
         WITH v AS (
             SELECT s.*, CASE WHEN s.visited_on - lag(s.visited_on) OVER w > %s THEN 1 ELSE 0 END AS new_cluster
             FROM ({inner}) AS s (id, site, site_key, visited_on, unit_id, leader_key, unit_name)
-            WINDOW w AS (PARTITION BY s.site_key ORDER BY s.visited_on, s.id)
+            WINDOW w AS (PARTITION BY s.site_key COLLATE "C" ORDER BY s.visited_on, s.id)
         ), c AS (
-            SELECT v.*, sum(v.new_cluster) OVER (PARTITION BY v.site_key ORDER BY v.visited_on, v.id) AS cluster
+            SELECT v.*, sum(v.new_cluster) OVER (
+                PARTITION BY v.site_key COLLATE "C" ORDER BY v.visited_on, v.id
+            ) AS cluster
             FROM v
         ), g AS (
-            SELECT count(DISTINCT (unit_id, leader_key)) AS visitors, max(visited_on) AS last,
-                   min(visited_on) AS first, count(*) AS n,
-                   (array_agg(site ORDER BY visited_on DESC, id DESC))[1] AS site,
-                   array_agg(DISTINCT unit_name ORDER BY unit_name) AS units,
-                   (array_agg(id ORDER BY visited_on DESC, id DESC))[1:%s] AS latest
-            FROM c GROUP BY site_key, cluster
+            SELECT site_key COLLATE "C" AS site_key, cluster, count(DISTINCT (unit_id, leader_key)) AS visitors,
+                   max(visited_on) AS last, min(visited_on) AS first, count(*) AS n
+            FROM c GROUP BY site_key COLLATE "C", cluster
             HAVING count(DISTINCT (unit_id, leader_key)) >= 2 AND max(visited_on) >= %s
+        ), t AS (
+            SELECT g.*, count(*) OVER () AS total FROM g
+            ORDER BY visitors DESC, last DESC, site_key {"LIMIT %s" if limit is not None else ""}
         )
-        SELECT visitors, last, first, n, site, units, latest, count(*) OVER () AS total
-        FROM g ORDER BY visitors DESC, last DESC, site
-        {"LIMIT %s" if limit is not None else ""}
+        SELECT t.visitors, t.last, t.first, t.n, (array_agg(c.site ORDER BY c.visited_on DESC, c.id DESC))[1],
+               array_agg(DISTINCT c.unit_name ORDER BY c.unit_name),
+               (array_agg(c.id ORDER BY c.visited_on DESC, c.id DESC))[1:%s], t.total
+        FROM t JOIN c ON c.site_key COLLATE "C" = t.site_key AND c.cluster = t.cluster
+        GROUP BY t.site_key, t.cluster, t.visitors, t.last, t.first, t.n, t.total
+        ORDER BY t.visitors DESC, t.last DESC, t.site_key
         """,
-        (window, *params, VISITS_SHOWN, since or date.min, *((limit,) if limit is not None else ())),
+        (window, *params, since or date.min, *((limit,) if limit is not None else ()), VISITS_SHOWN),
     )
     wanted = [pk for row in rows for pk in row[6]]
     visits = ResearchVisit.objects.select_related("unit").in_bulk(wanted)
@@ -292,7 +298,9 @@ def duplicated_topics_page(
     """Topics with the same title taken on by two or more units or leaders in the user's scope, most
     repeated first, and how many such titles there are: grouped in SQL, the shown topics read after."""
     in_scope = ResearchTopic.objects.for_user(user).filter(campaign=campaign)
-    inner, params = _scoped_sql(in_scope, "id", "title", "title_key", "unit_id", "leader_name", "unit__name", "unit__path")
+    inner, params = _scoped_sql(
+        in_scope, "id", "title", "title_key", "unit_id", "leader_name", "unit__name", "unit__path"
+    )
     rows = _fetch(
         f"""
         SELECT count(*) AS n, (array_agg(title ORDER BY unit_path, id))[1] AS title,
