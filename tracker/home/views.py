@@ -31,7 +31,9 @@ def home(request: AuthedRequest) -> HttpResponse:
     context: dict[str, Any] = {"campaign": campaign}
     if campaign is not None:
         rule = LightRule.for_campaign(campaign)
-        rollups_refresh(campaign=campaign, rule=rule)
+        if scope.sees_many_units:
+            # The area's counts are read from the roll-ups: fold in what changed since the last read.
+            rollups_refresh(campaign=campaign, rule=rule)
         context["steps"] = next_steps(user=request.user, campaign=campaign, rule=rule)
         context["days_elapsed"] = campaign.days_elapsed(rule.today)
     return render(request, "home/home.html", context)
