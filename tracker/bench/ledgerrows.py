@@ -137,7 +137,14 @@ class _LedgerRows:
             add(StudySession, (self._study(common) for _ in range(n["study"])))
             add(Institution, (self._institution(common) for _ in range(max(1, n["deeds"] // 2))))
         created = 0
-        for model in (ResearchTopic, RectificationItem, PracticalDeed, StudySession, Institution):
+        firsts: tuple[type[models.Model], ...] = (
+            ResearchTopic,
+            RectificationItem,
+            PracticalDeed,
+            StudySession,
+            Institution,
+        )
+        for model in firsts:
             created += len(bulk_create_with_history(rows[model], model, batch_size=2000))
         # Rows that point at the rows above, now that those have ids.
         second: dict[type[models.Model], list] = {ResearchVisit: [], ResearchReport: []}

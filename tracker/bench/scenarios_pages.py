@@ -84,7 +84,7 @@ _page(
 _page(
     "task_page_busiest",
     "office_city",
-    lambda ctx, i: reverse("work:task_detail", args=[ctx.busiest.pk]),  # type: ignore[union-attr]
+    lambda ctx, i: reverse("work:task_detail", args=[ctx.busiest.pk]),
     "the task with the most entries in the city (60 at city scale), as the city office",
 )
 for _slug in LEDGERS:

@@ -48,7 +48,9 @@ def wide_ensure(*, seed: int, children: int, campaign: Campaign, model_unit: Uni
     with transaction.atomic():
         first = reserve_ids(Unit, children + 1)
         root_path = unit_path(parent_path=None, pk=first)
-        rows = [(first, now, now, "宽口径片区（基准）", code, None, UnitLevel.CITY, None, False, root_path, 0)]
+        rows: list[tuple[object, ...]] = [
+            (first, now, now, "宽口径片区（基准）", code, None, UnitLevel.CITY, None, False, root_path, 0)
+        ]
         for i in range(1, children + 1):
             pk = first + i
             rows.append(
@@ -80,7 +82,7 @@ def wide_ensure(*, seed: int, children: int, campaign: Campaign, model_unit: Uni
 def _copy_tasks(*, campaign: Campaign, model_unit: Unit, first_child: int, children: int) -> None:
     """Every child gets a copy of the model unit's first tasks, its own ids, no entries."""
     table = Task._meta.db_table
-    columns = [f.column for f in Task._meta.concrete_fields if f.column not in ("id", "unit_id", "entry_count")]
+    columns = [str(f.column) for f in Task._meta.concrete_fields if f.column not in ("id", "unit_id", "entry_count")]
     template_ids = list(
         Task.objects.filter(unit=model_unit, campaign=campaign).order_by("id").values_list("id", flat=True)
     )[:TASKS_PER_CHILD]

@@ -223,7 +223,7 @@ def _scoped_sql(queryset: QuerySet[Any], *fields: str) -> tuple[str, tuple[Any, 
 def _fetch(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return list(cursor.fetchall())
 
 
 def crowded_sites_page(
