@@ -127,6 +127,13 @@ def ladder_slices(
     def offices_over(path: str) -> list[int]:
         return people.offices_over(path)
 
+    @cache
+    def escalated_on(due_on: date) -> date | None:
+        """The escalation step of a task due then, or None while it is not late enough (per due date, once)."""
+        if workdays_between(due_on, today) < campaign.escalate_after_days:
+            return None
+        return add_workdays(due_on, campaign.escalate_after_days)
+
     planned: dict[tuple, Planned] = {}
 
     def add(item: Planned) -> None:
@@ -155,10 +162,10 @@ def ladder_slices(
         step = overdue_step(due_on)
         for user_id in doers:
             add(Planned(recipient_id=user_id, kind=Kind.OVERDUE, on_date=step, **base))
-        if workdays_between(due_on, today) >= campaign.escalate_after_days:
-            escalated_on = add_workdays(due_on, campaign.escalate_after_days)
+        escalation = escalated_on(due_on)
+        if escalation is not None:
             for user_id in [*people.leaders.get(unit_id, []), *offices_over(path)]:
-                add(Planned(recipient_id=user_id, kind=Kind.ESCALATION, on_date=escalated_on, **base))
+                add(Planned(recipient_id=user_id, kind=Kind.ESCALATION, on_date=escalation, **base))
 
     if planned:
         yield list(planned.values())
