@@ -22,19 +22,18 @@ PAGE_P95_MS = 300
 LANDING_ROLES = ("staff", "unit_leader", "guide", "office_district", "office_city", "leadership_city", "office_root")
 
 
-_BUSIEST: dict[int, Task | None] = {}  # city pk → its busiest task (the load plan builds a context per unit)
-
-
 def prepare(ctx: BenchContext) -> None:
     """Find (or build, once) what these scenarios point at."""
     dataset = ctx.dataset
-    if ctx.city.pk not in _BUSIEST:
-        _BUSIEST[ctx.city.pk] = (
+    # Found once per dataset object: the load plan builds a context per unit of the same dataset.
+    cached = vars(dataset).setdefault("_busiest", {})
+    if ctx.city.pk not in cached:
+        cached[ctx.city.pk] = (
             Task.objects.filter(Q(unit__path__startswith=ctx.city.path), campaign=dataset.campaign)
             .order_by("-entry_count", "id")
             .first()
         )
-    ctx.busiest = _BUSIEST[ctx.city.pk]
+    ctx.busiest = cached[ctx.city.pk]
     built = wide_ensure(
         seed=dataset.seed,
         children=SCALES[dataset.scale].wide_children,
