@@ -5,7 +5,7 @@
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ct_bench scripts/loadtest.sh
 #
 # Environment (defaults): SCALE=city SEED=42 WORKERS=5 (2 × cores + 1 sync workers, gunicorn's
-# rule for a 2-core machine) CONNECTIONS=10 DURATION=60s PORT=8765 UNITS=40.
+# rule for a 2-core machine) CONNECTIONS=20 DURATION=60s PORT=8765 UNITS=40.
 # Prints wrk's report and one RESULT {json} line; exits non-zero when any request failed
 # (a socket error or any status but 200: every request of the mix expects 200).
 set -euo pipefail
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 SCALE=${SCALE:-city}
 SEED=${SEED:-42}
 WORKERS=${WORKERS:-5}
-CONNECTIONS=${CONNECTIONS:-10}
+CONNECTIONS=${CONNECTIONS:-20}
 DURATION=${DURATION:-60s}
 PORT=${PORT:-8765}
 UNITS=${UNITS:-40}

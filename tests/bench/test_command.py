@@ -31,6 +31,7 @@ SCENARIO_KEYS = {
     "peak_mib",
     "maxrss_mib",
     "target_p50_ms",
+    "target_p95_ms",
     "target_peak_mib",
     "meets_target",
     "description",
@@ -47,7 +48,7 @@ def test_bench_json_has_every_scenario_and_the_floor():
     report = run_bench("--runs", "2")
     assert {"scale", "seed", "machine", "database", "generation", "rows", "runs", "scenarios", "floor"} <= set(report)
     assert report["scale"] == "tiny" and report["runs"] == 2 and report["generation"]["generated"]
-    assert report["rows"]["units"] == 20 and report["rows"]["entries"] > 0
+    assert report["rows"]["units"] == 20 and report["rows"]["entries"] > 0 and report["rows"]["ledger_rows"] > 0
     assert set(report["scenarios"]) == {s.name for s in scenarios.SCENARIOS}
     for name, result in report["scenarios"].items():
         assert set(result) == SCENARIO_KEYS, name

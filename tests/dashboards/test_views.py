@@ -93,7 +93,7 @@ def test_overview_shows_clock_lights_measures_and_lists(client, city):
     assert o.units_by_light == {"red": 2, "yellow": 0, "green": 0}
     assert o.clock.day == 61 and o.clock.total_days == 121 and o.clock.days_left == 60
     assert [m.code for m in o.measures] == ["study", "organisation"]
-    assert [a.unit.name for a in o.areas] == ["East", "West"]
+    assert [a.unit.name for a in o.areas.areas] == ["East", "West"]
     assert o.trend[-1].day == timezone.localdate() and o.trend[-1].percent == 25
     assert o.stale_count == 0 and o.waiting_count == 0
     html = response.content.decode()
@@ -111,7 +111,7 @@ def test_guide_sees_their_groups_units_like_the_office_sees_the_city(client, cit
     login(client, city.guide)
     o = client.get(OVERVIEW).context["o"]
     assert o.counts.total == Task.objects.filter(unit=city.unit_a).count()
-    assert o.scope_names == ["Group 1"] and o.areas == []
+    assert o.scope_names == ["Group 1"] and o.areas.areas == [] and o.areas.count == 0
     page = client.get(MATRIX)
     assert [unit.pk for unit, _cells in page.context["rows"]] == [city.unit_a.pk]
     assert "UnitB" not in page.content.decode()
@@ -134,7 +134,7 @@ def test_one_unit_agrees_on_overview_matrix_unit_list_unit_page_and_export(clien
     some_progress(city)
     TaskFactory(campaign=city.campaign, unit=city.unit_a, measure=city.study, due_on=timezone.localdate())
     login(client, city.office_east)  # East's only child is unit A: its area row is unit A
-    area = client.get(OVERVIEW).context["o"].areas[0]
+    area = client.get(OVERVIEW).context["o"].areas.areas[0]
     assert area.unit == city.unit_a
     matrix_unit, cells = client.get(MATRIX).context["rows"][0]
     listed = next(u for u in client.get(reverse("home:unit_list")).context["page"] if u.pk == city.unit_a.pk)
@@ -273,9 +273,9 @@ def test_export_headers_follow_the_user_language(client, city):
 
 # Every dashboard page starts with one roll-up freshness check (tracker.rollups.services.rollups_refresh).
 # Overview: session, user, scope (+ guide's groups), campaign, roll-ups, the scope's tally (counts,
-# units by light, waiting and stale counts), measures, areas, trend, stale list, waiting list,
-# overdue rectifications (2), scope names.
-OVERVIEW_QUERIES = {"office_city": 14, "guide": 14, "leader_a": 13}  # no areas for the last two
+# units by light, waiting and stale counts), measures, areas (how many, then one page), trend,
+# stale list, waiting list, overdue rectifications (2), scope names.
+OVERVIEW_QUERIES = {"office_city": 15, "guide": 14, "leader_a": 13}  # no areas for the last two
 # session, user, scope (+ groups), campaign, roll-ups, measures, count, page, its cells, categories, areas
 # ... one for the extensions granted to the page's units (tracker.directives) and two for the
 # page's assessment scores (their parameters, one grouped query: tracker.scoring).

@@ -481,7 +481,9 @@ def fill(city, n: int):
 
 # session, user, scope, unit, campaign, book counts, rows (+ one prefetch where a ledger has linked rows)
 BOOK_QUERIES = {ledger: 7 for ledger in LEDGERS} | {"rectification": 8, "institutions": 8}
-CROWDING_QUERIES = 6  # session, user, scope, campaign, crowded visits, duplicated topics
+# session, user, scope, campaign, crowded clusters + their latest visits, duplicated titles (+ their
+# first topics, read only when a title repeats: not in this data)
+CROWDING_QUERIES = 7
 # session, user, scope, row, history; rectification: + staged targets (column and list), files, events;
 # institutions: + linked problems (column and list).
 DETAIL_QUERIES = {"study": 5, "rectification": 9, "institutions": 7}

@@ -26,10 +26,22 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from tracker.bench.builder import _Builder
+from tracker.bench.ledgerrows import ledger_rows_ensure
 from tracker.bench.scales import SCALES, root_code
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.seeding import campaign_seed
 from tracker.campaigns.selectors import current_campaign
+from tracker.ledgers.models import (
+    ConversionItem,
+    Institution,
+    PracticalDeed,
+    RectificationItem,
+    RectificationMilestone,
+    ResearchReport,
+    ResearchTopic,
+    ResearchVisit,
+    StudySession,
+)
 from tracker.orgs.models import GuidanceGroup, RoleAssignment, Unit, UnitLevel
 from tracker.rollups.models import TALLIES
 from tracker.rollups.services import rollups_invalidate, rollups_refresh
@@ -84,6 +96,11 @@ def dataset_generate(
     existing = dataset_find(scale=scale, seed=seed)
     if existing and not regenerate:
         log(f"reusing dataset {existing.prefix} (pass --regenerate to build it again)")
+        # A dataset generated before the generator wrote ledger rows gets them once.
+        with transaction.atomic():
+            added = ledger_rows_ensure(root=existing.root, campaign=existing.campaign, seed=seed, log=log)
+        if added:
+            _analyze(LEDGER_MODELS)
         return existing
     started = time.perf_counter()
     today = today or timezone.localdate()
@@ -94,6 +111,7 @@ def dataset_generate(
         campaign = _campaign(today)
         builder = _Builder(shape, seed, campaign, today, progress=progress, log=log)
         root = builder.build()
+        ledger_rows_ensure(root=root, campaign=campaign, seed=seed, log=log)
         rollups_invalidate(campaign=campaign)
     _analyze()
     # The roll-ups are counted once here (as the nightly rebuild would), not in the first timed run.
@@ -129,10 +147,24 @@ def _analyze(models: Iterable[type[Model]] | None = None) -> None:
         Entry,
         Entry.history.model,
         TaskEvent,
+        *LEDGER_MODELS,
     ]
     with connection.cursor() as cursor:
         for model in models:
             cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
+
+
+# The ledgers the generator fills (ledgerrows.py); visits first: they point at topics.
+LEDGER_MODELS: tuple[type[Model], ...] = (
+    ResearchVisit,
+    ConversionItem,
+    ResearchReport,
+    ResearchTopic,
+    RectificationItem,
+    PracticalDeed,
+    Institution,
+    StudySession,
+)
 
 
 # Tables the generator fills, deleted in this order by raw SQL (they are too big for the ORM's
@@ -141,8 +173,15 @@ def _analyze(models: Iterable[type[Model]] | None = None) -> None:
 def _dataset_deletes(unit_ids_sql: str) -> list[tuple[type[Model], str]]:
     tasks = f"SELECT id FROM {Task._meta.db_table} WHERE unit_id IN ({unit_ids_sql})"
     entries = f"SELECT id FROM {Entry._meta.db_table} WHERE task_id IN ({tasks})"
+    items = f"SELECT id FROM {RectificationItem._meta.db_table} WHERE unit_id IN ({unit_ids_sql})"
     return [
         *((model, f"unit_id IN ({unit_ids_sql})") for model in TALLIES),
+        (RectificationMilestone, f"item_id IN ({items})"),
+        *(
+            (table, f"unit_id IN ({unit_ids_sql})")
+            for model in LEDGER_MODELS
+            for table in (model.history.model, model)  # type: ignore[attr-defined]
+        ),
         (Evidence, f"entry_id IN ({entries})"),
         (Entry.history.model, f"task_id IN ({tasks})"),
         (Entry, f"task_id IN ({tasks})"),
@@ -188,4 +227,5 @@ def dataset_rows(dataset: Dataset) -> dict[str, int]:
         "task_events": TaskEvent.objects.filter(task_id__in=task_ids).count(),
         "historical_tasks": Task.history.model.objects.filter(unit_id__in=units.values("id")).count(),
         "historical_entries": Entry.history.model.objects.filter(task_id__in=task_ids).count(),
+        "ledger_rows": sum(model.all_objects.filter(unit__in=units).count() for model in LEDGER_MODELS),  # type: ignore[attr-defined]
     }

@@ -72,12 +72,15 @@ class Measurement:
     target_p50_ms: float | None
     target_peak_mib: float | None
     description: str
+    target_p95_ms: float | None = None
 
     @property
     def meets_target(self) -> bool | None:
         checks = []
         if self.target_p50_ms is not None:
             checks.append(self.timing.p50_ms <= self.target_p50_ms)
+        if self.target_p95_ms is not None:
+            checks.append(self.timing.p95_ms <= self.target_p95_ms)
         if self.target_peak_mib is not None and self.peak_mib is not None:
             checks.append(self.peak_mib <= self.target_peak_mib)
         return all(checks) if checks else None
@@ -159,6 +162,7 @@ def measure(scenario: Scenario, ctx: BenchContext, *, runs: int, memory: bool = 
         target_p50_ms=scenario.target_p50_ms,
         target_peak_mib=scenario.target_peak_mib,
         description=scenario.description,
+        target_p95_ms=scenario.target_p95_ms,
     )
 
 

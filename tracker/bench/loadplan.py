@@ -36,6 +36,12 @@ LOAD_MIX: list[tuple[str, int]] = [
     ("overview_city", 4),
     ("overview_district", 3),
     ("matrix_city", 3),
+    # Where each person starts, and the ledgers (a tab of the unit's book).
+    ("home_staff", 4),
+    ("home_office_district", 1),
+    ("home_office_city", 1),
+    ("ledger_visits", 2),
+    ("ledger_rectification", 2),
 ]
 
 

@@ -19,6 +19,7 @@ class Scale:
     self_chosen_max: int = 3
     min_tasks: int = 0  # what the tier promises (checked after generation)
     min_entries: int = 0
+    wide_children: int = 4_000  # units directly under the bench's wide area (wide.py)
 
 
 CITY_MIX = (("organ", 40), ("institution", 20), ("soe", 12), ("university", 4), ("hospital", 6), ("private", 6))
@@ -33,7 +34,14 @@ DISTRICT_MIX = (
 )
 SCALES = {
     "tiny": Scale(
-        "tiny", 20, 0, 2, (("organ", 1), ("university", 1)), (("organ", 2), ("school", 1), ("township", 1)), 4.0
+        "tiny",
+        20,
+        0,
+        2,
+        (("organ", 1), ("university", 1)),
+        (("organ", 2), ("school", 1), ("township", 1)),
+        4.0,
+        wide_children=30,
     ),
     "city": Scale("city", 2_000, 0, 12, CITY_MIX, DISTRICT_MIX, 16.0, min_tasks=80_000, min_entries=800_000),
     "province": Scale("province", 50_000, 14, 12, CITY_MIX, DISTRICT_MIX, 16.0, min_tasks=2_000_000),

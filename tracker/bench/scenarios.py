@@ -44,6 +44,8 @@ class BenchContext:
     task: Task  # its busiest task still in progress: the longest timeline a clerk opens
     open_tasks: list[Task]  # where entry POSTs go, one after another
     users: dict[str, User | None] = field(default_factory=dict)  # role key → user
+    busiest: Task | None = None  # the city's task with the most entries (60 at city scale)
+    wide: Unit | None = None  # a root with thousands of units directly below it (wide.py)
 
     @property
     def campaign(self):
@@ -77,7 +79,12 @@ class BenchContext:
             "office_root": _holder(Q(role=Role.OFFICE, unit=dataset.root)),
         }
         rule = LightRule.for_campaign(dataset.campaign)
-        return cls(dataset, rule, city, district, unit, task, open_tasks, users)
+        ctx = cls(dataset, rule, city, district, unit, task, open_tasks, users)
+        # The page scenarios' own objects: the busiest task, the wide area and its office.
+        from tracker.bench.scenarios_pages import prepare
+
+        prepare(ctx)
+        return ctx
 
 
 def _holder(q: Q) -> User | None:
@@ -99,6 +106,7 @@ class Scenario:
     call: Callable[[BenchContext, int], object] | None = None
     runs: int | None = None  # overrides --runs for slow work (a sweep, a full export)
     target_p50_ms: float | None = None
+    target_p95_ms: float | None = None
     target_peak_mib: float | None = None
     description: str = ""
 
@@ -260,3 +268,7 @@ register(
         description="the full task ledger of the city as .xlsx (every task, streamed)",
     )
 )
+
+
+# The pages people use beyond the ones above: landing pages, ledgers, crowding, the wide overview.
+from tracker.bench import scenarios_pages  # noqa: E402,F401

@@ -283,7 +283,7 @@ def _research(document: DocxDocument, briefing: Briefing) -> None:
         _table(
             document,
             [_("Site"), _("Visits"), _("Units"), _("Dates")],
-            [[x.site, len(x.visits), "、".join(x.units), f"{_date(x.first)} – {_date(x.last)}"] for x in s.crowded],
+            [[x.site, x.visit_count, "、".join(x.units), f"{_date(x.first)} – {_date(x.last)}"] for x in s.crowded],
         )
 
 

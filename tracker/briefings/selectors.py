@@ -19,7 +19,7 @@ from tracker.core.types import AnyUser, User
 from tracker.dashboards import selectors as dashboards
 from tracker.dashboards.selectors import Overview, UnitFilters
 from tracker.ledgers.models import RectificationItem, RectificationStatus, ResearchVisit
-from tracker.ledgers.selectors import CrowdedSite, crowded_sites
+from tracker.ledgers.selectors import CrowdedSite, crowded_sites_page
 from tracker.orgs.models import Unit
 from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import Light, LightRule
@@ -100,8 +100,8 @@ def rectification_summary(
 def research_summary(*, user: User, campaign: Campaign, starts_on: date, ends_on: date) -> Research:
     visits = ResearchVisit.objects.for_user(user).filter(campaign=campaign, visited_on__range=(starts_on, ends_on))
     counts = visits.aggregate(visits=_count(Q()), unannounced=_count(Q(unannounced=True)))
-    crowded = [site for site in crowded_sites(user=user, campaign=campaign) if site.last >= starts_on]
-    return Research(**counts, crowded=crowded[:LIST_SIZE])
+    crowded, _ = crowded_sites_page(user=user, campaign=campaign, limit=LIST_SIZE, since=starts_on)
+    return Research(**counts, crowded=crowded)
 
 
 def _count(condition: Q) -> Count:

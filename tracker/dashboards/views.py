@@ -58,7 +58,9 @@ def _dashboard(request: AuthedRequest) -> tuple[Campaign, LightRule]:
 @login_required
 def overview(request: AuthedRequest) -> HttpResponse:
     campaign, rule = _dashboard(request)
-    data = selectors.overview(user=request.user, campaign=campaign, rule=rule)
+    page = request.GET.get("page", "")
+    number = int(page) if page.isdigit() and len(page) < 9 else 1
+    data = selectors.overview(user=request.user, campaign=campaign, rule=rule, area_page_number=number)
     context = {"o": data, "charts": _charts(data)}
     return render(request, "dashboards/overview.html", context)
 

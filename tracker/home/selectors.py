@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, FilteredRelation, IntegerField, Q, QuerySet, Value, When
 
 from tracker.campaigns.models import Campaign
 from tracker.core.types import User
+from tracker.dashboards.selectors import scope_tally
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import scope_for
+from tracker.rollups.selectors import row_tally
 from tracker.work import selectors as work
 from tracker.work.lights import LightRule
 from tracker.work.models import OPEN_STATUSES, Task, TaskStatus
@@ -46,7 +48,11 @@ def _ready_q(prefix: str = "") -> Q:
 
 
 def next_steps(*, user: User, campaign: Campaign, rule: LightRule) -> NextSteps:
-    """At most five queries, whatever the size of the unit or the area."""
+    """At most five queries, whatever the size of the unit or the area.
+
+    The area's counts come from the roll-up rows of the user's scope (`scope_tally`), so the
+    caller brings the roll-ups up to date first (`rollups_refresh`), as the dashboards do.
+    """
     scope = scope_for(user)
     units = _unit_steps(user=user, campaign=campaign, rule=rule) if scope.edit_unit_ids else []
     review_count = None
@@ -54,7 +60,7 @@ def next_steps(*, user: User, campaign: Campaign, rule: LightRule) -> NextSteps:
         review_count = work.review_queue(user=user, campaign=campaign, rule=rule).count()
     area = None
     if scope.sees_many_units:
-        area = work.task_counts(tasks=work.task_list(user=user, campaign=campaign, rule=rule), rule=rule)
+        area = scope_tally(user=user, campaign=campaign, rule=rule)[0]
     return NextSteps(units=units, review_count=review_count, area=area)
 
 
@@ -103,3 +109,18 @@ def _unit_steps(*, user: User, campaign: Campaign, rule: LightRule) -> list[Unit
         if len(steps.tasks) < NEXT_TASKS:
             steps.tasks.append(task)
     return list(by_unit.values())
+
+
+def units_with_tallies(*, user: User, campaign: Campaign, rule: LightRule, search: str = "") -> QuerySet[Unit]:
+    """Units in scope in tree order, each with its own roll-up row (`task_*` keys, 0 without tasks).
+
+    One row per unit and no grouping: a page of 50 reads 50 roll-up rows, whatever the number
+    of tasks. The caller brings the roll-ups up to date first (`rollups_refresh`).
+    """
+    own = Q(unit_tallies__campaign=campaign, unit_tallies__subtree=False)
+    units = Unit.objects.for_user(user).select_related("category", "parent")
+    if search:
+        units = units.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    return units.annotate(own=FilteredRelation("unit_tallies", condition=own), **row_tally(rule, "own__")).order_by(
+        "path"
+    )

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET
 from tracker.campaigns.selectors import current_campaign
 from tracker.core.types import AuthedRequest
 from tracker.directives.selectors import arrived, pending_extensions, recent_since
-from tracker.home.selectors import next_steps
+from tracker.home.selectors import next_steps, units_with_tallies
 from tracker.orgs.scope import scope_for
+from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import LightRule
-from tracker.work.selectors import units_with_counts
 
 PAGE_SIZE = 50
 
@@ -32,6 +32,9 @@ def home(request: AuthedRequest) -> HttpResponse:
     context: dict[str, Any] = {"campaign": campaign}
     if campaign is not None:
         rule = LightRule.for_campaign(campaign)
+        if scope.sees_many_units:
+            # The area's counts are read from the roll-ups: fold in what changed since the last read.
+            rollups_refresh(campaign=campaign, rule=rule)
         context["steps"] = next_steps(user=request.user, campaign=campaign, rule=rule)
         context["days_elapsed"] = campaign.days_elapsed(rule.today)
     context["arrived"], context["unread_notices"] = arrived(user=request.user, recent_since=recent_since())
@@ -45,11 +48,12 @@ def home(request: AuthedRequest) -> HttpResponse:
 def unit_list(request: AuthedRequest) -> HttpResponse:
     campaign = current_campaign()
     search = request.GET.get("q", "").strip()[:100]
-    units = (
-        units_with_counts(user=request.user, campaign=campaign, rule=LightRule.for_campaign(campaign), search=search)
-        if campaign
-        else None
-    )
+    units = None
+    if campaign:
+        rule = LightRule.for_campaign(campaign)
+        # Fold in what changed since the last read (usually nothing: the minute job got there first).
+        rollups_refresh(campaign=campaign, rule=rule)
+        units = units_with_tallies(user=request.user, campaign=campaign, rule=rule, search=search)
     page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page")) if units is not None else None
     context = {"page": page, "search": search, "campaign": campaign}
     template = "home/unit_list.html#results" if request.htmx else "home/unit_list.html"

@@ -82,13 +82,13 @@ CROWDING_SHOWN = 50
 
 def crowding_context(*, user: User, campaign) -> dict:
     """What the crowding partial needs; the overview dashboard can include `ledgers/crowding.html#crowding`."""
-    sites = selectors.crowded_sites(user=user, campaign=campaign)
-    topics = selectors.duplicated_topics(user=user, campaign=campaign)
+    sites, sites_total = selectors.crowded_sites_page(user=user, campaign=campaign, limit=CROWDING_SHOWN)
+    topics, topics_total = selectors.duplicated_topics_page(user=user, campaign=campaign, limit=CROWDING_SHOWN)
     return {
-        "crowded_sites": sites[:CROWDING_SHOWN],
-        "crowded_total": len(sites),
-        "duplicated_topics": topics[:CROWDING_SHOWN],
-        "duplicated_total": len(topics),
+        "crowded_sites": sites,
+        "crowded_total": sites_total,
+        "duplicated_topics": topics,
+        "duplicated_total": topics_total,
         "window_days": campaign.research_window_days,
     }
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Field, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
@@ -183,75 +184,150 @@ def visit_crowding(*, visit: ResearchVisit, user: User) -> list[NearbyVisit]:
 
 @dataclass
 class CrowdedSite:
-    """Visits to one site by two or more units or leaders, each within the window of the previous one."""
+    """Visits to one site by two or more units or leaders, each within the window of the previous one.
+
+    `visits` holds the latest visits only (at most VISITS_SHOWN, oldest first); `visit_count`,
+    `units`, `first` and `last` describe the whole cluster.
+    """
 
     site: str
+    first: date
+    last: date
+    visit_count: int
+    visitors: int
+    units: list[str]
     visits: list[ResearchVisit] = field(default_factory=list)
-
-    @property
-    def first(self) -> date:
-        return self.visits[0].visited_on
-
-    @property
-    def last(self) -> date:
-        return self.visits[-1].visited_on
-
-    @property
-    def units(self) -> list[str]:
-        return sorted({visit.unit.name for visit in self.visits})
-
-
-def _visitors(visits: list[ResearchVisit]) -> int:
-    return len({(visit.unit_id, visit.leader_key) for visit in visits})
-
-
-def crowded_sites(*, user: User, campaign: Campaign) -> list[CrowdedSite]:
-    """Crowded sites among the visits in the user's scope, busiest and latest first (one query)."""
-    in_scope = ResearchVisit.objects.for_user(user).filter(campaign=campaign)
-    repeated = in_scope.order_by().values("site_key").annotate(n=Count("id")).filter(n__gte=2).values("site_key")
-    visits = in_scope.filter(site_key__in=repeated).select_related("unit").order_by("site_key", "visited_on", "id")
-    window = timedelta(days=campaign.research_window_days)
-    sites: list[CrowdedSite] = []
-    cluster: list[ResearchVisit] = []
-
-    def close(cluster: list[ResearchVisit]) -> None:
-        if _visitors(cluster) >= 2:
-            sites.append(CrowdedSite(site=cluster[-1].site, visits=list(cluster)))
-
-    for visit in visits:
-        if cluster and (visit.site_key != cluster[-1].site_key or visit.visited_on - cluster[-1].visited_on > window):
-            close(cluster)
-            cluster = []
-        cluster.append(visit)
-    if cluster:
-        close(cluster)
-    sites.sort(key=lambda s: (-_visitors(s.visits), -s.last.toordinal(), s.site))
-    return sites
 
 
 @dataclass
 class DuplicatedTopic:
+    """A title taken on by two or more units or leaders; `topics` holds the first TOPICS_SHOWN of them."""
+
     title: str
+    topic_count: int
+    units: list[str]
     topics: list[ResearchTopic] = field(default_factory=list)
 
-    @property
-    def units(self) -> list[str]:
-        return sorted({topic.unit.name for topic in self.topics})
+
+# Rows listed under one crowded site or duplicated topic; the rest are counted.
+VISITS_SHOWN = 10
+TOPICS_SHOWN = 10
+
+
+def _scoped_sql(queryset: QuerySet[Any], *fields: str) -> tuple[str, tuple[Any, ...]]:
+    """The SQL of `queryset.values(*fields)`, to wrap in a statement the ORM cannot write (windows over groups)."""
+    sql, params = queryset.order_by().values(*fields).query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _fetch(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def crowded_sites_page(
+    *, user: User, campaign: Campaign, limit: int | None = None, since: date | None = None
+) -> tuple[list[CrowdedSite], int]:
+    """Crowded sites among the visits in the user's scope, busiest and latest first, and how many there are.
+
+    Clusters are found in one SQL statement (a visit more than the window after the previous visit
+    to the same site starts a new cluster), so the work in Python is the `limit` sites shown, not
+    every visit in scope; a second query reads the latest visits of those sites. `since` keeps the
+    clusters whose last visit is on or after that day. The plan is a scan of the scope's visits
+    and a sort, whatever the planner's statistics say.
+    """
+    in_scope = ResearchVisit.objects.for_user(user).filter(campaign=campaign)
+    inner, params = _scoped_sql(in_scope, "id", "site", "site_key", "visited_on", "unit_id", "leader_key", "unit__name")
+    window = campaign.research_window_days
+    # Byte order ("C") for the site keys: only equality matters, and it sorts several times faster.
+    rows = _fetch(
+        f"""
+        WITH v AS (
+            SELECT s.*, CASE WHEN s.visited_on - lag(s.visited_on) OVER w > %s THEN 1 ELSE 0 END AS new_cluster
+            FROM ({inner}) AS s (id, site, site_key, visited_on, unit_id, leader_key, unit_name)
+            WINDOW w AS (PARTITION BY s.site_key COLLATE "C" ORDER BY s.visited_on, s.id)
+        ), c AS (
+            SELECT v.*, sum(v.new_cluster) OVER (
+                PARTITION BY v.site_key COLLATE "C" ORDER BY v.visited_on, v.id
+            ) AS cluster
+            FROM v
+        ), g AS (
+            SELECT site_key COLLATE "C" AS site_key, cluster, count(DISTINCT (unit_id, leader_key)) AS visitors,
+                   max(visited_on) AS last, min(visited_on) AS first, count(*) AS n
+            FROM c GROUP BY site_key COLLATE "C", cluster
+            HAVING count(DISTINCT (unit_id, leader_key)) >= 2 AND max(visited_on) >= %s
+        ), t AS (
+            SELECT g.*, count(*) OVER () AS total FROM g
+            ORDER BY visitors DESC, last DESC, site_key {"LIMIT %s" if limit is not None else ""}
+        )
+        SELECT t.visitors, t.last, t.first, t.n, (array_agg(c.site ORDER BY c.visited_on DESC, c.id DESC))[1],
+               array_agg(DISTINCT c.unit_name ORDER BY c.unit_name),
+               (array_agg(c.id ORDER BY c.visited_on DESC, c.id DESC))[1:%s], t.total
+        FROM t JOIN c ON c.site_key COLLATE "C" = t.site_key AND c.cluster = t.cluster
+        GROUP BY t.site_key, t.cluster, t.visitors, t.last, t.first, t.n, t.total
+        ORDER BY t.visitors DESC, t.last DESC, t.site_key
+        """,
+        (window, *params, since or date.min, *((limit,) if limit is not None else ()), VISITS_SHOWN),
+    )
+    wanted = [pk for row in rows for pk in row[6]]
+    visits = ResearchVisit.objects.select_related("unit").in_bulk(wanted)
+    sites = [
+        CrowdedSite(
+            site=site,
+            first=first,
+            last=last,
+            visit_count=n,
+            visitors=visitors,
+            units=list(units),
+            visits=[visits[pk] for pk in reversed(latest) if pk in visits],
+        )
+        for visitors, last, first, n, site, units, latest, _total in rows
+    ]
+    return sites, (rows[0][7] if rows else 0)
+
+
+def crowded_sites(*, user: User, campaign: Campaign) -> list[CrowdedSite]:
+    """Every crowded site in the user's scope, busiest and latest first (see crowded_sites_page)."""
+    return crowded_sites_page(user=user, campaign=campaign)[0]
+
+
+def duplicated_topics_page(
+    *, user: User, campaign: Campaign, limit: int | None = None
+) -> tuple[list[DuplicatedTopic], int]:
+    """Topics with the same title taken on by two or more units or leaders in the user's scope, most
+    repeated first, and how many such titles there are: grouped in SQL, the shown topics read after."""
+    in_scope = ResearchTopic.objects.for_user(user).filter(campaign=campaign)
+    inner, params = _scoped_sql(
+        in_scope, "id", "title", "title_key", "unit_id", "leader_name", "unit__name", "unit__path"
+    )
+    rows = _fetch(
+        f"""
+        SELECT count(*) AS n, (array_agg(title ORDER BY unit_path, id))[1] AS title,
+               count(DISTINCT unit_id) AS unit_count,
+               CASE WHEN count(DISTINCT unit_id) = 1 THEN array_agg(DISTINCT leader_name) END AS leaders,
+               array_agg(DISTINCT unit_name ORDER BY unit_name) AS units,
+               (array_agg(id ORDER BY unit_path, id))[1:%s] AS first_ids
+        FROM ({inner}) AS s (id, title, title_key, unit_id, leader_name, unit_name, unit_path)
+        GROUP BY title_key HAVING count(*) >= 2
+        """,
+        (TOPICS_SHOWN, *params),
+    )
+    # Two leaders of one unit count as two only when their names differ once normalised.
+    groups = sorted(
+        (row for row in rows if row[2] >= 2 or len({normalise_key(name) for name in row[3]}) >= 2),
+        key=lambda row: (-row[0], row[1]),
+    )
+    shown = groups if limit is None else groups[:limit]
+    topics = ResearchTopic.objects.select_related("unit").in_bulk([pk for row in shown for pk in row[5]])
+    return [
+        DuplicatedTopic(
+            title=title, topic_count=n, units=list(units), topics=[topics[pk] for pk in first_ids if pk in topics]
+        )
+        for n, title, _count, _leaders, units, first_ids in shown
+    ], len(groups)
 
 
 def duplicated_topics(*, user: User, campaign: Campaign) -> list[DuplicatedTopic]:
-    """Topics with the same title taken on by two or more units or leaders in the user's scope."""
-    in_scope = ResearchTopic.objects.for_user(user).filter(campaign=campaign)
-    repeated = in_scope.order_by().values("title_key").annotate(n=Count("id")).filter(n__gte=2).values("title_key")
-    topics = in_scope.filter(title_key__in=repeated).select_related("unit").order_by("title_key", "unit__path", "id")
-    groups: dict[str, DuplicatedTopic] = {}
-    for topic in topics:
-        groups.setdefault(topic.title_key, DuplicatedTopic(title=topic.title)).topics.append(topic)
-    return sorted(
-        (
-            group
-            for group in groups.values()
-            if len({(t.unit_id, normalise_key(t.leader_name)) for t in group.topics}) >= 2
-        ),
-        key=lambda g: (-len(g.topics), g.title),
-    )
+    """Every duplicated topic in the user's scope (see duplicated_topics_page)."""
+    return duplicated_topics_page(user=user, campaign=campaign)[0]

@@ -17,6 +17,7 @@ reminders; the sweep service records them. Each planned reminder names its ladde
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -97,8 +98,23 @@ def digest_week(campaign: Campaign, today: date) -> date | None:
     return None
 
 
+# Planned reminders per slice of the sweep: a province plans millions, never held at once.
+PLAN_SLICE = 20_000
+
+
 def ladder_plan(*, campaign: Campaign, today: date, people: People) -> list[Planned]:
     """Every reminder the ladder asks for today in this campaign, one per recipient and step."""
+    return [item for part in ladder_slices(campaign=campaign, today=today, people=people) for item in part]
+
+
+def ladder_slices(
+    *, campaign: Campaign, today: date, people: People, size: int = PLAN_SLICE
+) -> Iterator[list[Planned]]:
+    """`ladder_plan` in slices of about `size` reminders, tasks streamed in tree order.
+
+    A slice ends after a whole task, and a reminder's identity names its task (or, for a digest,
+    its unit), so no reminder is planned in two slices; the weekly digests come last.
+    """
     rule = LightRule.for_campaign(campaign, today)
     repeat = campaign.overdue_repeat_workdays
 
@@ -110,6 +126,13 @@ def ladder_plan(*, campaign: Campaign, today: date, people: People) -> list[Plan
     @cache
     def offices_over(path: str) -> list[int]:
         return people.offices_over(path)
+
+    @cache
+    def escalated_on(due_on: date) -> date | None:
+        """The escalation step of a task due then, or None while it is not late enough (per due date, once)."""
+        if workdays_between(due_on, today) < campaign.escalate_after_days:
+            return None
+        return add_workdays(due_on, campaign.escalate_after_days)
 
     planned: dict[tuple, Planned] = {}
 
@@ -124,6 +147,9 @@ def ladder_plan(*, campaign: Campaign, today: date, people: People) -> list[Plan
         .order_by("unit__path", "due_on", "pk")
     )
     for task_id, unit_id, path, owner_id, due_on in tasks.iterator(chunk_size=5000):
+        if len(planned) >= size:
+            yield list(planned.values())
+            planned.clear()
         key = f"task:{task_id}"
         doers = people.staff.get(unit_id, [])
         if owner_id is not None:
@@ -136,11 +162,14 @@ def ladder_plan(*, campaign: Campaign, today: date, people: People) -> list[Plan
         step = overdue_step(due_on)
         for user_id in doers:
             add(Planned(recipient_id=user_id, kind=Kind.OVERDUE, on_date=step, **base))
-        if workdays_between(due_on, today) >= campaign.escalate_after_days:
-            escalated_on = add_workdays(due_on, campaign.escalate_after_days)
+        escalation = escalated_on(due_on)
+        if escalation is not None:
             for user_id in [*people.leaders.get(unit_id, []), *offices_over(path)]:
-                add(Planned(recipient_id=user_id, kind=Kind.ESCALATION, on_date=escalated_on, **base))
+                add(Planned(recipient_id=user_id, kind=Kind.ESCALATION, on_date=escalation, **base))
 
+    if planned:
+        yield list(planned.values())
+        planned.clear()
     week = digest_week(campaign, today)
     if week is not None:
         for unit_id, leaders in people.leaders.items():
@@ -168,4 +197,5 @@ def ladder_plan(*, campaign: Campaign, today: date, people: People) -> list[Plan
                         unit_id=unit_id,
                     )
                 )
-    return list(planned.values())
+    if planned:
+        yield list(planned.values())

@@ -33,7 +33,7 @@ from tracker.core.types import User
 from tracker.orgs.models import Role, RoleAssignment, Unit
 from tracker.orgs.scope import scope_for
 from tracker.reminders.compose import MailPlan, mails_queue
-from tracker.reminders.ladder import People, Planned, ladder_plan
+from tracker.reminders.ladder import People, Planned, ladder_slices
 from tracker.reminders.models import Kind, MailStatus, Notification, OutboxMail, ReminderPreference
 from tracker.reminders.review_wait import review_waiting_notify
 from tracker.work.models import Task
@@ -105,29 +105,39 @@ def reminders_sweep(*, today: date | None = None, dry_run: bool = False) -> Swee
 def _sweep(result: SweepResult) -> None:
     batch = uuid.uuid4()
     people = People.load()
-    planned: list[Planned] = []
+    decided_at = timezone.now()
     for campaign in Campaign.objects.filter(is_active=True, reminders_enabled=True):
-        planned.extend(ladder_plan(campaign=campaign, today=result.today, people=people))
-    result.planned = len(planned)
-    # Skip what earlier runs recorded (most of the plan on most days), then insert the rest with
-    # ON CONFLICT DO NOTHING, which settles a race with a concurrent run: it stays out of this batch.
+        # Slice by slice (tasks streamed in tree order), so the plan is never held whole.
+        for planned in ladder_slices(campaign=campaign, today=result.today, people=people):
+            result.planned += len(planned)
+            _record(planned, batch=batch, decided_at=decided_at)
+    result.mails = mails_queue(batch=batch, today=result.today, send_at=timezone.now())
+    result.decided = sum(n for mail in result.mails for n in mail.kinds.values())
+
+
+def _record(planned: list[Planned], *, batch: uuid.UUID, decided_at: datetime) -> None:
+    """Insert one slice of the plan, skipping what earlier runs recorded (most of it on most days).
+
+    The rows already there are looked up by the unique constraint's columns of this slice only;
+    ON CONFLICT DO NOTHING settles a race with a concurrent run: its rows stay out of this batch.
+    """
     recorded = set(
-        Notification.objects.filter(on_date__in={p.on_date for p in planned}, kind__in={p.kind for p in planned})
+        Notification.objects.filter(
+            recipient_id__in={p.recipient_id for p in planned},
+            kind__in={p.kind for p in planned},
+            key__in={p.key for p in planned},
+            on_date__in={p.on_date for p in planned},
+        )
         .order_by()
         .values_list("recipient_id", "kind", "key", "on_date")
-        .iterator(chunk_size=10000)
     )
-    decided_at = timezone.now()
     new = (
         (p.recipient_id, p.kind, p.key, p.on_date, p.campaign_id, p.unit_id, p.task_id, "", batch, decided_at)
         for p in planned
         if p.identity not in recorded
     )
-    # In slices: a big first sweep never holds every row at once.
     while rows := list(islice(new, INSERT_CHUNK)):
         insert_new(Notification, NOTIFICATION_FIELDS, rows)
-    result.mails = mails_queue(batch=batch, today=result.today, send_at=timezone.now())
-    result.decided = sum(n for mail in result.mails for n in mail.kinds.values())
 
 
 # --- manual urge (催办) --------------------------------------------------------------------------

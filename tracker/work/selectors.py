@@ -10,7 +10,7 @@ from itertools import groupby
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -129,14 +129,6 @@ def task_counts(*, tasks: QuerySet[Task], rule: LightRule) -> TaskCounts:
     return TaskCounts.from_row(tasks.order_by().aggregate(**rule.tally()))
 
 
-def units_with_counts(*, user: User, campaign: Campaign, rule: LightRule, search: str = "") -> QuerySet[Unit]:
-    """Units in scope with their task counts, completion and light, by conditional aggregation in SQL."""
-    units = Unit.objects.for_user(user).select_related("category", "parent")
-    if search:
-        units = units.filter(Q(name__icontains=search) | Q(code__icontains=search))
-    return units.annotate(**rule.tally("tasks__", Q(tasks__campaign=campaign))).order_by("path")
-
-
 # The review queue's "waiting longer than" choices, in working days.
 REVIEW_WAITING_WORKDAYS = (1, 3, 5, 10)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -240,10 +232,15 @@ class ReviewOptions:
 
 def review_options(*, user: User, campaign: Campaign) -> ReviewOptions:
     """The review queue's unit and area choices, in one query."""
-    waiting = _submitted_to(user, campaign).filter(unit=OuterRef("pk"))
+    # Two hashed sets (units with submissions, units with children) rather than two lookups per unit.
+    waiting = _submitted_to(user, campaign).values("unit_id")
+    parents = Unit.objects.filter(parent__isnull=False).values("parent_id")
     rows = list(
         Unit.objects.for_user(user)
-        .annotate(has_waiting=Exists(waiting), has_children=Exists(Unit.objects.filter(parent=OuterRef("pk"))))
+        .annotate(
+            has_waiting=ExpressionWrapper(Q(pk__in=waiting), output_field=BooleanField()),
+            has_children=ExpressionWrapper(Q(pk__in=parents), output_field=BooleanField()),
+        )
         .filter(Q(has_waiting=True) | Q(has_children=True))
         .only("pk", "name", "path")
         .order_by("path")

@@ -1,11 +1,14 @@
 """Reads for the dashboards (see overview.py for how they count); import them from here."""
 
 from tracker.dashboards.selectors.overview import (
+    AREA_PAGE_SIZE,
     LIST_LIMIT,
+    AreaPage,
     AreaRollup,
     Clock,
     Overview,
     TrendPoint,
+    area_page,
     area_rollups,
     campaign_clock,
     ledger_tasks,
@@ -37,9 +40,11 @@ from tracker.dashboards.selectors.units import (
 )
 
 __all__ = [
+    "AREA_PAGE_SIZE",
     "DEFAULT_SORT",
     "LIST_LIMIT",
     "UNIT_SORTS",
+    "AreaPage",
     "AreaRollup",
     "Cell",
     "Clock",
@@ -47,6 +52,7 @@ __all__ = [
     "TrendPoint",
     "UnitFilters",
     "area_options",
+    "area_page",
     "area_rollups",
     "campaign_clock",
     "category_options",

@@ -62,13 +62,8 @@ class AreaRollup:
     counts: TaskCounts
 
 
-def area_rollups(*, user: User, campaign: Campaign, rule: LightRule) -> list[AreaRollup]:
-    """Roll-ups per subtree one level below each root of the user's scope, in one query.
-
-    The areas of a root are its children's subtree rows, plus the root's own row when the root
-    has tasks of its own; a superuser's areas are the top-level units. Guides and unit leaders
-    read single units, not subtrees, so they get no areas.
-    """
+def _area_tallies(*, user: User, campaign: Campaign) -> QuerySet[UnitTally] | None:
+    """The roll-up rows of the areas below the user's scope roots, in tree order (None: no areas)."""
     scope = scope_for(user)
     if scope.is_superuser:
         areas = Q(subtree=True, unit__depth=0)
@@ -80,14 +75,81 @@ def area_rollups(*, user: User, campaign: Campaign, rule: LightRule) -> list[Are
         span = (Q(subtree=True) & ~Q(unit_id__in=roots)) | Q(subtree=False, unit_id__in=roots)
         areas = Q(unit_id__in=Subquery(units)) & span
     else:
+        return None
+    return UnitTally.objects.filter(areas, campaign=campaign, total__gt=0).order_by("unit__path")
+
+
+def area_rollups(
+    *, user: User, campaign: Campaign, rule: LightRule, limit: int | None = None, offset: int = 0
+) -> list[AreaRollup]:
+    """Roll-ups per subtree one level below each root of the user's scope, in one query.
+
+    The areas of a root are its children's subtree rows, plus the root's own row when the root
+    has tasks of its own; a superuser's areas are the top-level units. Guides and unit leaders
+    read single units, not subtrees, so they get no areas. `limit` and `offset` read one page
+    (a city may have thousands of units directly below it).
+    """
+    rows = _area_tallies(user=user, campaign=campaign)
+    if rows is None:
         return []
-    rows = (
-        UnitTally.objects.filter(areas, campaign=campaign, total__gt=0)
-        .annotate(**row_tally(rule))
-        .select_related("unit")
-        .order_by("unit__path")
-    )
+    rows = rows.annotate(**row_tally(rule)).select_related("unit")
+    if limit is not None:
+        rows = rows[offset : offset + limit]
     return [AreaRollup(unit=row.unit, counts=TaskCounts.from_row(row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class AreaPage:
+    """One page of the overview's areas: what `fragment_pager.html` needs, without a second count."""
+
+    areas: list[AreaRollup]
+    number: int
+    count: int  # areas in all
+    size: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.size))
+
+    @property
+    def paginator(self) -> AreaPage:
+        return self  # the pager template reads page.paginator.num_pages
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+AREA_PAGE_SIZE = 30
+
+
+def area_page(*, user: User, campaign: Campaign, rule: LightRule, number: int = 1) -> AreaPage:
+    """A page of the areas (two queries: how many, then the page), so thousands of units directly
+    below a city cost the same as twelve districts."""
+    rows = _area_tallies(user=user, campaign=campaign)
+    if rows is None:
+        return AreaPage(areas=[], number=1, count=0, size=AREA_PAGE_SIZE)
+    count = rows.count()
+    number = min(max(number, 1), max(1, -(-count // AREA_PAGE_SIZE)))
+    offset = (number - 1) * AREA_PAGE_SIZE
+    areas = area_rollups(user=user, campaign=campaign, rule=rule, limit=AREA_PAGE_SIZE, offset=offset) if count else []
+    return AreaPage(areas=areas, number=number, count=count, size=AREA_PAGE_SIZE)
 
 
 @dataclass(frozen=True)
@@ -247,7 +309,7 @@ class Overview:
     counts: TaskCounts
     units_by_light: dict[str, int]
     measures: list[Any]  # Measure rows annotated with the task_* keys (measure_rollups)
-    areas: list[AreaRollup]
+    areas: AreaPage
     trend: list[TrendPoint]
     stale: list[Any]  # Unit rows annotated with open_tasks and last_entry_on (stale_units)
     stale_count: int
@@ -273,7 +335,7 @@ def scope_names(*, user: User) -> list[str]:
     return names
 
 
-def overview(*, user: User, campaign: Campaign, rule: LightRule) -> Overview:
+def overview(*, user: User, campaign: Campaign, rule: LightRule, area_page_number: int = 1) -> Overview:
     """The overview's numbers in a fixed number of queries, whatever the size of the scope."""
     counts, by_light, waiting_count, stale_count = scope_tally(user=user, campaign=campaign, rule=rule)
     stale = stale_units(user=user, campaign=campaign, rule=rule)
@@ -285,7 +347,7 @@ def overview(*, user: User, campaign: Campaign, rule: LightRule) -> Overview:
         counts=counts,
         units_by_light=by_light,
         measures=list(measure_rollups(user=user, campaign=campaign, rule=rule)),
-        areas=area_rollups(user=user, campaign=campaign, rule=rule),
+        areas=area_page(user=user, campaign=campaign, rule=rule, number=area_page_number),
         trend=trend(user=user, campaign=campaign, rule=rule, total=counts.total),
         stale=list(stale[:LIST_LIMIT]),
         stale_count=stale_count,
