@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from tests.conftest import PASSWORD, database_url, require_service, require_worker_services
 
@@ -21,11 +23,16 @@ ROOT = Path(settings.BASE_DIR)
 def test_a_short_drill_loses_nothing_and_keeps_answering(city, today_is_a_workday, transactional_db, tmp_path):
     require_worker_services()
     require_service("nginx", bool(shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")), "apt-get install nginx")
+    # The test settings hash with MD5, which the production settings of the drill's processes refuse.
+    people = ["staff_a", "staff_b", "leader_a", "office_city"]
+    hasher = PBKDF2PasswordHasher()
+    hashed = hasher.encode(PASSWORD, hasher.salt())
+    assert get_user_model().objects.filter(username__in=people).update(password=hashed) == len(people)
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     environment["REDIS_URL"] = settings.REDIS_URL
     command = [sys.executable, "scripts/scaleout_drill.py", "--duration", "16", "--settle", "45"]
     command += ["--database-url", database_url(), "--workdir", str(tmp_path / "drill"), "--password", PASSWORD]
-    command += ["--writers", "staff_a,staff_b", "--readers", "leader_a", "--office", "office_city"]
+    command += ["--writers", ",".join(people[:2]), "--readers", people[2], "--office", people[3]]
     command += ["--threads-per-writer", "1"]
     done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=240)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
