@@ -50,7 +50,8 @@ def by_employee_id(settings, directory):
     environ = {**directory.environ(), "LDAP_EMPLOYEE_ID_ATTR": "employeeNumber"}
     for name, value in directory_settings(environ).items():
         setattr(settings, name, value)
-    settings.AUTHENTICATION_BACKENDS = [settings.AUTHENTICATION_BACKENDS[0], BACKEND, *settings.AUTHENTICATION_BACKENDS[1:]]
+    first, *rest = settings.AUTHENTICATION_BACKENDS
+    settings.AUTHENTICATION_BACKENDS = [first, BACKEND, *rest]
     return directory
 
 
