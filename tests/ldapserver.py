@@ -41,6 +41,7 @@ class Person:
     password: str
     name: str = "测试人员"
     mail: str = ""
+    employee_number: str = ""  # inetOrgPerson's employeeNumber (LDAP_EMPLOYEE_ID_ATTR)
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Directory:
                 f"dn: uid={person.uid},{PEOPLE}\nobjectClass: inetOrgPerson\nuid: {person.uid}\n"
                 f"cn:: {_b64(person.name)}\nsn:: {_b64(person.name)}\nuserPassword: {person.password}\n"
                 + (f"mail: {person.mail}\n" if person.mail else "")
+                + (f"employeeNumber: {person.employee_number}\n" if person.employee_number else "")
             )
         return "\n".join(blocks)
 

@@ -239,7 +239,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # Longer than any retry countdown, so Redis does not redeliver a message a worker still holds.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
+    # A message taken by a worker that died (kill -9, a lost machine) goes back to the queue after
+    # it; run_job and the relay claim their rows atomically, so a redelivery does no work twice.
+    # The scale-out drill shortens it to see that happen within its run.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+        "socket_connect_timeout": 3,
+    }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
 # A job is acknowledged only when it finished: a worker that dies mid-job leaves it to be redelivered.

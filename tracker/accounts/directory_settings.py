@@ -28,6 +28,8 @@ def directory_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     LDAP_START_TLS        1 to upgrade the connection with StartTLS
     LDAP_CA_FILE          CA certificate to verify the directory's certificate
     LDAP_TIMEOUT          seconds before the directory counts as unreachable (default 5)
+    LDAP_EMPLOYEE_ID_ATTR the directory attribute holding the employee id (e.g. employeeNumber):
+                          people are then matched to accounts by the import's 工号, not by username
     """
     uri = environ.get("LDAP_SERVER_URI", "").strip()
     if not uri:
@@ -61,4 +63,6 @@ def directory_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "AUTH_LDAP_NO_NEW_USERS": True,
         "AUTH_LDAP_ALWAYS_UPDATE_USER": False,
         "AUTH_LDAP_MIRROR_GROUPS": False,
+        # Read by tracker.accounts.directory.DirectoryBackend (not a django-auth-ldap setting).
+        "LDAP_EMPLOYEE_ID_ATTR": environ.get("LDAP_EMPLOYEE_ID_ATTR", "").strip(),
     }

@@ -48,3 +48,16 @@ def users_bulk_create(*, people: list[tuple[str, str, str]], languages: dict[str
         batch_size=1000,
     )
     return users
+
+
+def directory_links_set(*, employee_ids: dict[int, str]) -> int:
+    """Set the employee ids (工号) of accounts in one statement: `employee_ids` maps a user id to its
+    employee id; an account's earlier id is replaced. The import checked that no id is held by
+    another account (the unique constraint still refuses it, rolling back the whole import)."""
+    from tracker.accounts.models import DirectoryLink
+
+    links = [DirectoryLink(user_id=user_id, employee_id=eid) for user_id, eid in employee_ids.items() if eid]
+    DirectoryLink.objects.bulk_create(
+        links, batch_size=1000, update_conflicts=True, unique_fields=["user"], update_fields=["employee_id"]
+    )
+    return len(links)

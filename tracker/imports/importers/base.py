@@ -47,6 +47,7 @@ MESSAGES: dict[str, Promise] = {
     "bad_address": _("“%(value)s”: %(why)s"),
     "unknown_unit": _("No unit with code “%(value)s” in your area."),
     "unknown_group": _("No guidance group named “%(value)s” whose units are all in your area."),
+    "employee_id_taken": _("The employee id “%(value)s” already belongs to another account."),
     "user_out_of_scope": _("The account “%(value)s” exists and is not managed by you; ask the system administrator."),
 }
 

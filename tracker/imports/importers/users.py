@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tracker.core.models import UserPreference
@@ -36,6 +37,7 @@ class UserRow:
     unit: Unit | None
     group: GuidanceGroup | None
     language: str
+    employee_id: str = ""
 
 
 class UserImporter(Importer):
@@ -58,6 +60,14 @@ class UserImporter(Importer):
         Column("wecom_id", _("WeCom user id"), False, _("Optional: 政务微信/企业微信 UserID."), ("政务微信账号",)),
         Column("dingtalk_id", _("DingTalk user id"), False, _("Optional: 钉钉 userid."), ("钉钉账号",)),
         Column("mobile", _("Mobile number"), False, _("Optional: for SMS."), ("手机号", "手机号码")),
+        # Directory login by employee id (LDAP_EMPLOYEE_ID_ATTR); an empty cell keeps what is there.
+        Column(
+            "employee_id",
+            _("Employee ID"),
+            False,
+            _("Optional: the person's employee id in the directory, for directory login."),
+            ("工号", "员工编号"),
+        ),
     )
 
     def __init__(self, *, user: User):
@@ -70,6 +80,9 @@ class UserImporter(Importer):
         self.users: dict[str, User] = {}
         self.assignments: set[tuple] = set()
         self.preferences: dict[int, str] = {}
+        self.employee_ids: dict[int, str] = {}  # user id → its employee id now
+        self.holders: dict[str, str] = {}  # employee id → the username holding it now
+        self.file_ids: dict[str, tuple[int, str]] = {}  # employee id → (first row, username) in the file
         self.created_user_ids: list[int] = []
 
     @classmethod
@@ -111,6 +124,7 @@ class UserImporter(Importer):
         self.preferences = dict(
             UserPreference.objects.filter(user__in=self.users.values()).values_list("user_id", "language")
         )
+        self._load_employee_ids(values)
         units = {u.code: u for u in Unit.objects.filter(code__in={v.get("unit") for v in values})}
         groups = {g.name: g for g in GuidanceGroup.objects.filter(name__in={v.get("unit") for v in values})}
         manageable = self._manageable_groups(
@@ -138,7 +152,7 @@ class UserImporter(Importer):
                 self.problem(number, "username", "user_out_of_scope", value=parsed.username)
             if parsed.username in first_row:
                 earlier_number, earlier = first_row[parsed.username]
-                for key in ("full_name", "email", "language"):
+                for key in ("full_name", "email", "language", "employee_id"):
                     if getattr(parsed, key) != getattr(earlier, key):
                         self.problem(number, key, "differs", row=earlier_number)
             elif parsed.username:
@@ -147,6 +161,7 @@ class UserImporter(Importer):
             if parsed.username and row_key in seen:
                 self.problem(number, "unit", "duplicate", value=row["values"].get("unit", ""), row=seen[row_key])
             seen.setdefault(row_key, number)
+            self._check_employee_id(number, parsed)
             self.plan[number] = self._planned(parsed, user, planned_users, planned_assignments)
         return self.problems
 
@@ -188,7 +203,29 @@ class UserImporter(Importer):
             self.problem(
                 number, "language", "bad_choice", value=language_text, choices="、".join(self.languages.labels())
             )
-        return UserRow(username, full_name, email, role or "", unit, group, language or "")
+        employee_id = self.text(row, "employee_id", max_length=64)
+        return UserRow(username, full_name, email, role or "", unit, group, language or "", employee_id)
+
+    def _load_employee_ids(self, values: list[dict]) -> None:
+        from tracker.accounts.models import DirectoryLink
+
+        wanted = {v.get("employee_id") for v in values if v.get("employee_id")}
+        links = DirectoryLink.objects.filter(Q(user__in=self.users.values()) | Q(employee_id__in=wanted))
+        for user_id, username, employee_id in links.values_list("user_id", "user__username", "employee_id"):
+            self.holders[employee_id] = username
+            self.employee_ids[user_id] = employee_id
+
+    def _check_employee_id(self, number: int, parsed: UserRow) -> None:
+        """An employee id belongs to one account: not another account's, not two usernames' in the file."""
+        if not parsed.employee_id or not parsed.username:
+            return
+        holder = self.holders.get(parsed.employee_id)
+        if holder is not None and holder != parsed.username:
+            self.problem(number, "employee_id", "employee_id_taken", value=parsed.employee_id)
+            return
+        other_number, other = self.file_ids.setdefault(parsed.employee_id, (number, parsed.username))
+        if other != parsed.username:
+            self.problem(number, "employee_id", "duplicate", value=parsed.employee_id, row=other_number)
 
     def _check_addresses(self, number: int, values: dict) -> None:
         from tracker.notify.services import ADDRESS_FIELDS, clean_addresses
@@ -226,12 +263,19 @@ class UserImporter(Importer):
     def _language_differs(self, user: User, row: UserRow) -> bool:
         return bool(row.language and self.preferences.get(user.pk, "") != row.language)
 
+    def _employee_id_differs(self, user: User, row: UserRow) -> bool:
+        return bool(row.employee_id and self.employee_ids.get(user.pk, "") != row.employee_id)
+
     def _fields_differ(self, user: User, row: UserRow) -> bool:
-        return self._account_differs(user, row) or self._language_differs(user, row)
+        return (
+            self._account_differs(user, row)
+            or self._language_differs(user, row)
+            or self._employee_id_differs(user, row)
+        )
 
     def apply_all(self, rows: list[dict], report: Callable[[int], None]) -> Counter[str]:
         """New accounts and role assignments in bulk; changes to existing accounts one by one."""
-        from tracker.accounts.services import users_bulk_create
+        from tracker.accounts.services import directory_links_set, users_bulk_create
         from tracker.notify.services import profile_addresses_set as notify_profile_addresses_set
         from tracker.orgs.services import roles_bulk_grant
 
@@ -250,11 +294,16 @@ class UserImporter(Importer):
             self.created_user_ids.append(user.pk)
         counts: Counter[str] = Counter()
         grants: list[RoleAssignment] = []
+        linked: dict[int, str] = {}
         first_rows = {id(data) for data in new_people.values()}
         for done, row in enumerate(rows, start=1):
             data = self.parsed[row["row"]]
             user = self.users[data.username]
             outcome = CREATED if id(data) in first_rows else self._update(user, data)
+            if self._employee_id_differs(user, data):
+                self.employee_ids[user.pk] = data.employee_id
+                linked[user.pk] = data.employee_id
+                outcome = outcome if outcome == CREATED else UPDATED
             # WeCom / DingTalk ids and the mobile number (tracker.notify): blank cells keep what is there.
             if notify_profile_addresses_set(user=user, by=self.user, **row["values"]) and outcome == UNCHANGED:
                 outcome = UPDATED
@@ -267,6 +316,7 @@ class UserImporter(Importer):
             if done % 500 == 0:
                 report(done)
         roles_bulk_grant(assignments=grants)
+        directory_links_set(employee_ids=linked)
         report(len(rows))
         return counts
 
