@@ -32,6 +32,8 @@ CAMPAIGN_SETTINGS = (
     "escalate_after_days",
     "digest_weekday",
     "research_window_days",
+    "escalation_ignores_quiet_hours",
+    "self_chosen_soft_cap",
 )
 TEMPLATE_FIELDS = (
     "code",
@@ -53,6 +55,7 @@ TEMPLATE_FIELDS = (
     "source_file",
     "source_line",
     "source_quote",
+    "owner_unit_id",
 )
 
 
