@@ -88,7 +88,11 @@ def campaign_definition(*, campaign: Campaign) -> dict[str, Any]:
         "ends_on": campaign.ends_on.isoformat(),
         **{key: getattr(campaign, key) for key in CAMPAIGN_KEYS},
     }
-    templates = campaign.templates.select_related("measure", "owner_unit").prefetch_related("categories").order_by("order", "code")
+    templates = (
+        campaign.templates.select_related("measure", "owner_unit")
+        .prefetch_related("categories")
+        .order_by("order", "code")
+    )
     return {
         "campaign": _with_source(spec, campaign),
         "categories": [
