@@ -119,8 +119,4 @@ def test_proposing_and_deciding_through_the_pages(client, city):
     case.refresh_from_db()
     assert case.status == CaseStatus.FEATURED
     login(client, city.staff_a)
-    assert (
-        "典型案例"
-        in client.get(reverse("work:task_detail", args=[task.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-        or True
-    )
+    assert 'id="task-model-case"' in client.get(reverse("work:task_detail", args=[task.pk])).content.decode()
