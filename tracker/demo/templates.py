@@ -62,13 +62,16 @@ def demo_templates(*, today: date) -> bool:
     User = get_user_model()
     office, guide = User.objects.get(username="office"), User.objects.get(username="guide")
     base = campaign.templates.filter(owner_unit__isnull=True, is_active=True).order_by("order", "code")
+    first = base.first()
+    if first is None:
+        return False
     with transaction.atomic():
         local = change_propose(
             by=_district_office(district),
             campaign=campaign,
             kind=ChangeKind.CREATE,
             data=_values(
-                base.first(),
+                first,
                 title_zh=LOCAL_TITLE,
                 title_en="Dongcheng Vanguard volunteer service in the communities",
                 description="区直各单位党员每月到联系社区开展一次志愿服务，记录服务内容和群众反映。",
@@ -113,6 +116,6 @@ def _demo_cases(campaign: Campaign, office, guide) -> None:
     deed = PracticalDeed.objects.filter(campaign=campaign).order_by("id").first()
     if deed is not None:
         case_propose(by=office, deed=deed, citation="聚焦群众急难愁盼，服务覆盖面广，群众满意度高。")
-    other = tasks.exclude(pk=getattr(done, "pk", None)).order_by("-progress", "id").first()
+    other = tasks.exclude(pk=done.pk if done is not None else 0).order_by("-progress", "id").first()
     if other is not None:
         case_propose(by=guide, task=other, citation="指导组推荐：调研扎实，问题清单具体。")
