@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import login
 from tests.factories import TaskFactory, make_ledger_row
@@ -121,3 +123,24 @@ def test_proposing_and_deciding_through_the_pages(client, city):
     assert case.status == CaseStatus.FEATURED
     login(client, city.staff_a)
     assert 'id="task-model-case"' in client.get(reverse("work:task_detail", args=[task.pk])).content.decode()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(["guide", "office_east", "decide"]), st.booleans()), max_size=6))
+def test_the_task_flag_always_follows_its_case(city, steps):
+    """Whatever the order of proposals and decisions, a task is featured exactly when its case is."""
+    task = _self_chosen(city, "任意顺序")
+    for who, feature in steps:
+        case = ModelCase.objects.filter(task=task).first()
+        try:
+            if who == "decide" and case is not None:
+                case_decide(case=case, by=city.office_east, feature=feature, version=case.version)
+            elif who != "decide":
+                case_propose(by=getattr(city, who), task=task, citation="做法")
+        except ValidationError:
+            assert case is not None and case.status == CaseStatus.FEATURED  # only "already featured"
+        task.refresh_from_db()
+        case = ModelCase.objects.filter(task=task).first()
+        assert task.is_featured == (case is not None and case.status == CaseStatus.FEATURED)
+    ModelCase.objects.filter(task=task).delete()
+    task.delete()
