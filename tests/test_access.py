@@ -483,6 +483,13 @@ MATRIX.update(
             {"office_city"},
             EDITOR_REFUSED | {"office_east", "office_west"},
         ),
+        "editor:soft_cap": (
+            "post",
+            lambda c, o: [],
+            lambda c, o: {"cap": "3", "seen": ""},
+            {"office_city"},
+            EDITOR_REFUSED | {"office_east", "office_west"},
+        ),
         "editor:change_detail": ("get", lambda c, o: [_template_change(c).pk], None, {"office_city"}, EDITOR_REFUSED),
         "editor:change_confirm": (
             "post",
@@ -860,6 +867,38 @@ MATRIX.update(
             lambda c, o: {"completion_weight": 50, "on_time_weight": 50, "late_penalty": 10},
             {"office_city"},
             DASHBOARD_ROLES - {"office_city"},
+        ),
+    }
+)
+
+
+# Model cases (典型案例): everyone reads the featured ones in scope; the office or the unit's guides
+# propose (others reading the unit: 403); the office responsible for the unit decides.
+def _proposed_case(city, task):
+    from tracker.cases.models import ModelCase
+
+    return ModelCase.objects.create(
+        campaign=city.campaign, unit=task.unit, task=task, citation="做法新颖", proposed_by=city.guide
+    )
+
+
+MATRIX.update(
+    {
+        "cases:list": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
+        "cases:task_propose": (
+            "get",
+            lambda c, o: [o["task"].pk],
+            None,
+            REVIEWERS_OF_A,
+            READERS_OF_A - REVIEWERS_OF_A,
+        ),
+        "cases:deed_propose": ("get", _po("deed"), None, REVIEWERS_OF_A, READERS_OF_A - REVIEWERS_OF_A),
+        "cases:decide": (
+            "post",
+            lambda c, o: [_proposed_case(c, o["task"]).pk],
+            lambda c, o: {"feature": "1", "version": 1, "note": ""},
+            {"office_east", "office_city"},
+            READERS_OF_A - {"office_east", "office_city"},
         ),
     }
 )

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tracker.people",
     "tracker.surveys",
     "tracker.insights",
+    "tracker.cases",
     "tracker.scoring",
     "tracker.dashboards",
     "tracker.editor",

@@ -48,4 +48,5 @@ urlpatterns = [
     path("", include("tracker.people.urls")),
     path("", include("tracker.surveys.urls")),
     path("", include("tracker.insights.urls")),
+    path("", include("tracker.cases.urls")),
 ]

@@ -20,6 +20,7 @@ from tests.factories import TaskFactory, make_ledger_row
 from tracker.briefings import document, services
 from tracker.briefings.models import BriefingJob, BriefingStatus
 from tracker.briefings.selectors import briefing_data
+from tracker.cases.services import case_propose
 from tracker.dashboards import selectors as dashboards
 from tracker.work import services as work
 from tracker.work.lights import LightRule
@@ -38,9 +39,8 @@ def _activity(city):
     """A done task in unit A, a featured self-chosen task, an overdue problem and two visits to one site."""
     task = city.task_a()
     work.entry_add(task=task, by=city.staff_a, text="学习会")
-    TaskFactory(
-        campaign=city.campaign, unit=city.unit_a, measure=city.study, title="红色教育基地共建", is_featured=True
-    )
+    chosen = TaskFactory(campaign=city.campaign, unit=city.unit_a, measure=city.study, title="红色教育基地共建")
+    case_propose(by=city.office_city, task=chosen, citation="共建共享，群众认可")
     item = make_ledger_row("rectification", unit=city.unit_a, by=city.staff_a)
     type(item).objects.filter(pk=item.pk).update(deadline=timezone.localdate() - timedelta(days=3))
     make_ledger_row("visits", unit=city.unit_a, by=city.staff_a)
@@ -80,7 +80,7 @@ def test_docx_numbers_equal_the_overview(city):
     ]
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "工作简报" in text
-    assert "红色教育基地共建" in text  # the model case
+    assert "红色教育基地共建" in text and "共建共享，群众认可" in text  # the model case with its citation
     assert "幸福社区" in "\n".join(cell.text for t in doc.tables for row in t.rows for cell in row.cells)  # crowding
     assert len(doc.inline_shapes) == 2  # trend and measures charts
 

@@ -124,6 +124,9 @@ def test_units_are_chosen_by_category_area_or_list(city):
 
 
 def test_clone_copies_the_required_actions_and_a_closed_campaign_refuses_writes(city):
+    city.campaign.self_chosen_soft_cap = 4
+    city.campaign.save()
+    city.campaign.templates.filter(code="plan").update(owner_unit=city.east, weight=3)
     clone = campaign_clone(
         source=city.campaign,
         code="next-year",
@@ -137,6 +140,8 @@ def test_clone_copies_the_required_actions_and_a_closed_campaign_refuses_writes(
     )
     school_only = clone.templates.get(code="school-only")
     assert [c.code for c in school_only.categories.all()] == ["school"]
+    plan = clone.templates.get(code="plan")
+    assert (plan.owner_unit, plan.weight, clone.self_chosen_soft_cap) == (city.east, 3, 4)
     closed = campaign_close(campaign=clone, by=city.office_city)
     assert closed.is_closed and not closed.is_active
     with pytest.raises(CampaignClosed):

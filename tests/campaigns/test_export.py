@@ -66,3 +66,37 @@ def test_any_definition_round_trips(tmp_path_factory, title, description, offset
     assert campaign_export_yaml(campaign=Campaign.objects.get(pk=campaign.pk)) == exported
     template.refresh_from_db()
     assert (template.title_zh, template.description, template.is_active) == (title, description, active)
+
+
+def test_the_editors_fields_travel_with_the_definition(tmp_path):
+    """A district's own template keeps its owner, the campaign its soft cap (issue 15 items 3, 6)."""
+    from tests.factories import make_unit
+
+    campaign = campaign_seed().campaign
+    district = make_unit("东城区", code="dongcheng")
+    template = campaign.templates.order_by("code").first()
+    template.owner_unit, template.weight = district, 4
+    template.save()
+    campaign.self_chosen_soft_cap, campaign.escalation_ignores_quiet_hours = 3, True
+    campaign.save()
+    exported = campaign_export_yaml(campaign=campaign)
+    assert "owner_unit: dongcheng" in exported and "self_chosen_soft_cap: 3" in exported
+    path = tmp_path / "definition.yaml"
+    path.write_text(exported, encoding="utf-8")
+    TaskTemplate.objects.filter(pk=template.pk).update(owner_unit=None, weight=1)
+    Campaign.objects.filter(pk=campaign.pk).update(self_chosen_soft_cap=None, escalation_ignores_quiet_hours=False)
+    campaign_seed(path=path)
+    assert campaign_export_yaml(campaign=Campaign.objects.get(pk=campaign.pk)) == exported
+    template.refresh_from_db()
+    assert (template.owner_unit, template.weight) == (district, 4)
+
+
+def test_a_definition_naming_an_unknown_owner_unit_is_refused(tmp_path):
+    from django.core.exceptions import ValidationError
+
+    campaign = campaign_seed().campaign
+    exported = campaign_export_yaml(campaign=campaign).replace("  weight: ", "  owner_unit: nowhere\n  weight: ", 1)
+    path = tmp_path / "definition.yaml"
+    path.write_text(exported, encoding="utf-8")
+    with pytest.raises(ValidationError, match="owner unit 'nowhere' does not exist"):
+        campaign_seed(path=path)

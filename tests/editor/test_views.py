@@ -134,7 +134,9 @@ def test_the_list_shows_the_burden_in_constant_queries(client, city, django_asse
         client.get(url)
 
 
-QUERIES = 9
+# session, user, roles, campaign, its batches, units, city office, templates, categories, the soft cap's
+# history, city office (who sets the cap), changes
+QUERIES = 12
 
 
 def test_burden_counts_records_per_unit_per_month(city):
@@ -191,3 +193,24 @@ def test_units_see_a_note_past_the_self_chosen_soft_cap(client, city):
         due_on=city.campaign.ends_on,
     )
     assert 'id="self-chosen-cap"' in client.get(url).content.decode()
+
+
+def test_the_city_office_sets_the_soft_cap_with_history_and_409_on_a_stale_page(client, city):
+    login(client, city.office_city)
+    url = reverse("editor:soft_cap")
+    assert client.post(url, {"cap": "0", "seen": ""}).status_code == 422
+    assert client.post(url, {"cap": "3", "seen": ""}).status_code == 302
+    city.campaign.refresh_from_db()
+    assert city.campaign.self_chosen_soft_cap == 3
+    stale = client.post(url, {"cap": "5", "seen": ""})  # a page loaded before the change
+    assert stale.status_code == 409 and stale.context["cap_stale"]
+    city.campaign.refresh_from_db()
+    assert city.campaign.self_chosen_soft_cap == 3
+    assert client.post(url, {"cap": "", "seen": "3"}).status_code == 302  # empty: no note
+    page = client.get(reverse("editor:template_list"))
+    assert [(c.old, c.new, c.by) for c in page.context["cap_history"]] == [
+        (3, None, city.office_city),
+        (None, 3, city.office_city),
+    ]
+    login(client, city.office_east)
+    assert client.post(url, {"cap": "2", "seen": ""}).status_code == 403

@@ -239,15 +239,15 @@ def _units(document: DocxDocument, briefing: Briefing) -> None:
 
 
 def _model_cases(document: DocxDocument, briefing: Briefing) -> None:
-    """4. Model cases: featured self-chosen tasks."""
+    """4. Model cases (典型案例): featured tasks and deeds, each with the office's citation."""
     document.add_heading(_("4. Model cases"), level=1)
     if briefing.featured:
-        for task in briefing.featured:
+        for case in briefing.featured:
             paragraph = document.add_paragraph(style="List Bullet")
-            paragraph.add_run(f"{task.unit.name}：").bold = True
-            paragraph.add_run(f"{task.title}（{task.measure.name}）")
+            paragraph.add_run(f"{case.unit.name}：").bold = True
+            paragraph.add_run(f"{case.title}（{case.kind_label}）。{case.citation}")
     else:
-        document.add_paragraph(_("No self-chosen task has been featured yet."))
+        document.add_paragraph(_("No model case has been featured yet."))
 
 
 def _rectification(document: DocxDocument, briefing: Briefing) -> None:

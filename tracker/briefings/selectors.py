@@ -15,6 +15,8 @@ from django.db.models import Count, Q
 
 from tracker.briefings.models import BriefingJob, BriefingJobQuerySet
 from tracker.campaigns.models import Campaign
+from tracker.cases.models import ModelCase
+from tracker.cases.selectors import featured_cases
 from tracker.core.types import AnyUser, User
 from tracker.dashboards import selectors as dashboards
 from tracker.dashboards.selectors import Overview, UnitFilters
@@ -23,7 +25,6 @@ from tracker.ledgers.selectors import CrowdedSite, crowded_sites_page
 from tracker.orgs.models import Unit
 from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import Light, LightRule
-from tracker.work.models import Task
 
 RANKING_SIZE = 5  # top and bottom of the ranking
 LIST_SIZE = 15  # red list, stale units, model cases, overdue items
@@ -63,7 +64,7 @@ class Briefing:
     ranked: int
     red: list[Unit]
     red_count: int
-    featured: list[Task]
+    featured: list[ModelCase]
     rectification: Rectification
     research: Research
     notes: list[str] = field(default_factory=list)
@@ -116,12 +117,7 @@ def briefing_data(
     overview = dashboards.overview(user=user, campaign=campaign, rule=rule)
     top, bottom, ranked = _ranking(user=user, campaign=campaign, rule=rule)
     red = dashboards.unit_rollups(user=user, campaign=campaign, rule=rule, filters=UnitFilters(light=Light.RED))
-    featured = (
-        Task.objects.for_user(user)
-        .filter(campaign=campaign, is_featured=True, template__isnull=True)
-        .select_related("unit", "measure")
-        .order_by("unit__path", "id")
-    )
+    featured = featured_cases(user=user, campaign=campaign)
     return Briefing(
         campaign=campaign,
         starts_on=starts_on,

@@ -29,6 +29,8 @@ CAMPAIGN_KEYS = (
     "escalate_after_days",
     "digest_weekday",
     "research_window_days",
+    "escalation_ignores_quiet_hours",
+    "self_chosen_soft_cap",
 )
 
 
@@ -70,6 +72,9 @@ def _template(template: TaskTemplate) -> dict[str, Any]:
         data["ledger_filter"] = template.ledger_filter
     if not template.is_active:
         data["active"] = False
+    if template.owner_unit is not None:
+        # A district's own template (分类指导): its owner by unit code, found again on load.
+        data["owner_unit"] = template.owner_unit.code
     return _with_source(data, template)
 
 
@@ -83,7 +88,11 @@ def campaign_definition(*, campaign: Campaign) -> dict[str, Any]:
         "ends_on": campaign.ends_on.isoformat(),
         **{key: getattr(campaign, key) for key in CAMPAIGN_KEYS},
     }
-    templates = campaign.templates.select_related("measure").prefetch_related("categories").order_by("order", "code")
+    templates = (
+        campaign.templates.select_related("measure", "owner_unit")
+        .prefetch_related("categories")
+        .order_by("order", "code")
+    )
     return {
         "campaign": _with_source(spec, campaign),
         "categories": [

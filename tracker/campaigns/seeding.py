@@ -20,7 +20,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from tracker.campaigns.models import Campaign, Measure, TaskTemplate
-from tracker.orgs.models import UnitCategory
+from tracker.orgs.models import Unit, UnitCategory
 
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
 DEFAULT_DEFINITION = SEEDS_DIR / "campaign.yaml"
@@ -33,6 +33,8 @@ OPTIONAL_CAMPAIGN_KEYS = (
     "overdue_repeat_workdays",
     "escalate_after_days",
     "digest_weekday",
+    "escalation_ignores_quiet_hours",
+    "self_chosen_soft_cap",
 )
 
 
@@ -96,6 +98,16 @@ def _assign(row: Model, values: dict[str, Any]) -> bool:
             setattr(row, field, value)
             changed = True
     return changed
+
+
+def _owner_unit(where: str, code: str | None) -> Unit | None:
+    """A district's own template names its owner by unit code; the unit must exist here."""
+    if not code:
+        return None
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        raise ValidationError(f"{where}: owner unit {code!r} does not exist; import the units first")
+    return unit
 
 
 @transaction.atomic
@@ -204,6 +216,7 @@ def campaign_seed(
                 "ledger_filter": row.get("ledger_filter") or {},
                 "order": row.get("order", order),
                 "is_active": row.get("active", True),
+                "owner_unit": _owner_unit(where, row.get("owner_unit")),
                 **_citation(where, row.get("source"), lines),
             },
         )

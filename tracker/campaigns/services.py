@@ -32,6 +32,8 @@ CAMPAIGN_SETTINGS = (
     "escalate_after_days",
     "digest_weekday",
     "research_window_days",
+    "escalation_ignores_quiet_hours",
+    "self_chosen_soft_cap",
 )
 TEMPLATE_FIELDS = (
     "code",
@@ -53,6 +55,7 @@ TEMPLATE_FIELDS = (
     "source_file",
     "source_line",
     "source_quote",
+    "owner_unit_id",
 )
 
 
@@ -194,3 +197,26 @@ def participation_window_set(
     stamp_change(row, by=by)
     row.save()
     return row
+
+
+class SoftCapMoved(Exception):
+    """The soft cap changed after the page showing it was loaded; the edit is refused (409)."""
+
+
+@transaction.atomic
+def campaign_soft_cap_set(*, campaign: Campaign, cap: int | None, seen: int | None, by: User | None) -> Campaign:
+    """Set how many self-chosen tasks a unit adds before it sees a note (S2 l.28); None: no note.
+
+    `seen` is the cap the office's page showed: if someone changed it meanwhile, nothing is saved.
+    """
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign_check_open(locked)
+    if locked.self_chosen_soft_cap != seen:
+        raise SoftCapMoved(locked.self_chosen_soft_cap)
+    if cap == seen:
+        return locked
+    locked.self_chosen_soft_cap = cap
+    locked.full_clean()
+    stamp_change(locked, by=by, reason=_("self-chosen soft cap changed"))
+    locked.save()
+    return locked

@@ -92,3 +92,15 @@ class TemplateForm(forms.ModelForm):
         if "owner_unit" in self.fields:
             wanted["owner_unit"] = data["owner_unit"].pk if data["owner_unit"] else None
         return wanted
+
+
+class SoftCapForm(forms.Form):
+    """The campaign's soft cap on self-chosen tasks; `seen` is the cap the page showed (stale check)."""
+
+    cap = forms.IntegerField(
+        label=_("Self-chosen tasks per unit before a note"),
+        required=False,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Empty: no note. Units may still add more; past the cap they are reminded not to add at will."),
+    )
+    seen = forms.IntegerField(widget=forms.HiddenInput, required=False)

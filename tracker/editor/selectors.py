@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -239,3 +240,25 @@ def recent_changes(*, user: AnyUser, template: TaskTemplate | None = None) -> Qu
     if template is not None:
         changes = changes.filter(template=template)
     return changes
+
+
+@dataclass(frozen=True)
+class CapChange:
+    when: Any
+    by: Any
+    old: int | None
+    new: int | None
+
+
+def soft_cap_history(*, campaign: Campaign, limit: int = 5) -> list[CapChange]:
+    """The latest changes of the campaign's soft cap on self-chosen tasks, newest first (one query)."""
+    records = list(campaign.history.select_related("history_user").order_by("-history_date", "-history_id")[:100])
+    changes = []
+    for newer, older in pairwise(records):
+        if newer.self_chosen_soft_cap != older.self_chosen_soft_cap:
+            changes.append(
+                CapChange(
+                    newer.history_date, newer.history_user, older.self_chosen_soft_cap, newer.self_chosen_soft_cap
+                )
+            )
+    return changes[:limit]

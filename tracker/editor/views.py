@@ -7,18 +7,21 @@ only its confirmation (a POST) queues the apply job, whose progress the same pag
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker.campaigns.models import TaskTemplate
 from tracker.campaigns.selectors import current_campaign_or_404
+from tracker.campaigns.services import SoftCapMoved, campaign_soft_cap_set
 from tracker.core.concurrency import CONFLICT_STATUS, StaleVersion
 from tracker.core.history import history_rows
 from tracker.core.types import AuthedRequest
 from tracker.editor import selectors, services
 from tracker.editor.access import access_change, access_template, change_checker, require_editor
-from tracker.editor.forms import TemplateForm
+from tracker.editor.forms import SoftCapForm, TemplateForm
 from tracker.editor.models import ChangeKind, ChangeStatus
 from tracker.orgs.access import is_city_office
 from tracker.orgs.models import Unit
@@ -28,14 +31,49 @@ CHANGE_PAGE = "editor/change_detail.html"
 RECENT = 20
 
 
+def _list_page(request: AuthedRequest, *, cap_form: SoftCapForm | None = None, status: int = 200) -> HttpResponse:
+    campaign = current_campaign_or_404()
+    burden = selectors.template_burden(user=request.user, campaign=campaign)
+    changes = selectors.recent_changes(user=request.user).filter(created_by=request.user)[:RECENT]
+    cap = campaign.self_chosen_soft_cap
+    context = {
+        "campaign": campaign,
+        "burden": burden,
+        "changes": changes,
+        "cap_form": cap_form or SoftCapForm(initial={"cap": cap, "seen": cap}),
+        "cap_history": selectors.soft_cap_history(campaign=campaign),
+        "cap_stale": status == CONFLICT_STATUS,
+        "sets_cap": is_city_office(request.user),
+    }
+    return render(request, "editor/template_list.html", context, status=status)
+
+
 @require_GET
 @login_required
 def template_list(request: AuthedRequest) -> HttpResponse:
     require_editor(request.user)
+    return _list_page(request)
+
+
+@require_POST
+@login_required
+def soft_cap(request: AuthedRequest) -> HttpResponse:
+    """The city office sets the campaign's soft cap on self-chosen tasks (S2 l.28 不随意增加"自选动作")."""
+    require_editor(request.user)
+    if not is_city_office(request.user):
+        raise PermissionDenied(_("Only the city office sets the campaign's soft cap."))
     campaign = current_campaign_or_404()
-    burden = selectors.template_burden(user=request.user, campaign=campaign)
-    changes = selectors.recent_changes(user=request.user).filter(created_by=request.user)[:RECENT]
-    return render(request, "editor/template_list.html", {"campaign": campaign, "burden": burden, "changes": changes})
+    form = SoftCapForm(request.POST)
+    if not form.is_valid():
+        return _list_page(request, cap_form=form, status=422)
+    try:
+        campaign_soft_cap_set(
+            campaign=campaign, cap=form.cleaned_data["cap"], seen=form.cleaned_data["seen"], by=request.user
+        )
+    except SoftCapMoved as exc:
+        now = exc.args[0]
+        return _list_page(request, cap_form=SoftCapForm(initial={"cap": now, "seen": now}), status=CONFLICT_STATUS)
+    return redirect("editor:template_list")
 
 
 @require_GET
