@@ -417,9 +417,12 @@ def _local_template(city):
     from tracker.campaigns.models import TaskTemplate
 
     base = TaskTemplate.objects.get(code="reading")
-    return TaskTemplate.objects.create(
-        campaign=city.campaign, code="east-own", measure=base.measure, title_zh="东区自定动作", owner_unit=city.east
+    template, _created = TaskTemplate.objects.get_or_create(
+        campaign=city.campaign,
+        code="east-own",
+        defaults={"measure": base.measure, "title_zh": "东区自定动作", "owner_unit": city.east},
     )
+    return template
 
 
 def _template_change(city):

@@ -99,5 +99,8 @@ def test_demo_review_queue_has_evidence_with_previews(demo):
 
     photos = Evidence.objects.filter(original_name=PHOTO_NAME)
     assert photos.exists()
-    assert not Evidence.objects.exclude(preview_state=PreviewState.READY).exists()
+    handed_in = Evidence.objects.filter(entry__task__in={e.entry.task_id for e in photos})
+    assert not handed_in.exclude(preview_state=PreviewState.READY).exists()
+    # Every other file has been looked at too: a preview, or "no preview" for a file that has none.
+    assert not Evidence.objects.filter(preview_state=PreviewState.PENDING).exists()
     assert {e.entry.task.status for e in photos} == {"submitted"}

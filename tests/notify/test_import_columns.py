@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 HEADER = [*USER_HEADER, "政务微信账号", "钉钉账号", "手机号"]
 
 
-def test_user_import_sets_the_channel_addresses(client, city, django_capture_on_commit_callbacks):
+def test_user_import_sets_the_channel_addresses(client, city, django_capture_on_commit_callbacks, jobs_inline):
     login(client, city.office_city)
     rows = [
         ["zhao.liu", "赵六", "", "联络员（工作人员）", "u-UnitA", "", "ZhaoLiu", "zl01", "138 0013 8000"],

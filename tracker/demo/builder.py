@@ -97,12 +97,12 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
     # Progress was written in bulk, past the signals: count the roll-ups afresh.
     rollups_invalidate(campaign=campaign)
     demo_ledgers(today=today)
-    demo_evidence()
     demo_directives(today=today)
     demo_notify()
     demo_first_batch(today=today)
     demo_people(today=today)
     demo_templates(today=today)
+    demo_evidence()  # last: it builds the previews of every evidence file the others uploaded
     return DemoResult(True, len(units), Task.objects.filter(campaign=campaign).count(), entries)
 
 

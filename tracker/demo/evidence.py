@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from tracker.orgs.models import GuidanceGroup, Role
 from tracker.work import services
-from tracker.work.models import OPEN_STATUSES, Evidence, Task
+from tracker.work.models import OPEN_STATUSES, Evidence, PreviewState, Task
 from tracker.work.previews import evidence_preview_build
 
 PHOTO_NAME = "现场照片.jpg"
@@ -44,9 +44,15 @@ def _minutes() -> bytes:
 
 
 def demo_evidence() -> int:
-    """Hand in a few open tasks with evidence; returns how many (0 when done before)."""
-    if Evidence.objects.filter(original_name=PHOTO_NAME).exists():
-        return 0
+    """Hand in a few open tasks with evidence; returns how many (0 when done before). Then build
+    the previews of every evidence file still without one (other demo modules upload files too)."""
+    done = 0 if Evidence.objects.filter(original_name=PHOTO_NAME).exists() else _hand_in()
+    for pk in Evidence.objects.exclude(preview_state=PreviewState.READY).values_list("pk", flat=True):
+        evidence_preview_build(evidence_id=pk)
+    return done
+
+
+def _hand_in() -> int:
     group = GuidanceGroup.objects.order_by("pk").first()
     if group is None:
         return 0
