@@ -10,6 +10,7 @@ of mail. Idempotent: a second run adds nothing.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -33,8 +34,13 @@ def demo_reach(*, today: date) -> bool:
     if campaign is None or unit is None or RectificationItem.all_objects.filter(problem=OVERDUE_PROBLEM).exists():
         return False
     by = get_user_model().objects.get(username="staff2")  # a staff member of the unit
-    rectification = {"source": "opinions", "category": "service", "kind": "immediate", "responsible_leader": "周明"}
-    rows = (
+    rectification: dict[str, Any] = {
+        "source": "opinions",
+        "category": "service",
+        "kind": "immediate",
+        "responsible_leader": "周明",
+    }
+    rows: tuple[tuple[str, dict[str, Any]], ...] = (
         (
             "rectification",
             {**rectification, "problem": OVERDUE_PROBLEM, "deadline": -(campaign.escalate_after_days + 1)},

@@ -31,6 +31,7 @@ from tracker.orgs.models import Role, RoleAssignment, Unit
 from tracker.reminders.digest import OfficeDigest, office_digest
 from tracker.reminders.ladder import People, digest_week
 from tracker.reminders.models import Kind
+from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import Light, LightRule
 from tracker.work.selectors import TaskCounts
 
@@ -139,6 +140,10 @@ def _leadership_body(digest: OfficeDigest) -> Promise:
 def leadership_digests_notify(*, campaign: Campaign, rule: LightRule, week: date, people: People) -> int:
     """Each leadership-group member's scope: counts, red tasks and ranking (the office digest's reading)."""
     members = _recipients(people, Role.LEADERSHIP)
+    if not members:
+        return 0
+    # Stale units are read from the roll-ups, as on the dashboard and in the office's digest mail.
+    rollups_refresh(campaign=campaign, rule=rule)
     done = _notified(campaign, week, "leadership")
     units = Unit.objects.in_bulk({uid for ids in members.values() for uid in ids})
     digests: dict[int, OfficeDigest] = {}
