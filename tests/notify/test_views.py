@@ -102,14 +102,19 @@ def test_the_sweep_puts_each_persons_reminders_under_their_bell_once(ladder):
         reminders_sweep(today=LADDER_DAY)
         reminders_sweep(today=LADDER_DAY)
     # The city office got the 督办 (unit B's task is ten days late), and it may go through quiet hours.
-    assert sorted(Item.objects.values_list("recipient__username", "kind", "urgent")) == [
+    reminders = Item.objects.filter(key__startswith="reminders:")
+    assert sorted(reminders.values_list("recipient__username", "kind", "urgent")) == [
         ("leader_a", "digest", False),
         ("office_city", "escalation", True),
         ("office_east", "digest", False),
         ("staff_a", "overdue", False),
         ("staff_b", "overdue", False),
     ]
-    assert not Delivery.objects.filter(channel="mail").exists()  # reminder mail stays the reminders' own
+    assert not Delivery.objects.filter(item__in=reminders, channel="mail").exists()  # the reminder mail is its own
+    # The guide and the leadership member get their weekly digest through notify() alone, mail included.
+    digests = Item.objects.exclude(key__startswith="reminders:")
+    assert sorted(digests.values_list("recipient__username", "kind")) == [("guide", "digest"), ("leadership", "digest")]
+    assert Delivery.objects.filter(item__in=digests, channel="mail").count() == 2
 
 
 def test_review_results_notify_the_submitter_and_owner(city):

@@ -179,11 +179,13 @@ def test_mail_is_in_the_recipients_language(ladder):
 
 
 @pytest.mark.django_db
-def test_people_without_an_address_are_skipped(ladder):
+def test_people_without_an_address_are_reminded_but_not_mailed(ladder):
     ladder.city.staff_b.email = ""
     ladder.city.staff_b.save()
     result = reminders_sweep(today=LADDER_DAY)
-    assert "staff_b" not in [m.username for m in result.mails]
+    assert {m.username: m.email for m in result.mails}["staff_b"] == ""
+    assert kinds_of("staff_b") == [Kind.OVERDUE]
+    assert not OutboxMail.objects.filter(recipient=ladder.city.staff_b).exists()
 
 
 @pytest.mark.django_db

@@ -23,6 +23,7 @@ from tracker.demo.directives import demo_directives
 from tracker.demo.evidence import demo_evidence
 from tracker.demo.notify import demo_notify
 from tracker.demo.people import demo_people
+from tracker.demo.reach import demo_reach
 from tracker.demo.templates import demo_templates
 from tracker.orgs.models import GuidanceGroup, Role, Unit, UnitCategory, UnitLevel
 from tracker.orgs.services import role_grant, unit_create
@@ -85,6 +86,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
         demo_first_batch(today=today)  # and the closed first batch (tracker/demo/batches.py)
         demo_people(today=today)
         demo_templates(today=today)  # the editor's local template, a pending change, model cases
+        demo_reach(today=today)
         return DemoResult(False, Unit.objects.count(), Task.objects.count(), Entry.objects.count())
     rng = random.Random(seed)
     with transaction.atomic():
@@ -102,6 +104,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
     demo_first_batch(today=today)
     demo_people(today=today)
     demo_templates(today=today)
+    demo_reach(today=today)
     demo_evidence()  # last: it builds the previews of every evidence file the others uploaded
     return DemoResult(True, len(units), Task.objects.filter(campaign=campaign).count(), entries)
 

@@ -24,7 +24,7 @@ from tracker.orgs.models import Unit
 from tracker.reminders.digest import OfficeDigest, office_digest, unit_digests
 from tracker.reminders.mail import SECTION_LIMIT, MailParts, UrgeNote, mail_render
 from tracker.reminders.models import Kind, Notification, OutboxMail
-from tracker.reminders.push import batch_push
+from tracker.reminders.push import batch_push, wants_mail
 from tracker.rollups.services import rollups_refresh
 from tracker.work.lights import LightRule
 from tracker.work.models import Task
@@ -52,7 +52,11 @@ def display_name(user: User) -> str:
 
 @dataclass
 class MailPlan:
-    """One queued mail, as the sweep reports it: to whom, and how many reminders of each kind."""
+    """One person's reminders of a batch, as the sweep reports them: to whom, how many of each kind.
+
+    `email` is the address the reminder mail goes to, or "" when the person has no address or
+    switched mail off: they get the same reminder under the bell and on their other channels.
+    """
 
     username: str
     email: str
@@ -85,7 +89,11 @@ class _Batch:
 
 
 def mails_queue(*, batch: uuid.UUID, today: date, send_at: datetime) -> list[MailPlan]:
-    """Queue one OutboxMail per recipient of `batch`, due at `send_at`; report what was queued."""
+    """Queue each recipient's reminders of `batch`, due at `send_at`; report what was queued.
+
+    Everyone gets one notification (bell and chosen channels, `push.batch_push`); the reminder
+    mail with the full lists is one `OutboxMail`, for those who have an address and keep mail on.
+    """
     notes = Notification.objects.filter(batch=batch).order_by()
     totals: dict[int, dict[str, int]] = defaultdict(dict)
     for recipient_id, kind, count in (
@@ -123,7 +131,9 @@ def _queue_slice(state: _Batch, recipient_ids: list[int]) -> list[MailPlan]:
     rare = [row for row in rows if row[1] in (Kind.DIGEST, Kind.URGE)]
     units = Unit.objects.in_bulk({row[4] for row in rare})
     authors = get_user_model().objects.in_bulk({row[7] for row in rare if row[7]})
-    users = get_user_model().objects.filter(pk__in=recipient_ids).select_related("preference").in_bulk()
+    users = (
+        get_user_model().objects.filter(pk__in=recipient_ids).select_related("preference", "notify_profile").in_bulk()
+    )
 
     leader_units: dict[int, list[int]] = defaultdict(list)
     for _recipient, kind, key, _task, unit_id, campaign_id, _note, _by in rare:
@@ -167,6 +177,13 @@ def _queue_slice(state: _Batch, recipient_ids: list[int]) -> list[MailPlan]:
         user = users[user_id]
         _list_escalated_once(mine)
         rendered = mail_render(user=user, parts=mine, today=state.today, display_name=display_name, memo=state.lines)
+        mailed = wants_mail(user)
+        pushed.append((user, mine, rendered))
+        plans.append(
+            MailPlan(username=user.get_username(), email=user.email if mailed else "", kinds=state.totals[user_id])
+        )
+        if not mailed:
+            continue
         mails.append(
             OutboxMail(
                 recipient=user,
@@ -179,8 +196,6 @@ def _queue_slice(state: _Batch, recipient_ids: list[int]) -> list[MailPlan]:
                 next_attempt_at=state.send_at,
             )
         )
-        plans.append(MailPlan(username=user.get_username(), email=user.email, kinds=state.totals[user_id]))
-        pushed.append((user, mine, rendered))
     OutboxMail.objects.bulk_create(mails)
     batch_push(batch=state.batch, today=state.today, mails=pushed)
     state.lines.clear()  # the next slice has other tasks; keep memory flat

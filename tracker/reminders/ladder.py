@@ -51,7 +51,11 @@ class Planned:
 
 @dataclass
 class People:
-    """Who holds which role where, loaded once per sweep; only people an e-mail can reach."""
+    """Who holds which role where, loaded once per sweep: every active person, with or without e-mail.
+
+    How each one is reached (mail, WeCom, DingTalk, SMS, the bell) is decided when the batch is
+    queued (`compose.mails_queue`, `push.batch_push`), not here.
+    """
 
     staff: dict[int, list[int]] = field(default_factory=dict)
     leaders: dict[int, list[int]] = field(default_factory=dict)
@@ -63,9 +67,7 @@ class People:
     @classmethod
     def load(cls) -> People:
         people = cls(staff=defaultdict(list), leaders=defaultdict(list))
-        people.reachable = set(
-            get_user_model().objects.filter(is_active=True).exclude(email="").values_list("pk", flat=True)
-        )
+        people.reachable = set(get_user_model().objects.filter(is_active=True).values_list("pk", flat=True))
         people.no_digest = set(
             ReminderPreference.objects.filter(receive_digests=False).values_list("user_id", flat=True)
         )

@@ -1,9 +1,12 @@
 """The reminders of one batch under each person's bell and on their IM/SMS channels.
 
-The mail itself stays the reminder system's `OutboxMail` (one per batch and person, with the
-full lists); the notification centre gets one item per mail: its subject, a short text and a
-link, keyed by the batch, so it is decided exactly when the mail is. A 督办 is pushed even in
-quiet hours when its campaign says so.
+Every recipient of a batch gets one notification item: its subject, a short text and a link,
+keyed by the batch, so it is decided exactly when the reminders are. The mail stays the reminder
+system's `OutboxMail` (one per batch and person, with the full lists), queued only for people
+who have an address and keep mail on (`wants_mail`); notify() is told to skip its own mail
+channel, so nobody is mailed one reminder twice. Someone reachable only by WeCom, DingTalk, SMS
+or in the app gets the same reminders there. A 督办 is pushed even in quiet hours when its
+campaign says so.
 """
 
 from __future__ import annotations
@@ -15,12 +18,21 @@ from django.urls import reverse
 
 from tracker.campaigns.models import Campaign
 from tracker.core.types import User
-from tracker.notify.models import Channel
-from tracker.notify.services import notify
+from tracker.notify.models import Channel, Profile
+from tracker.notify.services import addresses, notify
 from tracker.reminders.mail import MailParts, RenderedMail
 
 # The IM card and the bell show the start of the mail's text; the link leads to the rest.
 BODY_CHARS = 600
+
+
+def wants_mail(user: User) -> bool:
+    """Whether the reminder mail goes to this person: an address, and mail among their channels."""
+    try:
+        profile: Profile | None = user.notify_profile
+    except Profile.DoesNotExist:
+        profile = None
+    return Channel.MAIL in addresses(user, profile)
 
 
 def _kind(parts: MailParts) -> str:
@@ -59,5 +71,5 @@ def batch_push(*, batch: uuid.UUID, today: date, mails: list[tuple[User, MailPar
             url=_url(parts),
             urgent=bool(parts.escalated) and escalation_through,
             by=urger,
-            skip=(Channel.MAIL,),
+            skip=(Channel.MAIL,),  # the OutboxMail carries the reminder mail
         )

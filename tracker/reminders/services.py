@@ -33,7 +33,9 @@ from tracker.core.types import User
 from tracker.orgs.models import Role, RoleAssignment, Unit
 from tracker.orgs.scope import scope_for
 from tracker.reminders.compose import MailPlan, mails_queue
+from tracker.reminders.group_digest import group_digests_notify
 from tracker.reminders.ladder import People, Planned, ladder_slices
+from tracker.reminders.ledger_ladder import ledger_reminders_notify
 from tracker.reminders.models import Kind, MailStatus, Notification, OutboxMail, ReminderPreference
 from tracker.reminders.review_wait import review_waiting_notify
 from tracker.work.models import Task
@@ -79,6 +81,8 @@ class SweepResult:
     planned: int = 0
     decided: int = 0
     mails: list[MailPlan] = field(default_factory=list)
+    # Notified straight through notify() (ledger rows, group digests, submissions waiting): new items.
+    notified: int = 0
 
 
 def reminders_sweep(*, today: date | None = None, dry_run: bool = False) -> SweepResult:
@@ -94,7 +98,7 @@ def reminders_sweep(*, today: date | None = None, dry_run: bool = False) -> Swee
     if result.workday:
         with transaction.atomic():
             _sweep(result)
-            review_waiting_notify(today=today)
+            result.notified += review_waiting_notify(today=today)
             if dry_run:
                 transaction.set_rollback(True)
             elif result.mails:
@@ -106,13 +110,18 @@ def _sweep(result: SweepResult) -> None:
     batch = uuid.uuid4()
     people = People.load()
     decided_at = timezone.now()
-    for campaign in Campaign.objects.filter(is_active=True, reminders_enabled=True):
+    campaigns = list(Campaign.objects.filter(is_active=True, reminders_enabled=True))
+    for campaign in campaigns:
         # Slice by slice (tasks streamed in tree order), so the plan is never held whole.
         for planned in ladder_slices(campaign=campaign, today=result.today, people=people):
             result.planned += len(planned)
             _record(planned, batch=batch, decided_at=decided_at)
     result.mails = mails_queue(batch=batch, today=result.today, send_at=timezone.now())
     result.decided = sum(n for mail in result.mails for n in mail.kinds.values())
+    # Rectification items, milestones and conversion follow-ups; the guides' and leaders' digests.
+    for campaign in campaigns:
+        result.notified += ledger_reminders_notify(campaign=campaign, today=result.today, people=people)
+        result.notified += group_digests_notify(campaign=campaign, today=result.today, people=people)
 
 
 def _record(planned: list[Planned], *, batch: uuid.UUID, decided_at: datetime) -> None:
@@ -145,7 +154,7 @@ def _record(planned: list[Planned], *, batch: uuid.UUID, decided_at: datetime) -
 
 @dataclass
 class UrgeResult:
-    mails: int
+    reached: int  # people urged now (bell and channels; mail for those who keep it)
     already: int
 
 
@@ -160,7 +169,8 @@ def _urge(*, unit: Unit, task: Task | None, by: User, note: str, recipients: lis
         raise ValidationError(_("There is no active campaign."))
     today = timezone.localdate()
     key = f"task:{task.pk}" if task else f"unit:{unit.pk}"
-    people = get_user_model().objects.filter(pk__in=recipients, is_active=True).exclude(email="")
+    # Everyone active, with or without e-mail: the urge reaches each through their own channels.
+    people = get_user_model().objects.filter(pk__in=recipients, is_active=True)
     reachable = set(people.values_list("pk", flat=True))
     batch = uuid.uuid4()
     already = 0
@@ -186,7 +196,7 @@ def _urge(*, unit: Unit, task: Task | None, by: User, note: str, recipients: lis
         mails = mails_queue(batch=batch, today=today, send_at=send_time())
         if mails:
             transaction.on_commit(_kick_relay)
-    return UrgeResult(mails=len(mails), already=already)
+    return UrgeResult(reached=len(mails), already=already)
 
 
 def task_urge(*, task: Task, by: User, note: str = "") -> UrgeResult:

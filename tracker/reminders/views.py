@@ -55,12 +55,12 @@ def _urge(
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            if result.mails:
-                message = _("Urged. Recipients mailed: %(n)d.") % {"n": result.mails}
+            if result.reached:
+                message = _("Urged. Recipients reached: %(n)d.") % {"n": result.reached}
             elif result.already:
-                message = _("Already urged today; the unit was not mailed again.")
+                message = _("Already urged today; the unit was not reminded again.")
             else:
-                message = _("Nobody to mail: the unit has no staff with an e-mail address.")
+                message = _("Nobody to urge: the unit has no active staff.")
             if request.htmx:
                 return render(request, f"{URGE_PAGE}#urge-result", {**context, "message": message})
             messages.success(request, message)

@@ -37,14 +37,18 @@ class Command(BaseCommand):
         labels = dict(Kind.choices)
         for mail in sorted(result.mails, key=lambda m: m.username):
             what = ", ".join(f"{n} {labels[kind]}" for kind, n in sorted(mail.kinds.items()))
-            self.stdout.write(f"{mail.username} <{mail.email}>: {what}")
+            self.stdout.write(f"{mail.username} <{mail.email or 'no mail: bell and other channels'}>: {what}")
         totals: dict[str, int] = {}
         for mail in result.mails:
             for kind, n in mail.kinds.items():
                 totals[kind] = totals.get(kind, 0) + n
         summary = ", ".join(f"{n} {labels[kind]}" for kind, n in sorted(totals.items())) or "nothing new"
         verb = "would queue" if dry_run else "queued"
-        self.stdout.write(f"{result.today}: {verb} {len(result.mails)} mails ({summary}); {result.planned} planned.")
+        mailed = sum(1 for mail in result.mails if mail.email)
+        self.stdout.write(
+            f"{result.today}: {verb} {mailed} mails ({summary}); {len(result.mails)} people reminded; "
+            f"{result.planned} planned; {result.notified} more through notify()."
+        )
         if measure:
             rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             self.stdout.write(
