@@ -21,6 +21,7 @@ from tracker.campaigns.seeding import campaign_seed
 from tracker.demo.batches import demo_first_batch
 from tracker.demo.directives import demo_directives
 from tracker.demo.evidence import demo_evidence
+from tracker.demo.leaders import demo_leadership_roster
 from tracker.demo.notify import demo_notify
 from tracker.demo.people import demo_people
 from tracker.orgs.models import GuidanceGroup, Role, Unit, UnitCategory, UnitLevel
@@ -83,6 +84,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
         demo_ledgers(today=today)  # a city built before the ledgers existed gets them once
         demo_first_batch(today=today)  # and the closed first batch (tracker/demo/batches.py)
         demo_people(today=today)
+        demo_leadership_roster()
         return DemoResult(False, Unit.objects.count(), Task.objects.count(), Entry.objects.count())
     rng = random.Random(seed)
     with transaction.atomic():
@@ -100,6 +102,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
     demo_notify()
     demo_first_batch(today=today)
     demo_people(today=today)
+    demo_leadership_roster()
     return DemoResult(True, len(units), Task.objects.filter(campaign=campaign).count(), entries)
 
 
