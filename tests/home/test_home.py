@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import login, rollups_current
 from tests.factories import TaskFactory, make_unit, make_user
+from tracker.directives import lines
 from tracker.orgs.models import Role
 from tracker.work import services
 from tracker.work.instantiation import tasks_generate
@@ -93,3 +95,34 @@ def test_landing_query_count_does_not_grow(client, city, django_assert_num_queri
 
 def test_user_without_role_is_told_whom_to_ask(client, city):
     assert "请联系领导小组办公室分配角色" in home(client, make_user())
+
+
+def test_the_leadership_group_sees_the_questions_addressed_to_it(client, city, django_assert_num_queries):
+    html = home(client, city.leadership)
+    assert "个问题或困难报请领导小组" not in html
+
+    def raise_and_forward(subject):
+        thread = lines.thread_open(
+            unit=city.unit_a, by=city.staff_a, kind="question", addressee="office", subject=subject, text="请示。"
+        )
+        return lines.thread_forward(thread=thread, by=city.office_city, expected_version=thread.version)
+
+    first = raise_and_forward("经费如何列支")
+    lines.thread_open(unit=city.unit_a, by=city.staff_a, kind="question", addressee="office", subject="x", text="y")
+    # session, user, scope, campaign, area counts, the COUNT of threads
+    with django_assert_num_queries(6):
+        html = client.get("/").content.decode()
+    assert "1 个问题或困难报请领导小组" in html
+    link = reverse("directives:thread_list") + "?state=open&amp;to=leadership"
+    assert link in html
+    raise_and_forward("场地如何协调")
+    with django_assert_num_queries(6):
+        html = client.get("/").content.decode()
+    assert "2 个问题或困难报请领导小组" in html
+    lines.thread_close(thread=first, by=city.office_city)
+    assert "1 个问题或困难报请领导小组" in home(client, city.leadership)
+    listed = client.get(link.replace("&amp;", "&"))
+    assert [t.subject for t in listed.context["page"]] == ["场地如何协调"]
+    assert "领导小组" in listed.content.decode()
+    # The office sees no such card: the threads wait for the leadership group, not for it.
+    assert "报请领导小组" not in home(client, city.office_city)

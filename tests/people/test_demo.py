@@ -9,6 +9,7 @@ from tracker.campaigns.models import Campaign
 from tracker.insights import selectors as signals
 from tracker.ledgers.models import StudySession
 from tracker.people.models import PlannedVisit, RosterMember
+from tracker.people.selectors import leader_records
 from tracker.surveys.models import Survey
 
 
@@ -26,3 +27,11 @@ def test_demo_people(demo_city, db):
     assert signals.similar_entries(user=office, campaign=campaign)
     assert signals.deadline_rush(user=office, campaign=campaign)
     assert signals.stale_visits(user=office, campaign=campaign, today=today)
+
+
+def test_demo_leader_page_shows_his_instructions(demo_city, db):
+    chen = RosterMember.objects.get(unit__code="demo-city", name="陈国强")
+    leader = get_user_model().objects.get(username="leader")
+    campaign = Campaign.objects.get(is_active=True)
+    (record,) = leader_records(members=[chen], campaign=campaign, viewer=leader)
+    assert record.instructions and all(i.author == leader for i in record.instructions)

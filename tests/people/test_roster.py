@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from tests.conftest import login, table_counts
 from tests.factories import make_ledger_row
+from tracker.directives.lines import instruction_write
 from tracker.ledgers.models import StudySession
 from tracker.people import selectors, services
 from tracker.people.models import RosterMember, TaskLeader
@@ -123,12 +124,34 @@ def test_a_leaders_page_and_participation_table(client, city, django_assert_num_
     record = client.get(reverse("people:leader", args=[leader.pk])).context["record"]
     assert (len(record.visits), len(record.sessions), record.talks, len(record.topics)) == (1, 1, 1, 1)
     assert [link.task for link in record.tasks] == [task]
-    # session, user, roles, campaign, leaders, visits, topics, sessions, tasks
+    # session, user, roles, campaign, leaders, visits, topics, sessions, tasks, instructions
     for n in range(3):
         RosterMember.objects.create(unit=city.unit_b, name=f"副局长{n}", is_leader=True)
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(10):
             response = client.get(reverse("people:participation"))
     assert len(response.context["records"]) == 4
+
+
+def test_a_leaders_instructions_on_the_page_and_in_the_table(client, city, django_assert_num_queries):
+    city.leadership.first_name = "陈国强（领导小组）"
+    city.leadership.save()
+    chen = RosterMember.objects.create(unit=city.city, name="陈国强", post="组长", is_leader=True)
+    RosterMember.objects.create(unit=city.city, name="李明", post="副组长", is_leader=True)
+    on_a = instruction_write(unit=city.unit_a, by=city.leadership, text="抓紧落实，务求实效。", task=city.task_a())
+    on_b = instruction_write(unit=city.unit_b, by=city.leadership, text="限期整改。")
+    login(client, city.office_city)
+    page = client.get(reverse("people:leader", args=[chen.pk]))
+    assert page.context["record"].instructions == [on_b, on_a]
+    assert reverse("directives:instruction_detail", args=[on_a.pk]) in page.content.decode()
+    for n in range(3):
+        with django_assert_num_queries(10):
+            response = client.get(reverse("people:participation"))
+        instruction_write(unit=city.unit_a, by=city.leadership, text=f"第{n}条。")
+    counts = {r.member.name: len(r.instructions) for r in response.context["records"]}
+    assert counts == {"陈国强": 4, "李明": 0}
+    # A viewer sees only the 批示 on units in their scope: the east office reads none on unit B.
+    records = selectors.leader_records(members=[chen], campaign=city.campaign, viewer=city.office_east)
+    assert on_b not in records[0].instructions and on_a in records[0].instructions
 
 
 def test_task_leader_must_be_on_the_units_team(city):

@@ -21,6 +21,7 @@ from tracker.campaigns.seeding import campaign_seed
 from tracker.demo.batches import demo_first_batch
 from tracker.demo.directives import demo_directives
 from tracker.demo.evidence import demo_evidence
+from tracker.demo.leaders import demo_leadership_roster
 from tracker.demo.notify import demo_notify
 from tracker.demo.people import demo_people
 from tracker.demo.reach import demo_reach
@@ -87,6 +88,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
         demo_people(today=today)
         demo_templates(today=today)  # the editor's local template, a pending change, model cases
         demo_reach(today=today)
+        demo_leadership_roster()
         return DemoResult(False, Unit.objects.count(), Task.objects.count(), Entry.objects.count())
     rng = random.Random(seed)
     with transaction.atomic():
@@ -105,6 +107,7 @@ def demo_build(*, today: date | None = None, seed: int = 2023) -> DemoResult:
     demo_people(today=today)
     demo_templates(today=today)
     demo_reach(today=today)
+    demo_leadership_roster()
     demo_evidence()  # last: it builds the previews of every evidence file the others uploaded
     return DemoResult(True, len(units), Task.objects.filter(campaign=campaign).count(), entries)
 

@@ -24,7 +24,7 @@ from tracker.directives.access import (
     is_leader,
 )
 from tracker.directives.forms import DecisionForm, ExtensionForm, InstructionForm, MessageForm, ThreadForm
-from tracker.directives.models import ExtensionRequest, ThreadState
+from tracker.directives.models import Addressee, ExtensionRequest, ThreadState
 from tracker.directives.views import PAGE_SIZE, form_page
 from tracker.ledgers.models import RectificationItem
 from tracker.orgs.access import access, access_unit
@@ -101,10 +101,18 @@ def extension_decide(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def thread_list(request: AuthedRequest) -> HttpResponse:
     state = request.GET.get("state", "")
-    threads = selectors.threads_for(user=request.user, state=state)
+    to = request.GET.get("to", "")
+    to = to if to in Addressee.values else ""
+    threads = selectors.threads_for(user=request.user, state=state, addressee=to)
     page = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
     scope = scope_for(request.user)
-    context = {"page": page, "state": state, "states": ThreadState.choices, "own_units": sorted(scope.edit_unit_ids)}
+    context = {
+        "page": page,
+        "state": state,
+        "states": ThreadState.choices,
+        "own_units": sorted(scope.edit_unit_ids),
+        "to": Addressee(to).label if to else "",
+    }
     return render(request, "directives/thread_list.html", context)
 
 

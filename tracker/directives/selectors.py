@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tracker.core.types import User
 from tracker.directives.access import notices_for, oversight_q
 from tracker.directives.models import (
+    Addressee,
     Assignment,
     AssignmentTarget,
     ExtensionRequest,
@@ -150,12 +151,19 @@ def extension_counts(*, unit_ids: list[int]) -> dict[int, int]:
     return {row["task__unit_id"]: row["n"] for row in rows}
 
 
-def threads_for(*, user: User, state: str = "") -> QuerySet[Thread]:
+def threads_for(*, user: User, state: str = "", addressee: str = "") -> QuerySet[Thread]:
     threads = Thread.objects.for_user(user).select_related("unit", "raised_by")
     if state in ThreadState.values:
         threads = threads.filter(state=state)
+    if addressee in Addressee.values:
+        threads = threads.filter(addressee=addressee)
     result: QuerySet[Thread] = threads.order_by("-updated_at", "-id")
     return result
+
+
+def threads_for_leadership(*, user: User) -> int:
+    """Open threads passed up to the leadership group in the user's scope (its first page): one COUNT."""
+    return Thread.objects.for_user(user).filter(addressee=Addressee.LEADERSHIP, state=ThreadState.OPEN).count()
 
 
 def unit_instructions(*, unit: Unit) -> QuerySet[Instruction]:

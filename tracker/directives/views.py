@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -173,6 +174,9 @@ def target_acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Acknowledged (签收)."))
+    # The task page's "请先签收" button comes back to the task; anything else goes to the 交办 page.
+    if request.POST.get("next") == reverse("work:task_detail", args=[target.task_id]):
+        return redirect("work:task_detail", pk=target.task_id)
     return redirect("directives:target_detail", pk=pk)
 
 

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET
 
 from tracker.campaigns.selectors import current_campaign
 from tracker.core.types import AuthedRequest
-from tracker.directives.selectors import arrived, pending_extensions, recent_since
+from tracker.directives.access import is_leader
+from tracker.directives.selectors import arrived, pending_extensions, recent_since, threads_for_leadership
 from tracker.home.selectors import next_steps, units_with_tallies
 from tracker.orgs.scope import scope_for
 from tracker.rollups.services import rollups_refresh
@@ -40,6 +41,8 @@ def home(request: AuthedRequest) -> HttpResponse:
     context["arrived"], context["unread_notices"] = arrived(user=request.user, recent_since=recent_since())
     if scope.reviews_anything:
         context["pending_extensions"] = pending_extensions(user=request.user).count()
+    if is_leader(scope):
+        context["leadership_threads"] = threads_for_leadership(user=request.user)
     return render(request, "home/home.html", context)
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from tracker.core.models import TimeStamped
+from tracker.notify.kinds import kind_label
 
 
 class Channel(models.TextChoices):
@@ -83,6 +84,10 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
 
 
 class Delivery(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from tracker.core.types import User
+from tracker.notify.kinds import kind_label
 from tracker.notify.models import Delivery, DeliveryStatus, Item
 from tracker.orgs.models import RoleAssignment
 from tracker.orgs.scope import scope_for
@@ -26,8 +27,10 @@ def items_for(*, user: User, show: str = "all", kind: str = "") -> QuerySet[Item
     return items.order_by("-created_at", "-id")
 
 
-def kinds_for(*, user: User) -> list[str]:
-    return sorted(set(Item.objects.filter(recipient=user).order_by().values_list("kind", flat=True).distinct()))
+def kinds_for(*, user: User) -> list[tuple[str, str]]:
+    """The kinds the user has received, as (kind, label) in the order of their labels."""
+    kinds = Item.objects.filter(recipient=user).order_by().values_list("kind", flat=True).distinct()
+    return sorted(((kind, kind_label(kind)) for kind in kinds), key=lambda pair: (pair[1], pair[0]))
 
 
 def seen_by(*, by: User, kind: str, key: str) -> QuerySet[Item]:

@@ -6,14 +6,15 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from tracker.campaigns.models import Campaign
-from tracker.core.types import User
+from tracker.core.types import AnyUser, User
+from tracker.directives.models import Instruction
 from tracker.ledgers.models import ResearchTopic, ResearchVisit, StudySession
 from tracker.ledgers.text import normalise_key, split_names
-from tracker.orgs.models import Unit
+from tracker.orgs.models import Role, Unit
 from tracker.orgs.scope import scope_for
 from tracker.people.models import PlannedVisit, PlanStatus, RosterMember, TaskLeader
 
@@ -121,14 +122,18 @@ class LeaderRecord:
     talks: int = 0
     topics: list[ResearchTopic] = field(default_factory=list)
     tasks: list[TaskLeader] = field(default_factory=list)
-    # 批示 (instructions) the leader wrote: filled by the directives app when it lands (see leader_records).
-    instructions: list[object] = field(default_factory=list)
+    instructions: list[Instruction] = field(default_factory=list)  # 批示 the leader wrote
 
 
-def leader_records(*, members: list[RosterMember], campaign: Campaign) -> list[LeaderRecord]:
-    """The record of each leader, in four queries whatever the number of leaders.
+def leader_records(
+    *, members: list[RosterMember], campaign: Campaign, viewer: AnyUser | None = None
+) -> list[LeaderRecord]:
+    """The record of each leader, in five queries whatever the number of leaders.
 
     A ledger names a leader as typed: "周明" or "周明（局长）" both count for 周明 of that unit.
+    A 批示 counts for the leader whose account holds a leadership-group role at the leader's unit
+    under the same name ("陈国强（领导小组）" is 陈国强); with a `viewer`, only the 批示 on units in
+    the viewer's scope are listed, so a leader's page never shows another unit's instructions.
     """
     records = {(m.unit_id, m.name_key): LeaderRecord(m) for m in members}
     by_unit: dict[int, list[str]] = defaultdict(list)
@@ -159,6 +164,17 @@ def leader_records(*, members: list[RosterMember], campaign: Campaign) -> list[L
                 record.talks += spoke[key]
     for link in TaskLeader.objects.filter(leader__in=members).select_related("task__template", "leader"):
         records[(link.leader.unit_id, link.leader.name_key)].tasks.append(link)
+    instructions = Instruction.objects.filter(
+        author__role_assignments__role=Role.LEADERSHIP, author__role_assignments__unit_id__in=unit_ids
+    )
+    if viewer is not None:
+        instructions = instructions.for_user(viewer)
+    for instruction in instructions.select_related("unit", "author").annotate(
+        author_unit=F("author__role_assignments__unit_id")
+    ):
+        name = normalise_key(instruction.author.get_full_name() or instruction.author.get_username())
+        if record := find(instruction.author_unit, name):
+            record.instructions.append(instruction)
     return list(records.values())
 
 

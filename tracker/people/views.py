@@ -146,7 +146,7 @@ def leader(request: AuthedRequest, pk: int) -> HttpResponse:
     if not member.is_leader:
         raise Http404
     campaign = current_campaign_or_404()
-    (record,) = selectors.leader_records(members=[member], campaign=campaign)
+    (record,) = selectors.leader_records(members=[member], campaign=campaign, viewer=request.user)
     return render(request, "people/leader.html", {"record": record, "member": member})
 
 
@@ -158,5 +158,5 @@ def participation(request: AuthedRequest) -> HttpResponse:
         raise Http404
     campaign = current_campaign_or_404()
     members = list(selectors.leaders_in_scope(user=request.user)[: selectors.PARTICIPATION_SHOWN])
-    records = selectors.leader_records(members=members, campaign=campaign)
+    records = selectors.leader_records(members=members, campaign=campaign, viewer=request.user)
     return render(request, "people/participation.html", {"records": records})

@@ -20,6 +20,7 @@ from tracker.orgs import services as orgs_services
 from tracker.orgs.access import require
 from tracker.orgs.models import Unit, UnitCategory
 from tracker.orgs.scope import scope_for
+from tracker.work.holds import entry_hold
 from tracker.work.instantiation import tasks_generate
 from tracker.work.models import OPEN_STATUSES, Entry, EventKind, Evidence, Task, TaskEvent, TaskStatus
 from tracker.work.notices import review_notify
@@ -82,6 +83,8 @@ def entry_add(
     task's last change is refused (StaleVersion), as any other stale edit.
     """
     _require_edit(by, task.unit)
+    if hold := entry_hold(task):
+        raise ValidationError(hold.reason)
     today = timezone.localdate()
     occurred_on = occurred_on or today
     errors: dict[str, list[str]] = {}

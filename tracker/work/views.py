@@ -22,6 +22,7 @@ from tracker.orgs.scope import Need, scope_for
 from tracker.work import selectors, services
 from tracker.work.access import access_entry, access_evidence, access_task
 from tracker.work.forms import EntryForm, OwnerForm, ReviewForm, SelfChosenTaskForm, SubmitForm
+from tracker.work.holds import entry_hold
 from tracker.work.lights import LightRule
 from tracker.work.models import Task
 from tracker.work.progress import progress_source
@@ -76,6 +77,7 @@ def _task_context(request: AuthedRequest, task: Task, **forms) -> dict:
     entries, events = list(entry_rows), list(event_rows)
     people = selectors.unit_people(unit=task.unit)
     version = {"version": task.version}
+    hold = entry_hold(task) if can_edit else None
     return {
         "queue": queue_query(request.POST if request.method == "POST" else request.GET),
         "task": task,
@@ -89,7 +91,8 @@ def _task_context(request: AuthedRequest, task: Task, **forms) -> dict:
         "can_edit": can_edit,
         "can_lead": scope.can_lead(task.unit),
         "can_review": can_review,
-        "entry_form": (forms.get("entry_form") or EntryForm(initial=version)) if can_edit else None,
+        "entry_hold": hold,
+        "entry_form": (forms.get("entry_form") or EntryForm(initial=version)) if can_edit and not hold else None,
         "owner_form": forms.get("owner_form")
         or (OwnerForm(initial={**version, "owner": task.owner_id}, people=people) if can_edit else None),
         "submit_form": (forms.get("submit_form") or SubmitForm(initial=version)) if can_edit else None,
