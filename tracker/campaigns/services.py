@@ -11,30 +11,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tracker.campaigns.definition import CAMPAIGN_KEYS
 from tracker.campaigns.models import Batch, Campaign, CampaignChoice, Participation, TaskTemplate
 from tracker.core.history import stamp_change
 from tracker.core.types import User
 from tracker.orgs.models import Unit, UnitCategory
 
-# What a clone copies from the campaign it starts from, besides the required actions.
-CAMPAIGN_SETTINGS = (
-    "name_zh",
-    "name_en",
-    "general_requirement",
-    "source_file",
-    "source_line",
-    "source_quote",
-    "yellow_due_workdays",
-    "stale_days",
-    "group_red_percent",
-    "reminders_enabled",
-    "overdue_repeat_workdays",
-    "escalate_after_days",
-    "digest_weekday",
-    "research_window_days",
-    "escalation_ignores_quiet_hours",
-    "self_chosen_soft_cap",
-)
+# What a clone copies from the campaign it starts from, besides the required actions: its names,
+# citation and the settings a definition file carries (tracker.campaigns.definition).
+CAMPAIGN_SETTINGS = ("name_zh", "name_en", "source_file", "source_line", "source_quote", *CAMPAIGN_KEYS)
 TEMPLATE_FIELDS = (
     "code",
     "measure_id",
