@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from simple_history.utils import bulk_create_with_history
 
 from tracker.core.models import UserPreference
 from tracker.core.types import User
-
-
-def user_create(*, username: str, full_name: str, email: str = "") -> User:
-    """A new account with no usable password: the person sets their own through a one-time link
-    (tracker.imports.selectors.set_password_links), so nobody else ever knows it."""
-    user = get_user_model()(username=username, first_name=full_name, email=email)
-    user.set_unusable_password()
-    user.full_clean(exclude=["password"])
-    user.save()
-    return user
 
 
 def user_update(*, user: User, full_name: str, email: str) -> User:
@@ -32,13 +23,15 @@ def user_language_set(*, user: User, language: str) -> UserPreference:
 
 
 def users_bulk_create(*, people: list[tuple[str, str, str]], languages: dict[str, str]) -> list[User]:
-    """Accounts for checked (username, full name, e-mail) rows in a few statements, none with a usable
-    password (see user_create); `languages` maps a username to the UI language chosen for it."""
+    """Accounts for checked (username, full name, e-mail) rows in a few statements, each with its first
+    history row. None has a usable password: the person sets their own through a one-time link
+    (tracker.imports.selectors.set_password_links), so nobody else ever knows it. `languages` maps a
+    username to the UI language chosen for it."""
     model = get_user_model()
     users = [model(username=username, first_name=full_name, email=email) for username, full_name, email in people]
     for user in users:
         user.set_unusable_password()
-    model.objects.bulk_create(users, batch_size=1000)
+    users = bulk_create_with_history(users, model, batch_size=1000, default_change_reason="user import")
     UserPreference.objects.bulk_create(
         [
             UserPreference(user=user, language=languages[user.username])
