@@ -31,7 +31,7 @@ def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def test_phone_import_reports_the_bad_row_then_imports(city, page_for, live_server, tmp_path):  # noqa: F811
+def test_phone_import_reports_the_bad_row_then_imports(city, page_for, live_server, tmp_path, jobs_inline):  # noqa: F811
     office = page_for("office_east")  # u-West lies outside East
     office.goto(f"{live_server.url}/imports/")
     assert no_sideways_scroll(office)

@@ -33,7 +33,7 @@ def test_office_filters_the_matrix_by_category_and_exports_those_rows(city, page
     office.wait_for_url("**category=school**")
     office.wait_for_function("document.querySelectorAll('#matrix tbody tr').length === 5")
     on_screen = [
-        [row.locator("td").nth(0).inner_text(), row.locator("th a").inner_text()]
+        [row.locator("td").nth(0).inner_text(), row.locator("th a").first.inner_text()]
         for row in office.locator("#matrix tbody tr").all()
     ]
     assert {name for _, name in on_screen} == {u.name for u in grown[:5]}

@@ -109,14 +109,14 @@ def test_the_leadership_group_sees_the_questions_addressed_to_it(client, city, d
 
     first = raise_and_forward("经费如何列支")
     lines.thread_open(unit=city.unit_a, by=city.staff_a, kind="question", addressee="office", subject="x", text="y")
-    # session, user, scope, campaign, area counts, the COUNT of threads
-    with django_assert_num_queries(6):
+    # session, user, scope, campaign, roll-up freshness check, area counts, the COUNT of threads
+    with django_assert_num_queries(7):
         html = client.get("/").content.decode()
     assert "1 个问题或困难报请领导小组" in html
     link = reverse("directives:thread_list") + "?state=open&amp;to=leadership"
     assert link in html
     raise_and_forward("场地如何协调")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         html = client.get("/").content.decode()
     assert "2 个问题或困难报请领导小组" in html
     lines.thread_close(thread=first, by=city.office_city)
