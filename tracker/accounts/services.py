@@ -31,16 +31,16 @@ def users_bulk_create(*, people: list[tuple[str, str, str]], languages: dict[str
     users = [model(username=username, first_name=full_name, email=email) for username, full_name, email in people]
     for user in users:
         user.set_unusable_password()
-    users = bulk_create_with_history(users, model, batch_size=1000, default_change_reason="user import")
+    created: list[User] = bulk_create_with_history(users, model, batch_size=1000, default_change_reason="user import")
     UserPreference.objects.bulk_create(
         [
             UserPreference(user=user, language=languages[user.username])
-            for user in users
+            for user in created
             if languages.get(user.username)
         ],
         batch_size=1000,
     )
-    return users
+    return created
 
 
 def directory_links_set(*, employee_ids: dict[int, str]) -> int:
