@@ -542,3 +542,44 @@ def test_crowding_page_shows_the_busiest_and_counts_the_rest(client, city, monke
     html = client.get(reverse("ledgers:crowding")).content.decode()
     assert "甲村" in html and "乙村" not in html  # three visitors beat two
     assert "仅显示 2 个扎堆调研点位中最集中的 1 个" in html
+
+
+def test_the_embedded_default_finds_the_same_crowded_sites_and_duplicated_topics(city, monkeypatch):
+    """SQLite has no windows over groups or arrays: its Python path gives the PostgreSQL path's rows."""
+    from django.db import connection
+
+    from tracker.ledgers import selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("compares against the PostgreSQL statement")
+    units = [city.unit_a, city.unit_b]
+    staff = {city.unit_a.pk: city.staff_a, city.unit_b.pk: city.staff_b}
+    for n, (site, days, leader) in enumerate(
+        [
+            ("城关第一社区", 0, "甲"),
+            ("城关第一社区", 3, "乙"),
+            ("城关第一社区", 25, "甲"),
+            ("城关第一社区", 27, "丙"),
+            ("新桥敬老院", 1, "甲"),
+            ("新桥敬老院", 35, "乙"),
+            ("河西村", 2, "甲"),
+            ("河西村", 4, "甲"),
+        ]
+    ):
+        unit = units[n % 2]
+        make_ledger_row(
+            "visits", unit=unit, by=staff[unit.pk], site=site, leader_name=leader, visited_on=TODAY() - timedelta(days)
+        )
+    for unit in units:
+        make_ledger_row("topics", unit=unit, by=staff[unit.pk], leader_name="甲")
+    on_postgres = (
+        selectors.crowded_sites_page(user=city.office_city, campaign=city.campaign),
+        selectors.duplicated_topics_page(user=city.office_city, campaign=city.campaign),
+    )
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    in_python = (
+        selectors.crowded_sites_page(user=city.office_city, campaign=city.campaign),
+        selectors.duplicated_topics_page(user=city.office_city, campaign=city.campaign),
+    )
+    assert on_postgres[0][1] >= 2 and on_postgres[1][1] == 1
+    assert in_python == on_postgres

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import groupby
 from typing import Any
 
 from django.db import connection
@@ -238,8 +239,11 @@ def crowded_sites_page(
     and a sort, whatever the planner's statistics say.
     """
     in_scope = ResearchVisit.objects.for_user(user).filter(campaign=campaign)
-    inner, params = _scoped_sql(in_scope, "id", "site", "site_key", "visited_on", "unit_id", "leader_key", "unit__name")
     window = campaign.research_window_days
+    if connection.vendor != "postgresql":  # the embedded default: the same clusters, found in Python
+        rows = _crowded_rows_in_python(in_scope, window=window, since=since, limit=limit)
+        return _crowded_sites(rows)
+    inner, params = _scoped_sql(in_scope, "id", "site", "site_key", "visited_on", "unit_id", "leader_key", "unit__name")
     # Byte order ("C") for the site keys: only equality matters, and it sorts several times faster.
     rows = _fetch(
         f"""
@@ -270,6 +274,10 @@ def crowded_sites_page(
         """,
         (window, *params, since or date.min, *((limit,) if limit is not None else ()), VISITS_SHOWN),
     )
+    return _crowded_sites(rows)
+
+
+def _crowded_sites(rows: list[tuple[Any, ...]]) -> tuple[list[CrowdedSite], int]:
     wanted = [pk for row in rows for pk in row[6]]
     visits = ResearchVisit.objects.select_related("unit").in_bulk(wanted)
     sites = [
@@ -287,6 +295,48 @@ def crowded_sites_page(
     return sites, (rows[0][7] if rows else 0)
 
 
+def _crowded_rows_in_python(
+    in_scope: QuerySet[ResearchVisit], *, window: int, since: date | None, limit: int | None
+) -> list[tuple[Any, ...]]:
+    """The rows of the PostgreSQL statement above, for SQLite: the same clusters, order and columns."""
+    visits = sorted(
+        in_scope.order_by().values_list("id", "site", "site_key", "visited_on", "unit_id", "leader_key", "unit__name"),
+        key=lambda v: (v[2], v[3], v[0]),
+    )
+    clusters: list[list[tuple[Any, ...]]] = []
+    for _key, group in groupby(visits, key=lambda v: v[2]):
+        current: list[tuple[Any, ...]] = []
+        for visit in group:
+            if current and (visit[3] - current[-1][3]).days > window:
+                clusters.append(current)
+                current = []
+            current.append(visit)
+        clusters.append(current)
+    rows = []
+    for cluster in clusters:
+        visitors = len({(v[4], v[5]) for v in cluster})
+        last, first = max(v[3] for v in cluster), min(v[3] for v in cluster)
+        if visitors < 2 or last < (since or date.min):
+            continue
+        latest = sorted(cluster, key=lambda v: (v[3], v[0]), reverse=True)
+        units = sorted({v[6] for v in cluster})
+        rows.append(
+            (
+                visitors,
+                last,
+                first,
+                len(cluster),
+                latest[0][1],
+                units,
+                [v[0] for v in latest][:VISITS_SHOWN],
+                cluster[0][2],
+            )
+        )
+    rows.sort(key=lambda r: (-r[0], -r[1].toordinal(), r[7]))
+    total = len(rows)
+    return [(*row[:7], total) for row in (rows if limit is None else rows[:limit])]
+
+
 def crowded_sites(*, user: User, campaign: Campaign) -> list[CrowdedSite]:
     """Every crowded site in the user's scope, busiest and latest first (see crowded_sites_page)."""
     return crowded_sites_page(user=user, campaign=campaign)[0]
@@ -298,21 +348,10 @@ def duplicated_topics_page(
     """Topics with the same title taken on by two or more units or leaders in the user's scope, most
     repeated first, and how many such titles there are: grouped in SQL, the shown topics read after."""
     in_scope = ResearchTopic.objects.for_user(user).filter(campaign=campaign)
-    inner, params = _scoped_sql(
-        in_scope, "id", "title", "title_key", "unit_id", "leader_name", "unit__name", "unit__path"
-    )
-    rows = _fetch(
-        f"""
-        SELECT count(*) AS n, (array_agg(title ORDER BY unit_path, id))[1] AS title,
-               count(DISTINCT unit_id) AS unit_count,
-               CASE WHEN count(DISTINCT unit_id) = 1 THEN array_agg(DISTINCT leader_name) END AS leaders,
-               array_agg(DISTINCT unit_name ORDER BY unit_name) AS units,
-               (array_agg(id ORDER BY unit_path, id))[1:%s] AS first_ids
-        FROM ({inner}) AS s (id, title, title_key, unit_id, leader_name, unit_name, unit_path)
-        GROUP BY title_key HAVING count(*) >= 2
-        """,
-        (TOPICS_SHOWN, *params),
-    )
+    if connection.vendor != "postgresql":  # the embedded default: the same groups, made in Python
+        rows = _duplicated_rows_in_python(in_scope)
+    else:
+        rows = _duplicated_rows(in_scope)
     # Two leaders of one unit count as two only when their names differ once normalised.
     groups = sorted(
         (row for row in rows if row[2] >= 2 or len({normalise_key(name) for name in row[3]}) >= 2),
@@ -326,6 +365,44 @@ def duplicated_topics_page(
         )
         for n, title, _count, _leaders, units, first_ids in shown
     ], len(groups)
+
+
+def _duplicated_rows(in_scope: QuerySet[ResearchTopic]) -> list[tuple[Any, ...]]:
+    inner, params = _scoped_sql(
+        in_scope, "id", "title", "title_key", "unit_id", "leader_name", "unit__name", "unit__path"
+    )
+    return _fetch(
+        f"""
+        SELECT count(*) AS n, (array_agg(title ORDER BY unit_path, id))[1] AS title,
+               count(DISTINCT unit_id) AS unit_count,
+               CASE WHEN count(DISTINCT unit_id) = 1 THEN array_agg(DISTINCT leader_name) END AS leaders,
+               array_agg(DISTINCT unit_name ORDER BY unit_name) AS units,
+               (array_agg(id ORDER BY unit_path, id))[1:%s] AS first_ids
+        FROM ({inner}) AS s (id, title, title_key, unit_id, leader_name, unit_name, unit_path)
+        GROUP BY title_key HAVING count(*) >= 2
+        """,
+        (TOPICS_SHOWN, *params),
+    )
+
+
+def _duplicated_rows_in_python(in_scope: QuerySet[ResearchTopic]) -> list[tuple[Any, ...]]:
+    """The rows of `_duplicated_rows` for SQLite: same groups and columns."""
+    topics = sorted(
+        in_scope.order_by().values_list(
+            "id", "title", "title_key", "unit_id", "leader_name", "unit__name", "unit__path"
+        ),
+        key=lambda t: (t[2], t[6], t[0]),
+    )
+    rows = []
+    for _key, group in groupby(topics, key=lambda t: t[2]):
+        members = list(group)
+        if len(members) < 2:
+            continue
+        unit_count = len({t[3] for t in members})
+        leaders = sorted({t[4] for t in members}) if unit_count == 1 else None
+        units = sorted({t[5] for t in members})
+        rows.append((len(members), members[0][1], unit_count, leaders, units, [t[0] for t in members][:TOPICS_SHOWN]))
+    return rows
 
 
 def duplicated_topics(*, user: User, campaign: Campaign) -> list[DuplicatedTopic]:
