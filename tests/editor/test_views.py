@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import login, wait_for
+from tests.conftest import login, require_worker_services, wait_for
 from tests.factories import TemplateFactory, make_unit
 from tracker.campaigns.models import TaskTemplate
 from tracker.editor import services
@@ -152,6 +152,7 @@ def test_burden_counts_records_per_unit_per_month(city):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_applies_the_change(city, celery_worker_process):
+    require_worker_services()  # a worker in another process cannot see SQLite's test database
     reading = TaskTemplate.objects.get(code="reading")
     change = services.change_propose(
         by=city.office_city,

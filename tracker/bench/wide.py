@@ -90,13 +90,22 @@ def _copy_tasks(*, campaign: Campaign, model_unit: Unit, first_child: int, child
     first_task = reserve_ids(Task, count)
     listed = ", ".join(connection.ops.quote_name(c) for c in columns)
     copied = ", ".join(f"t.{connection.ops.quote_name(c)}" for c in columns)
+    # The numbers 1..children: generate_series on PostgreSQL, a recursive CTE elsewhere (SQLite).
+    postgres = connection.vendor == "postgresql"
+    series = "" if postgres else "WITH RECURSIVE u(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM u WHERE n < %s) "
+    source = "generate_series(1, %s) AS u(n)" if postgres else "u"
+    chosen = "id = ANY(%s)" if postgres else f"id IN ({', '.join(['%s'] * len(template_ids))})"
+    params: list[object] = [children] if not postgres else []
+    params += [first_task, len(template_ids), first_child]
+    params += [children] if postgres else []
+    params += [template_ids] if postgres else template_ids
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {table} (id, unit_id, entry_count, {listed})
+            {series}INSERT INTO {table} (id, unit_id, entry_count, {listed})
             SELECT %s + (u.n - 1) * %s + (t.k - 1), %s + u.n - 1, 0, {copied}
-            FROM generate_series(1, %s) AS u(n)
-            CROSS JOIN (SELECT *, row_number() OVER (ORDER BY id) AS k FROM {table} WHERE id = ANY(%s)) AS t
+            FROM {source}
+            CROSS JOIN (SELECT *, row_number() OVER (ORDER BY id) AS k FROM {table} WHERE {chosen}) AS t
             """,
-            [first_task, len(template_ids), first_child, children, template_ids],
+            params,
         )
