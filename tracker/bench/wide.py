@@ -11,6 +11,7 @@ office user. Built once, in one transaction; the roll-ups are rebuilt afterwards
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -95,7 +96,7 @@ def _copy_tasks(*, campaign: Campaign, model_unit: Unit, first_child: int, child
     series = "" if postgres else "WITH RECURSIVE u(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM u WHERE n < %s) "
     source = "generate_series(1, %s) AS u(n)" if postgres else "u"
     chosen = "id = ANY(%s)" if postgres else f"id IN ({', '.join(['%s'] * len(template_ids))})"
-    params: list[object] = [children] if not postgres else []
+    params: list[Any] = [children] if not postgres else []
     params += [first_task, len(template_ids), first_child]
     params += [children] if postgres else []
     params += [template_ids] if postgres else template_ids
