@@ -17,14 +17,14 @@ SOURCES = Path(__file__).resolve().parents[2] / "tracker"
 
 
 def kinds_sent_in_the_code() -> set[str]:
-    """The literal `kind=` of every call to notify() or tell() (directives' wrapper) under tracker/."""
+    """The literal `kind=` of every call to notify(), tell() (directives' wrapper) or Note() under tracker/."""
     kinds: set[str] = set()
     for path in SOURCES.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name not in ("notify", "tell"):
+            if name not in ("notify", "tell", "Note"):
                 continue
             for keyword in node.keywords:
                 if keyword.arg == "kind" and isinstance(keyword.value, ast.Constant):

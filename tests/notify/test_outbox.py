@@ -192,3 +192,46 @@ def test_quiet_hours_hold_all_but_urgent_items_in_the_relay(providers):
 def test_the_relay_refuses_to_run_inside_a_transaction(db):
     with pytest.raises(RuntimeError):
         services.deliveries_relay()
+
+
+@pytest.mark.django_db
+def test_notify_each_writes_a_slice_in_a_fixed_number_of_statements(providers, django_assert_num_queries):
+    """The sweep's path: many people, each their own text, in the same few statements for 4 or 40."""
+    english = person("english")
+    UserPreference.objects.create(user=english, language="en")
+    few = [*everyone(), english, *[make_user(username=f"p{i}") for i in range(3)]]
+    many = [make_user(username=f"q{i}") for i in range(40)]
+    subject = format_lazy("{}", gettext_lazy("E-mail"))  # rendered in each recipient's language
+
+    def notes(people, step):
+        return [services.Note(u.pk, "overdue", f"task:{u.pk}", step, subject, f"正文 {u.pk}", "/") for u in people]
+
+    # savepoint, languages, items, users with profiles, deliveries, release
+    with django_assert_num_queries(6):
+        small = services.notify_each(notes(few, "s1"))
+    with django_assert_num_queries(6):
+        big = services.notify_each(notes(many, "s1"))
+    assert len(small.created) == len(few) and len(big.created) == 40
+    assert Delivery.objects.count() == len(few) + 40  # one chosen channel each
+    assert Item.objects.get(recipient=english).subject == "E-mail"
+    assert Item.objects.get(recipient=few[0]).subject == "电子邮箱"
+    assert Item.objects.get(recipient=many[3]).body == f"正文 {many[3].pk}"
+    # Repeats, within one call or a second run, add nothing and are counted.
+    again = services.notify_each([*notes(many[:2], "s1"), *notes(many[:2], "s1"), *notes(many[2:3], "s2")])
+    assert len(again.created) == 1 and again.already == 4
+    assert Item.objects.count() == len(few) + 41
+
+
+@pytest.mark.django_db
+def test_notify_each_urgent_notes_skip_quiet_hours_and_the_rest_wait(providers):
+    people = everyone()
+    with time_machine.travel(FRIDAY_23, tick=False):
+        services.notify_each(
+            services.Note(u.pk, "escalation", "task:9", "d", "督办", urgent=(i % 2 == 0)) for i, u in enumerate(people)
+        )
+        now = timezone.now()
+    urgent = Delivery.objects.filter(item__urgent=True)
+    assert urgent.count() == 2 and all(d.next_attempt_at == now for d in urgent)
+    later = Delivery.objects.filter(item__urgent=False)
+    assert later.count() == 2 and all(d.next_attempt_at > now for d in later)
+    assert later.first().next_attempt_at == quiet.push_time(now, urgent=False)

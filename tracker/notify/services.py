@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +52,8 @@ log = logging.getLogger("tracker.notify")
 
 CLICK_SALT = "tracker.notify.click"
 INSERT_CHUNK = 500
+# Notes handled per round of statements by notify_each().
+NOTE_CHUNK = 1000
 
 
 @dataclass
@@ -64,15 +67,18 @@ def _user_ids(recipients: Iterable[User | int]) -> list[int]:
     return sorted({r if isinstance(r, int) else r.pk for r in recipients})
 
 
-def _insert_items(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, int]]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING (id, recipient): only the rows this call created."""
+def _insert_items(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, int, str, str, str]]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: (id, recipient, kind, key, step) of the rows this call created."""
     table = connection.ops.quote_name(Item._meta.db_table)
     columns = "recipient_id, kind, key, step, subject, body, url, urgent, created_by_id, created_at, read_via"
-    created: list[tuple[int, int]] = []
+    created: list[tuple[int, int, str, str, str]] = []
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
         marks = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')"] * len(chunk))
-        sql = f"INSERT INTO {table} ({columns}) VALUES {marks} ON CONFLICT DO NOTHING RETURNING id, recipient_id"
+        sql = (
+            f"INSERT INTO {table} ({columns}) VALUES {marks} "
+            "ON CONFLICT DO NOTHING RETURNING id, recipient_id, kind, key, step"
+        )
         params = [
             connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for r in chunk for v in r
         ]
@@ -105,15 +111,30 @@ def _languages(ids: list[int]) -> dict[int, str]:
     return {uid: chosen.get(uid) or settings.LANGUAGE_CODE for uid in ids}
 
 
-def _texts(ids: list[int], subject: str | Promise, body: str | Promise) -> dict[int, tuple[str, str]]:
-    """Subject and body per recipient: lazy strings rendered in each one's language."""
-    if not isinstance(subject, Promise) and not isinstance(body, Promise):
-        return dict.fromkeys(ids, (str(subject)[:255], str(body)))
-    texts = {}
-    for uid, language in _languages(ids).items():
-        with translation.override(language):
-            texts[uid] = (str(subject)[:255], str(body))
-    return texts
+def _render(text: str | Promise, language: str | None) -> str:
+    if not isinstance(text, Promise) or language is None:
+        return str(text)
+    with translation.override(language):
+        return str(text)
+
+
+@dataclass(frozen=True)
+class Note:
+    """One item for one person, as `notify_each` takes them (the fields of `notify()`, per recipient)."""
+
+    recipient: int
+    kind: str
+    key: str
+    step: str
+    subject: str | Promise
+    body: str | Promise = ""
+    url: str = ""
+    urgent: bool = False
+    by: int | None = None
+
+    @property
+    def identity(self) -> tuple[int, str, str, str]:
+        return (self.recipient, self.kind[:24], self.key[:80], self.step[:40])
 
 
 def notify(
@@ -130,38 +151,91 @@ def notify(
     skip: Iterable[str] = (),
 ) -> Notified:
     """Put one item under each recipient's bell and queue it on their channels (see the module docstring)."""
-    ids = _user_ids(recipients)
+    by_id = by.pk if by else None
+    return notify_each(
+        [Note(uid, kind, key, step, subject, body, url, urgent, by_id) for uid in _user_ids(recipients)], skip=skip
+    )
+
+
+def notify_each(notes: Iterable[Note], *, skip: Iterable[str] = ()) -> Notified:
+    """Many items at once, each with its own recipient and text: what a sweep decided for a slice of people.
+
+    The same rules as `notify()`, in a few statements per NOTE_CHUNK items (their languages, the
+    items, their recipients with profiles, the deliveries) instead of a few per item.
+    """
     result = Notified()
-    if not ids:
-        return result
-    now = timezone.now()
-    texts = _texts(ids, subject, body)
+    notes = iter(notes)
+    wanted = [c for c in channels.active_channels() if c not in set(skip)]
     with transaction.atomic():
-        rows = [
-            (uid, kind[:24], key[:80], step[:40], *texts[uid], url[:500], urgent, by.pk if by else None, now)
-            for uid in ids
-        ]
-        created = _insert_items(rows)
-        result.created = [pk for pk, _uid in created]
-        result.already = len(ids) - len(created)
-        wanted = [c for c in channels.active_channels() if c not in set(skip)]
-        if created and wanted:
-            users = get_user_model().objects.filter(pk__in=[uid for _pk, uid in created], is_active=True)
-            profiles = Profile.objects.filter(user__in=users).in_bulk(field_name="user_id")
-            by_user = {u.pk: u for u in users}
-            send_at = quiet.push_time(now, urgent=urgent)
-            deliveries = [
-                Delivery(item_id=pk, channel=channel, address=address, next_attempt_at=send_at, created_at=now)
-                for pk, uid in created
-                if uid in by_user
-                for channel, address in addresses(by_user[uid], profiles.get(uid)).items()
-                if channel in wanted
-            ]
-            Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-            result.deliveries = len(deliveries)
-            if deliveries:
-                transaction.on_commit(_kick_relay)
+        # Read as a stream: a sweep may hand over a generator of hundreds of thousands of notes.
+        while chunk := list(islice(notes, NOTE_CHUNK)):
+            _notify_chunk(list({note.identity: note for note in chunk}.values()), wanted, result)
+            result.already += len(chunk) - len({note.identity for note in chunk})
+        if result.deliveries:
+            transaction.on_commit(_kick_relay)
     return result
+
+
+def _notify_chunk(notes: list[Note], wanted: list[str], result: Notified) -> None:
+    now = timezone.now()
+    lazy = {n.recipient for n in notes if isinstance(n.subject, Promise) or isinstance(n.body, Promise)}
+    languages = _languages(sorted(lazy)) if lazy else {}
+    rows = [
+        (
+            n.recipient,
+            n.kind[:24],
+            n.key[:80],
+            n.step[:40],
+            _render(n.subject, languages.get(n.recipient))[:255],
+            _render(n.body, languages.get(n.recipient)),
+            n.url[:500],
+            n.urgent,
+            n.by,
+            now,
+        )
+        for n in notes
+    ]
+    created = _insert_items(rows)
+    result.created.extend(pk for pk, *_identity in created)
+    result.already += len(notes) - len(created)
+    if not created or not wanted:
+        return
+    by_identity = {n.identity: n for n in notes}
+    users = (
+        get_user_model()
+        .objects.filter(pk__in={uid for _pk, uid, *_rest in created}, is_active=True)
+        .select_related("notify_profile")
+        .in_bulk()
+    )
+    send_at = {urgent: quiet.push_time(now, urgent=urgent) for urgent in (False, True)}
+    deliveries = []
+    for pk, uid, kind, key, step in created:
+        user = users.get(uid)
+        if user is None:
+            continue
+        note = by_identity[(uid, kind, key, step)]
+        for channel, address in addresses(user, profile_of(user)).items():
+            if channel in wanted:
+                deliveries.append(
+                    Delivery(
+                        item_id=pk,
+                        channel=channel,
+                        address=address,
+                        next_attempt_at=send_at[note.urgent],
+                        created_at=now,
+                    )
+                )
+    Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=INSERT_CHUNK)
+    result.deliveries += len(deliveries)
+
+
+def profile_of(user: User) -> Profile | None:
+    """The person's channel settings, or None when they never saved any (cheap after select_related)."""
+    try:
+        profile: Profile = user.notify_profile
+    except Profile.DoesNotExist:
+        return None
+    return profile
 
 
 def _kick_relay() -> None:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker.campaigns.models import Campaign
 from tracker.notify.models import Item
-from tracker.notify.services import notify
+from tracker.notify.services import Note, notify_each
 from tracker.orgs.models import Role, RoleAssignment, Unit
 from tracker.reminders.digest import OfficeDigest, office_digest
 from tracker.reminders.ladder import People, digest_week
@@ -87,7 +87,8 @@ def guide_digests_notify(*, campaign: Campaign, rule: LightRule, week: date, peo
         .order_by("path")
     )
     units = {unit.pk: (unit.name, TaskCounts.from_row(unit)) for unit in counted}
-    new = 0
+    review_url, home_url = reverse("work:review_queue"), reverse("home")
+    notes = []
     for user_id, ids in guides.items():
         mine = [units[uid] for uid in ids if uid in units]
         red = [name for name, counts in mine if counts.light == Light.RED]
@@ -98,22 +99,23 @@ def guide_digests_notify(*, campaign: Campaign, rule: LightRule, week: date, peo
             format_lazy(_("Yellow units ({n}): {names}"), n=len(yellow), names=_names(yellow) or "—"),
             format_lazy(_("Submissions waiting for your review: {n}"), n=waiting),
         ]
-        result = notify(
-            recipients=[user_id],
-            kind=Kind.DIGEST,
-            key=key,
-            step=week.isoformat(),
-            subject=format_lazy(
-                _("Weekly digest of your {n} unit(s): {red} red, {yellow} yellow"),
-                n=len(mine),
-                red=len(red),
-                yellow=len(yellow),
-            ),
-            body=_lines(lines),
-            url=reverse("work:review_queue") if waiting else reverse("home"),
+        notes.append(
+            Note(
+                recipient=user_id,
+                kind=Kind.DIGEST,
+                key=key,
+                step=week.isoformat(),
+                subject=format_lazy(
+                    _("Weekly digest of your {n} unit(s): {red} red, {yellow} yellow"),
+                    n=len(mine),
+                    red=len(red),
+                    yellow=len(yellow),
+                ),
+                body=_lines(lines),
+                url=review_url if waiting else home_url,
+            )
         )
-        new += len(result.created)
-    return new
+    return len(notify_each(notes).created)
 
 
 def _leadership_body(digest: OfficeDigest) -> Promise:
@@ -147,7 +149,8 @@ def leadership_digests_notify(*, campaign: Campaign, rule: LightRule, week: date
     done = _notified(campaign, week, "leadership")
     units = Unit.objects.in_bulk({uid for ids in members.values() for uid in ids})
     digests: dict[int, OfficeDigest] = {}
-    new = 0
+    overview_url = reverse("dashboards:overview")
+    notes = []
     for user_id, ids in members.items():
         for unit in (units[uid] for uid in ids):
             key = f"c{campaign.pk}:digest:leadership:{unit.pk}"
@@ -156,19 +159,20 @@ def leadership_digests_notify(*, campaign: Campaign, rule: LightRule, week: date
             if unit.pk not in digests:
                 digests[unit.pk] = office_digest(campaign=campaign, rule=rule, unit=unit)
             digest = digests[unit.pk]
-            result = notify(
-                recipients=[user_id],
-                kind=Kind.DIGEST,
-                key=key,
-                step=week.isoformat(),
-                subject=format_lazy(
-                    _("Weekly digest of {unit}: {red} red task(s)"), unit=unit.name, red=digest.counts.red
-                ),
-                body=_leadership_body(digest),
-                url=reverse("dashboards:overview"),
+            notes.append(
+                Note(
+                    recipient=user_id,
+                    kind=Kind.DIGEST,
+                    key=key,
+                    step=week.isoformat(),
+                    subject=format_lazy(
+                        _("Weekly digest of {unit}: {red} red task(s)"), unit=unit.name, red=digest.counts.red
+                    ),
+                    body=_leadership_body(digest),
+                    url=overview_url,
+                )
             )
-            new += len(result.created)
-    return new
+    return len(notify_each(notes).created)
 
 
 def group_digests_notify(*, campaign: Campaign, today: date, people: People) -> int:

@@ -38,7 +38,7 @@ from tracker.ledgers.models import (
     RectificationMilestone,
 )
 from tracker.notify.models import Item
-from tracker.notify.services import notify
+from tracker.notify.services import Note, notify_each
 from tracker.reminders.ladder import People
 from tracker.reminders.models import Kind
 
@@ -156,24 +156,16 @@ def ledger_reminders_notify(*, campaign: Campaign, today: date, people: People) 
         .order_by()
         .values_list("recipient_id", "kind", "key", "step")
     )
-    new = 0
-    for step in steps:
-        recipients = [uid for uid in step.recipients if (uid, step.kind, step.key, step.step) not in done]
-        if not recipients:
-            continue
-        row = step.row
-        subject = format_lazy(
-            SUBJECTS[(row.what, step.kind)], date=row.due_on.isoformat(), title=row.title, unit=row.unit_name
-        )
-        result = notify(
-            recipients=recipients,
-            kind=step.kind,
-            key=step.key,
-            step=step.step,
-            subject=subject,
-            body=format_lazy(BODY, unit=row.unit_name, title=row.title, date=row.due_on.isoformat()),
-            url=row.url,
-            urgent=step.urgent,
-        )
-        new += len(result.created)
-    return new
+
+    def notes() -> Iterator[Note]:
+        for step in steps:
+            row = step.row
+            subject = format_lazy(
+                SUBJECTS[(row.what, step.kind)], date=row.due_on.isoformat(), title=row.title, unit=row.unit_name
+            )
+            body = format_lazy(BODY, unit=row.unit_name, title=row.title, date=row.due_on.isoformat())
+            for uid in step.recipients:
+                if (uid, step.kind, step.key, step.step) not in done:
+                    yield Note(uid, step.kind, step.key, step.step, subject, body, row.url, step.urgent)
+
+    return len(notify_each(notes()).created)

@@ -18,8 +18,8 @@ from django.urls import reverse
 
 from tracker.campaigns.models import Campaign
 from tracker.core.types import User
-from tracker.notify.models import Channel, Profile
-from tracker.notify.services import addresses, notify
+from tracker.notify.models import Channel
+from tracker.notify.services import Note, addresses, notify_each, profile_of
 from tracker.reminders.mail import MailParts, RenderedMail
 
 # The IM card and the bell show the start of the mail's text; the link leads to the rest.
@@ -28,11 +28,7 @@ BODY_CHARS = 600
 
 def wants_mail(user: User) -> bool:
     """Whether the reminder mail goes to this person: an address, and mail among their channels."""
-    try:
-        profile: Profile | None = user.notify_profile
-    except Profile.DoesNotExist:
-        profile = None
-    return Channel.MAIL in addresses(user, profile)
+    return Channel.MAIL in addresses(user, profile_of(user))
 
 
 def _kind(parts: MailParts) -> str:
@@ -58,18 +54,22 @@ def batch_push(*, batch: uuid.UUID, today: date, mails: list[tuple[User, MailPar
     if not mails:
         return
     escalation_through = Campaign.objects.filter(is_active=True, escalation_ignores_quiet_hours=True).exists()
+    notes = []
     for user, parts, rendered in mails:
         body = rendered.text.split("\n", 2)[-1].strip()
         urger = next((urge.by for urge in parts.urges if urge.by), None)
-        notify(
-            recipients=[user],
-            kind=_kind(parts),
-            key=f"reminders:{batch}",
-            step=today.isoformat(),
-            subject=rendered.subject,
-            body=body[:BODY_CHARS] + ("…" if len(body) > BODY_CHARS else ""),
-            url=_url(parts),
-            urgent=bool(parts.escalated) and escalation_through,
-            by=urger,
-            skip=(Channel.MAIL,),  # the OutboxMail carries the reminder mail
+        notes.append(
+            Note(
+                recipient=user.pk,
+                kind=_kind(parts),
+                key=f"reminders:{batch}",
+                step=today.isoformat(),
+                subject=rendered.subject,
+                body=body[:BODY_CHARS] + ("…" if len(body) > BODY_CHARS else ""),
+                url=_url(parts),
+                urgent=bool(parts.escalated) and escalation_through,
+                by=urger.pk if urger else None,
+            )
         )
+    # One round of statements for the whole slice; the OutboxMail carries the reminder mail.
+    notify_each(notes, skip=(Channel.MAIL,))

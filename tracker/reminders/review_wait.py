@@ -17,7 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tracker.core import workdays
-from tracker.notify.services import notify
+from tracker.notify.services import Note, notify_each
 from tracker.orgs.models import Role
 from tracker.orgs.scope import scope_for
 from tracker.work.models import Task, TaskStatus
@@ -37,21 +37,23 @@ def review_waiting_notify(*, today: date) -> int:
     reviewers = (
         get_user_model().objects.filter(is_active=True, role_assignments__role__in=[Role.GUIDE, Role.OFFICE]).distinct()
     )
-    new = 0
+    notes = []
+    review_url = reverse("work:review_queue")
     for reviewer in reviewers:
         mine = waiting.filter(scope_for(reviewer).review_q("unit__")).aggregate(
             n=Count("pk"), oldest=Min("submitted_at")
         )
         if not mine["n"]:
             continue
-        result = notify(
-            recipients=[reviewer],
-            kind="review_wait",
-            key="review-wait",
-            step=f"{year}-W{week:02d}",
-            subject=format_lazy(_("{n} submission(s) waiting for your review"), n=mine["n"]),
-            body=format_lazy(_("The oldest was submitted on {date}."), date=mine["oldest"].date().isoformat()),
-            url=reverse("work:review_queue"),
+        notes.append(
+            Note(
+                recipient=reviewer.pk,
+                kind="review_wait",
+                key="review-wait",
+                step=f"{year}-W{week:02d}",
+                subject=format_lazy(_("{n} submission(s) waiting for your review"), n=mine["n"]),
+                body=format_lazy(_("The oldest was submitted on {date}."), date=mine["oldest"].date().isoformat()),
+                url=review_url,
+            )
         )
-        new += len(result.created)
-    return new
+    return len(notify_each(notes).created)
