@@ -9,7 +9,7 @@ from django.db import connection, models
 
 
 def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING of plain value tuples, one executemany per call."""
+    """INSERT … ON CONFLICT DO NOTHING of plain value tuples, one statement per call on PostgreSQL."""
     insert_rows(model, fields, rows, skip_conflicts=True)
 
 
@@ -23,7 +23,7 @@ def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
 def insert_rows(
     model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple], *, skip_conflicts: bool = False
 ) -> None:
-    """INSERT of plain value tuples (field names or attnames), one executemany per call.
+    """INSERT of plain value tuples (field names or attnames): one statement on PostgreSQL, an executemany elsewhere.
 
     `bulk_create(ignore_conflicts=True)` builds every value through the model machinery, which cost
     a sweep of 75,000 reminders several seconds of Python. Here each distinct value is prepared for
@@ -47,9 +47,20 @@ def insert_rows(
 
     quote = connection.ops.quote_name
     names = ", ".join(quote(column.column) for column in columns if column.column)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"
-    if skip_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
+    conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    table = quote(model._meta.db_table)
+    prepared_rows = [prepared(row) for row in rows]
+    if not prepared_rows:
+        return
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [prepared(row) for row in rows])
+        if connection.vendor == "postgresql":
+            # One statement: the rows travel as one array per column (a sweep's 2,000 reminders
+            # took 2,000 pipelined statements, each value dumped on its own, through executemany).
+            arrays = ", ".join(f"%s::{column.cast_db_type(connection)}[]" for column in columns)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){conflict}",
+                [list(values) for values in zip(*prepared_rows, strict=True)],
+            )
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}", prepared_rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import F, FilteredRelation, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from tracker.campaigns.models import Campaign
@@ -19,9 +19,11 @@ from tracker.core import workdays
 from tracker.dashboards.selectors import stale_units_among
 from tracker.orgs.models import Unit
 from tracker.orgs.scope import Scope
+from tracker.rollups.models import UnitTally
+from tracker.rollups.selectors import row_tally, tally_sums
 from tracker.work.lights import LightRule
 from tracker.work.models import Task
-from tracker.work.selectors import TaskCounts, task_counts
+from tracker.work.selectors import TaskCounts
 
 LIST_LIMIT = 20
 RANK_LIMIT = 5
@@ -77,17 +79,28 @@ def unit_digests(*, campaign: Campaign, rule: LightRule, unit_ids: list[int]) ->
 
 
 def office_digest(*, campaign: Campaign, rule: LightRule, unit: Unit) -> OfficeDigest:
-    """The office's view of its subtree: counts, red list, ranking and stale units."""
+    """The office's view of its subtree: counts, red list, ranking and stale units.
+
+    Counts and ranking are read from the roll-ups as the office's dashboard reads them (the
+    subtree row; each unit's own row), so a province office's digest costs what a district's
+    does instead of counting millions of tasks; the caller brings the roll-ups up to date first.
+    """
     scope = Scope(read_paths=(unit.path,))
     tasks = Task.objects.filter(scope.unit_q("unit__"), campaign=campaign, unit__participates=True)
-    units = _counted_units(
-        Unit.objects.filter(scope.unit_q(), participates=True).select_related("parent"), campaign, rule
-    ).filter(task_total__gt=0)
+    counted = UnitTally.objects.filter(campaign=campaign, unit=unit, subtree=True).aggregate(**tally_sums(rule))
+    own = Q(unit_tallies__campaign=campaign, unit_tallies__subtree=False)
+    units = (
+        Unit.objects.filter(scope.unit_q(), participates=True)
+        .annotate(own=FilteredRelation("unit_tallies", condition=own))
+        .filter(own__total__gt=0)
+        .annotate(**row_tally(rule, "own__"))
+        .select_related("parent")
+    )
     # Ranked and called stale exactly as the dashboards do (floored percent; last entry date).
     stale = stale_units_among(Unit.objects.filter(scope.unit_q(), participates=True), campaign=campaign)
     return OfficeDigest(
         unit=unit,
-        counts=task_counts(tasks=tasks, rule=rule),
+        counts=TaskCounts.from_row(counted),
         red_tasks=list(_red_tasks(tasks, rule)[:LIST_LIMIT]),
         top_units=list(units.order_by("-task_percent", "path")[:RANK_LIMIT]),
         bottom_units=list(units.order_by("task_percent", "path")[:RANK_LIMIT]),
