@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import connection, models
 
 
-def insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> None:
+def insert_new(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple],
+    *,
+    constants: Mapping[str, Any] | None = None,
+) -> None:
     """INSERT … ON CONFLICT DO NOTHING of plain value tuples, one statement per call on PostgreSQL."""
-    insert_rows(model, fields, rows, skip_conflicts=True)
+    insert_rows(model, fields, rows, skip_conflicts=True, constants=constants)
 
 
 def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -21,46 +30,63 @@ def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
 
 
 def insert_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple], *, skip_conflicts: bool = False
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple],
+    *,
+    skip_conflicts: bool = False,
+    constants: Mapping[str, Any] | None = None,
 ) -> None:
     """INSERT of plain value tuples (field names or attnames): one statement on PostgreSQL, an executemany elsewhere.
 
     `bulk_create(ignore_conflicts=True)` builds every value through the model machinery, which cost
-    a sweep of 75,000 reminders several seconds of Python. Here each distinct value is prepared for
-    the database once (`get_db_prep_save`), so ids, codes, dates and a batch's shared UUID and time
-    pass straight to the driver. No signals, no auto fields, no `auto_now_add`: every value is
-    written as given, so give every column the model needs.
+    a sweep of 75,000 reminders several seconds of Python. Here values go to the driver as they
+    are when PostgreSQL takes them as they are (ints, strings, dates, aware datetimes, UUIDs), and
+    otherwise each distinct value is prepared once (`get_db_prep_save`). `constants` (field → value)
+    are the same in every row and travel once. No signals, no auto fields, no `auto_now_add`:
+    every value is written as given, so give every column the model needs.
     """
-    columns = [_column(model, name) for name in fields]
-    memo: list[dict] = [{} for _ in columns]
-
-    def prepared(row: tuple) -> tuple:
-        values = []
-        for column, seen, value in zip(columns, memo, row, strict=True):
-            if value is None or isinstance(value, int | str):
-                values.append(value)
-                continue
-            if value not in seen:
-                seen[value] = column.get_db_prep_save(value, connection)
-            values.append(seen[value])
-        return tuple(values)
-
+    constants = dict(constants or {})
+    columns = [_column(model, name) for name in [*fields, *constants]]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(column.column) for column in columns if column.column)
+    names = ", ".join(quote(str(column.column)) for column in columns)
     conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
     table = quote(model._meta.db_table)
-    prepared_rows = [prepared(row) for row in rows]
-    if not prepared_rows:
+    fixed = [_prepared(c, value, {}) for c, value in zip(columns[len(fields) :], constants.values(), strict=True)]
+    if connection.vendor == "postgresql":
+        # One statement: the rows travel as one array per column (2,000 reminders were 2,000
+        # pipelined statements through executemany, each value dumped on its own).
+        arrays = [
+            values if all(type(v) in _AS_IS for v in values) else [_prepared(column, v, {}) for v in values]
+            for column, values in zip(columns, zip(*rows, strict=True), strict=False)
+        ]
+        if not arrays:
+            return
+        unnest = ", ".join(f"%s::{column.cast_db_type(connection)}[]" for column in columns[: len(fields)])
+        marks = ", ".join(f"%s::{column.cast_db_type(connection)}" for column in columns[len(fields) :])
+        select = f"SELECT r.*{', ' + marks if marks else ''} FROM unnest({unnest}) AS r"
+        with connection.cursor() as cursor:
+            # The SELECT list's constants come first in the statement's text.
+            cursor.execute(f"INSERT INTO {table} ({names}) {select}{conflict}", [*fixed, *map(list, arrays)])
         return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement: the rows travel as one array per column (a sweep's 2,000 reminders
-            # took 2,000 pipelined statements, each value dumped on its own, through executemany).
-            arrays = ", ".join(f"%s::{column.cast_db_type(connection)}[]" for column in columns)
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){conflict}",
-                [list(values) for values in zip(*prepared_rows, strict=True)],
-            )
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}", prepared_rows)
+    memo: list[dict] = [{} for _ in fields]
+    prepared = [
+        (*(_prepared(column, v, seen) for column, seen, v in zip(columns, memo, row, strict=False)), *fixed)
+        for row in rows
+    ]
+    if prepared:
+        marks = ", ".join(["%s"] * len(columns))
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}", prepared)
+
+
+# What psycopg adapts to PostgreSQL's types as it is.
+_AS_IS = frozenset({type(None), int, str, bool, float, Decimal, date, UUID})
+
+
+def _prepared(column: models.Field[Any, Any], value: Any, seen: dict) -> Any:
+    if value is None or isinstance(value, int | str):
+        return value
+    if value not in seen:
+        seen[value] = column.get_db_prep_save(value, connection)
+    return seen[value]

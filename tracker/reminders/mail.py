@@ -17,6 +17,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from tracker.core.models import UserPreference
@@ -61,6 +64,15 @@ class Item:
     title: str
     detail: str
     url: str
+
+    @cached_property
+    def text(self) -> str:
+        """The item's lines in the text mail, composed once however many mails list it."""
+        return f"- {self.title} ({self.detail})\n  {self.url}\n"
+
+    @cached_property
+    def html(self) -> SafeString:
+        return format_html('<li><a href="{}">{}</a> — {}</li>', self.url, self.title, self.detail)
 
 
 @dataclass

@@ -44,8 +44,8 @@ log = logging.getLogger("tracker.reminders")
 
 NOTE_MAX_CHARS = 500
 # Notification rows inserted per statement by the sweep.
-INSERT_CHUNK = 2000
-NOTIFICATION_FIELDS = ("recipient", "kind", "key", "on_date", "campaign", "unit", "task", "note", "batch", "created_at")
+INSERT_CHUNK = 10000
+NOTIFICATION_FIELDS = ("recipient", "kind", "key", "on_date", "campaign", "unit", "task")
 
 
 # --- queueing ---------------------------------------------------------------------------------
@@ -141,12 +141,13 @@ def _record(planned: list[Planned], *, batch: uuid.UUID, decided_at: datetime) -
         .values_list("recipient_id", "kind", "key", "on_date")
     )
     new = (
-        (p.recipient_id, p.kind, p.key, p.on_date, p.campaign_id, p.unit_id, p.task_id, "", batch, decided_at)
+        (p.recipient_id, p.kind, p.key, p.on_date, p.campaign_id, p.unit_id, p.task_id)
         for p in planned
         if p.identity not in recorded
     )
+    constants = {"note": "", "batch": batch, "created_at": decided_at}
     while rows := list(islice(new, INSERT_CHUNK)):
-        insert_new(Notification, NOTIFICATION_FIELDS, rows)
+        insert_new(Notification, NOTIFICATION_FIELDS, rows, constants=constants)
 
 
 # --- manual urge (催办) --------------------------------------------------------------------------
