@@ -303,6 +303,10 @@ def celery_worker_process(transactional_db, today_is_a_workday, tmp_path):
             "DATABASE_URL": database_url(),
             "DB_CONN_MAX_AGE": "0",
             "REDIS_URL": settings.REDIS_URL,
+            # No quiet hours unless a test sets them: pushes decided by the worker at 22:00–07:30
+            # Beijing time would otherwise wait for the morning, and the test with them.
+            "NOTIFY_QUIET_START": "00:00",
+            "NOTIFY_QUIET_END": "00:00",
             **{k: str(v) for k, v in env.items()},
         }
         celery = Path(sys.executable).with_name("celery")

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from tracker.campaigns.models import Campaign
 from tracker.core.types import User
 from tracker.orgs.models import Unit
-from tracker.reminders.digest import OfficeDigest, office_digest, unit_digests
+from tracker.reminders.digest import OfficeDigest, office_digest, office_digests, unit_digests
 from tracker.reminders.mail import SECTION_LIMIT, MailParts, UrgeNote, mail_render
 from tracker.reminders.models import Kind, Notification, OutboxMail
 from tracker.reminders.push import batch_push, wants_mail
@@ -101,11 +101,25 @@ def mails_queue(*, batch: uuid.UUID, today: date, send_at: datetime) -> list[Mai
     ):
         totals[recipient_id][kind] = count
     state = _Batch(batch=batch, today=today, send_at=send_at, totals=totals)
+    _office_digests_prepare(state, notes)
     recipients = sorted(totals)
     plans: list[MailPlan] = []
     for start in range(0, len(recipients), RECIPIENT_SLICE):
         plans.extend(_queue_slice(state, recipients[start : start + RECIPIENT_SLICE]))
     return plans
+
+
+def _office_digests_prepare(state: _Batch, notes: QuerySet[Notification]) -> None:
+    """Every office digest of the batch at once: their red lists are one statement per campaign."""
+    offices: dict[int, set[int]] = defaultdict(set)
+    pairs = notes.filter(kind=Kind.DIGEST).exclude(key__contains=":digest:unit:").values_list("campaign_id", "unit_id")
+    for campaign_id, unit_id in pairs.distinct():
+        offices[campaign_id].add(unit_id)
+    for campaign_id, unit_ids in offices.items():
+        campaign = state.campaign(campaign_id)
+        units = list(Unit.objects.filter(pk__in=unit_ids).order_by("path"))
+        for unit_id, digest in office_digests(campaign=campaign, rule=state.rule(campaign), units=units).items():
+            state.office_digests[(campaign_id, unit_id)] = digest
 
 
 def _queue_slice(state: _Batch, recipient_ids: list[int]) -> list[MailPlan]:

@@ -28,7 +28,7 @@ from tracker.campaigns.models import Campaign
 from tracker.notify.models import Item
 from tracker.notify.services import Note, notify_each
 from tracker.orgs.models import Role, RoleAssignment, Unit
-from tracker.reminders.digest import OfficeDigest, office_digest
+from tracker.reminders.digest import OfficeDigest, office_digests
 from tracker.reminders.ladder import People, digest_week
 from tracker.reminders.models import Kind
 from tracker.rollups.services import rollups_refresh
@@ -139,6 +139,10 @@ def _leadership_body(digest: OfficeDigest) -> Promise:
     return _lines(lines)
 
 
+def _leadership_key(campaign: Campaign, unit_id: int) -> str:
+    return f"c{campaign.pk}:digest:leadership:{unit_id}"
+
+
 def leadership_digests_notify(*, campaign: Campaign, rule: LightRule, week: date, people: People) -> int:
     """Each leadership-group member's scope: counts, red tasks and ranking (the office digest's reading)."""
     members = _recipients(people, Role.LEADERSHIP)
@@ -148,16 +152,22 @@ def leadership_digests_notify(*, campaign: Campaign, rule: LightRule, week: date
     rollups_refresh(campaign=campaign, rule=rule)
     done = _notified(campaign, week, "leadership")
     units = Unit.objects.in_bulk({uid for ids in members.values() for uid in ids})
-    digests: dict[int, OfficeDigest] = {}
+    wanted = sorted(
+        {
+            uid
+            for user_id, ids in members.items()
+            for uid in ids
+            if (user_id, _leadership_key(campaign, uid)) not in done
+        }
+    )
+    digests = office_digests(campaign=campaign, rule=rule, units=[units[uid] for uid in wanted])
     overview_url = reverse("dashboards:overview")
     notes = []
     for user_id, ids in members.items():
         for unit in (units[uid] for uid in ids):
-            key = f"c{campaign.pk}:digest:leadership:{unit.pk}"
+            key = _leadership_key(campaign, unit.pk)
             if (user_id, key) in done:
                 continue
-            if unit.pk not in digests:
-                digests[unit.pk] = office_digest(campaign=campaign, rule=rule, unit=unit)
             digest = digests[unit.pk]
             notes.append(
                 Note(
