@@ -159,10 +159,8 @@ def measure(scenario: Scenario, ctx: BenchContext, *, runs: int, memory: bool = 
         timing=Timing.of(seconds, cpu),
         peak_mib=peak,
         maxrss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        target_p50_ms=scenario.target_p50_ms,
-        target_peak_mib=scenario.target_peak_mib,
         description=scenario.description,
-        target_p95_ms=scenario.target_p95_ms,
+        **scenario.targets(ctx.dataset.scale),
     )
 
 

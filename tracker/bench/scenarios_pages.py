@@ -11,14 +11,12 @@ from django.db.models import Q
 from django.urls import reverse
 
 from tracker.bench.scales import SCALES
-from tracker.bench.scenarios import BenchContext, Scenario, register
+from tracker.bench.scenarios import PAGE_P50_MS, PAGE_P95_MS, BenchContext, Scenario, register
 from tracker.bench.wide import wide_ensure, wide_office
 from tracker.ledgers.registry import LEDGERS
 from tracker.rollups.services import rollups_invalidate
 from tracker.work.models import Task
 
-PAGE_P50_MS = 150
-PAGE_P95_MS = 300
 LANDING_ROLES = ("staff", "unit_leader", "guide", "office_district", "office_city", "leadership_city", "office_root")
 
 

@@ -99,7 +99,7 @@ def office_digest(
         red_tasks = _red_lists(campaign=campaign, rule=rule, units=[unit])[unit.pk]
     counted = UnitTally.objects.filter(campaign=campaign, unit=unit, subtree=True).aggregate(**tally_sums(rule))
     own = Q(unit_tallies__campaign=campaign, unit_tallies__subtree=False)
-    units = (
+    units: QuerySet[Any] = (
         Unit.objects.filter(scope.unit_q(), participates=True)
         .annotate(own=FilteredRelation("unit_tallies", condition=own))
         .filter(own__total__gt=0)
