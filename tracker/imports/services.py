@@ -77,7 +77,7 @@ def import_job_upload(*, by: User, kind: str, file_name: str, data: bytes) -> Im
             job.job = job_start(kind=IMPORT_CHECK, owner=by, params={"import": job.pk})
             ImportJob.objects.filter(pk=job.pk).update(job=job.job)
         except BaseException:
-            job.upload.storage.delete(job.upload.name)
+            job.upload.storage.delete(job.upload.name or "")
             raise
     return job
 
@@ -146,14 +146,14 @@ def import_check(*, import_id: int, run: Job | None = None, on_rows: Callable[[i
         )
         return ImportStatus.FAILED
     _end_check(job, checked)
-    return checked["status"]
+    return str(checked["status"])
 
 
 def _end_check(job: ImportJob, fields: dict[str, Any]) -> None:
     """Record the check's end and delete the uploaded file: the run reads `rows`, never the file."""
     finished = {"finished_at": timezone.now()} if fields["status"] == ImportStatus.FAILED else {}
     ImportJob.objects.filter(pk=job.pk).update(upload="", updated_at=timezone.now(), **finished, **fields)
-    job.upload.storage.delete(job.upload.name)
+    job.upload.storage.delete(job.upload.name or "")
 
 
 def _storable(value: Any) -> Any:
