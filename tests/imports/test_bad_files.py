@@ -1,4 +1,7 @@
-"""Broken and oversized workbooks get a clear message in the user's language, never a 500, and no job."""
+"""Broken and oversized workbooks get a clear message in the user's language, never a 500.
+
+What is seen at upload (a zip that is no zip, a zip bomb, a giant cell) is refused on the form and
+leaves no job; a workbook broken inside is found by the check job, which ends INVALID with the reason."""
 
 from __future__ import annotations
 
@@ -11,7 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import login
 from tests.imports.sheets import xlsx
-from tracker.imports.models import ImportJob
+from tests.imports.test_imports import upload
+from tracker.imports.models import ImportJob, ImportStatus
+from tracker.orgs.models import Unit
 
 START = "/imports/"
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -46,13 +51,25 @@ def office(client, city):
     return client
 
 
+def checked_invalid(client, file) -> str:
+    """A workbook whose zip directory is sound is taken; its check job ends INVALID with the reason."""
+    response = upload(client, file)
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.INVALID and job.rows == [] and not job.upload
+    assert not Unit.objects.filter(code="east-school-1").exists()
+    html = client.get(response.url).content.decode()
+    assert "无法读取该文件" in html
+    return html
+
+
 def test_a_sheet_missing_from_the_zip(office):
-    assert NOT_A_WORKBOOK in refused(office, rebuilt(lambda name, data: None if name == SHEET else data))
+    assert NOT_A_WORKBOOK in checked_invalid(office, rebuilt(lambda name, data: None if name == SHEET else data))
 
 
 def test_xml_cut_off_midway(office):
     cut = rebuilt(lambda name, data: data[: len(data) // 2] if name == SHEET else data)
-    assert NOT_A_WORKBOOK in refused(office, cut)
+    assert NOT_A_WORKBOOK in checked_invalid(office, cut)
 
 
 def test_a_shared_string_index_past_the_end(office):
@@ -62,7 +79,7 @@ def test_a_shared_string_index_past_the_end(office):
         # openpyxl writes inline strings: make the first one a shared string that does not exist.
         return re.sub(rb't="inlineStr"><is><t>[^<]*</t></is>', b't="s"><v>999</v>', data, count=1)
 
-    assert NOT_A_WORKBOOK in refused(office, rebuilt(bad_index))
+    assert NOT_A_WORKBOOK in checked_invalid(office, rebuilt(bad_index))
 
 
 def test_a_truncated_zip(office):

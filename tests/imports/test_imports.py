@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import TestCase
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -30,7 +31,9 @@ GOOD_ROWS = [
 
 
 def upload(client, file, kind="units", **extra):
-    return client.post(START, {"kind": kind, "file": file}, **extra)
+    """Upload the file; its check job runs (inline, with `jobs_inline`) when the request commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(START, {"kind": kind, "file": file}, **extra)
 
 
 def last_job() -> ImportJob:
@@ -196,10 +199,8 @@ def test_a_second_run_of_the_same_job_does_nothing(client, city, django_capture_
 
 def test_unreadable_files_are_refused_with_a_reason(client, city):
     login(client, city.office_city)
+    # What is seen without reading the rows is refused on the form, and no job is made.
     cases = [
-        (xlsx([["x", "y"]], header=["甲", "乙"]), "表头缺少这些列"),
-        (xlsx([]), "没有数据行"),
-        (csv_file([], header=[]), "没有数据行"),
         (csv_file([["x"]], name="units.xls"), "另存为"),
         (csv_file([["x"]], name="units.pdf"), ".xlsx 或 .csv"),
         (csv_file([["x"]], name="broken.xlsx"), "不是 Excel 或 WPS 能打开的 .xlsx"),
@@ -210,6 +211,23 @@ def test_unreadable_files_are_refused_with_a_reason(client, city):
         assert response.status_code == 422 and reason in html, (file.name, html)
         assert 'id="import-panel"' in html and "<html" not in html
     assert not ImportJob.objects.exists()
+
+
+def test_files_without_rows_end_their_check_with_the_reason(client, city):
+    """The header and the rows are read by the check job: its import ends INVALID with the reason."""
+    login(client, city.office_city)
+    cases = [
+        (xlsx([["x", "y"]], header=["甲", "乙"]), "表头缺少这些列"),
+        (xlsx([]), "没有数据行"),
+        (csv_file([], header=[]), "没有数据行"),
+    ]
+    for file, reason in cases:
+        response = upload(client, file)
+        job = last_job()
+        assert response.status_code == 302 and job.status == ImportStatus.INVALID, file.name
+        assert reason in job.report["file_problem"] and job.rows == [] and job.total == 0 and not job.upload
+        html = client.get(response.url).content.decode()
+        assert "无法读取该文件" in html and reason in html and "上传改正后的文件" in html
 
 
 def test_problems_are_shown_in_the_readers_language(client, city, settings):
@@ -326,7 +344,7 @@ def test_polling_fragment_stops_when_the_job_is_done(client, city, django_captur
     login(client, city.office_city)
     upload(client, xlsx(GOOD_ROWS))
     job = last_job()
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, done=2)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, done=2, job=None)
     html = client.get(reverse("imports:job_detail", args=[job.pk]), **HX).content.decode()
     assert html.strip().startswith('<section class="card" id="job"') and "<html" not in html
     assert 'hx-trigger="every 1s"' in html and 'value="2"' in html and 'max="3"' in html
@@ -345,7 +363,11 @@ def test_htmx_upload_swaps_in_the_report(client, city):
     response = upload(client, xlsx(GOOD_ROWS), **HX)
     job = last_job()
     assert response.status_code == 200 and response["HX-Push-Url"] == reverse("imports:job_detail", args=[job.pk])
-    assert 'id="job"' in response.content.decode() and "立即导入" in response.content.decode()
+    # The answer is the job being checked, polling; the next poll finds it checked.
+    html = response.content.decode()
+    assert 'id="job"' in html and "正在检查" in html and 'hx-trigger="every 1s"' in html
+    html = client.get(reverse("imports:job_detail", args=[job.pk]), **HX).content.decode()
+    assert "立即导入" in html and "hx-trigger" not in html
 
 
 def test_import_pages_keep_their_query_count(client, city, django_assert_num_queries):

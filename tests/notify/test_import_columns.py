@@ -30,7 +30,7 @@ def test_user_import_sets_the_channel_addresses(client, city, django_capture_on_
     assert Profile.objects.get(user=city.staff_a).mobile == "13900139000"
 
 
-def test_a_bad_mobile_is_named_and_nothing_is_written(client, city):
+def test_a_bad_mobile_is_named_and_nothing_is_written(client, city, jobs_inline):
     login(client, city.office_city)
     rows = [["zhao.liu", "赵六", "", "联络员（工作人员）", "u-UnitA", "", "", "", "12345"]]
     upload(client, xlsx(rows, header=HEADER, name="users.xlsx"), kind="users")

@@ -43,16 +43,30 @@ class Sheet:
     rows: list[tuple[int, list[str]]]
 
 
-def read_sheet(*, name: str, data: bytes, max_rows: int = MAX_ROWS) -> Sheet:
+def _file_format(name: str) -> str:
+    """ "xlsx" or "csv" from the file's name; any other name is refused with what to do instead."""
     lowered = name.lower()
     if lowered.endswith(".xlsx") or lowered.endswith(".xlsm"):
-        records = _xlsx_records(data)
-    elif lowered.endswith(".csv") or lowered.endswith(".txt"):
-        records = _csv_records(data)
-    elif lowered.endswith(".xls") or lowered.endswith(".et"):
+        return "xlsx"
+    if lowered.endswith(".csv") or lowered.endswith(".txt"):
+        return "csv"
+    if lowered.endswith(".xls") or lowered.endswith(".et"):
         raise FileProblem(_("Old .xls workbooks cannot be read. In Excel or WPS choose “Save as” .xlsx, then upload."))
+    raise FileProblem(_("Upload the filled-in template as .xlsx or .csv."))
+
+
+def precheck(*, name: str, data: bytes) -> None:
+    """What can be said of the file at upload without reading its rows (a few milliseconds at the
+    size limit): its type, a workbook's zip directory and unpacked size, a CSV's encoding.
+    Raises `FileProblem`; whatever passes here is read and checked row by row in a job."""
+    if _file_format(name) == "xlsx":
+        _check_unpacked_size(data)
     else:
-        raise FileProblem(_("Upload the filled-in template as .xlsx or .csv."))
+        decode_csv(data)
+
+
+def read_sheet(*, name: str, data: bytes, max_rows: int = MAX_ROWS) -> Sheet:
+    records = _xlsx_records(data) if _file_format(name) == "xlsx" else _csv_records(data)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     for number, cells in records:
@@ -93,14 +107,14 @@ def _unpacked_size(data: bytes) -> int:
         return sum(info.file_size for info in archive.infolist())
 
 
-def _xlsx_records(data: bytes):
-    from openpyxl import load_workbook
+NOT_A_WORKBOOK = _("This is not an .xlsx workbook Excel or WPS can open; check the file.")
 
-    not_a_workbook = _("This is not an .xlsx workbook Excel or WPS can open; check the file.")
+
+def _check_unpacked_size(data: bytes) -> None:
     try:
         unpacked = _unpacked_size(data)
     except BROKEN as exc:
-        raise FileProblem(not_a_workbook) from exc
+        raise FileProblem(NOT_A_WORKBOOK) from exc
     limit = settings.IMPORT_MAX_UNPACKED_BYTES
     if unpacked > limit:
         # A zip bomb, or one giant cell: refused before anything is unpacked.
@@ -108,6 +122,13 @@ def _xlsx_records(data: bytes):
             _("The workbook unpacks to more than %(limit)s; remove pictures and very long cells, or split it."),
             limit=filesizeformat(limit),
         )
+
+
+def _xlsx_records(data: bytes):
+    from openpyxl import load_workbook
+
+    not_a_workbook = NOT_A_WORKBOOK
+    _check_unpacked_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except BROKEN as exc:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -21,6 +22,7 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("Checking")
     INVALID = "invalid", _("Has errors, nothing written")
     READY = "ready", _("Checked, waiting for confirmation")
     QUEUED = "queued", pgettext_lazy("job status", "Queued")
@@ -30,7 +32,7 @@ class ImportStatus(models.TextChoices):
 
 
 # A poller keeps asking while the job is in one of these states.
-ACTIVE_STATUSES = (ImportStatus.QUEUED, ImportStatus.RUNNING)
+ACTIVE_STATUSES = (ImportStatus.CHECKING, ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
 class ImportJobQuerySet(models.QuerySet["ImportJob"]):
@@ -41,11 +43,17 @@ class ImportJobQuerySet(models.QuerySet["ImportJob"]):
         return self if user.is_superuser else self.filter(created_by=user)
 
 
-class ImportJob(TimeStamped):
-    """One uploaded file: checked row by row on upload, written all at once after the office confirms.
+def upload_to(instance: ImportJob, filename: str) -> str:
+    return f"imports/{timezone.now():%Y/%m/%d}/{filename}"
 
-    `rows` keeps the parsed cells ({"row": Excel row number, "values": {column: text}}), so the
-    job can be run later by a worker without the file. `report` holds the row errors (as message
+
+class ImportJob(TimeStamped):
+    """One uploaded file: checked row by row in a background job, written all at once after the office confirms.
+
+    `upload` keeps the file's bytes from the upload until its check has ended (CHECKING); the
+    check fills `rows` and `report` and deletes the file. `rows` keeps the parsed cells
+    ({"row": Excel row number, "values": {column: text}}), so the job can be run later by a
+    worker without the file. `report` holds the row errors (as message
     codes, rendered in the reader's language), the planned and the actual counts.
     """
 
@@ -60,7 +68,9 @@ class ImportJob(TimeStamped):
     done = models.PositiveIntegerField(_("rows written"), default=0)
     rows = models.JSONField(default=list)
     report = models.JSONField(default=dict)
-    # The background job that writes the rows (the latest attempt); its progress, cancel and retry.
+    upload = models.FileField(upload_to=upload_to, blank=True, max_length=255)
+    # The background job that checks the file, then the one that writes the rows (the latest
+    # attempt of each); its progress, cancel and retry.
     job = models.ForeignKey("jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -77,7 +87,7 @@ class ImportJob(TimeStamped):
 
     @property
     def run_ended(self) -> bool:
-        """Queued or running, but its background job has ended: cancelled, failed or interrupted."""
+        """Checking, queued or running, but its background job has ended: cancelled, failed or interrupted."""
         return self.status in ACTIVE_STATUSES and self.job is not None and not self.job.is_active
 
     @property

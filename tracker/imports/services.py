@@ -1,7 +1,9 @@
 """Writes of the import feature: upload and check a file, start the job, run it.
 
-Confirming starts a background job (tracker.jobs, kind "import_run", tracker.imports.jobs) that
-calls `import_run`: a dead worker leaves the import "interrupted" with a retry, never "90 %".
+Uploading keeps the file and starts a background job (kind "import_check") that calls
+`import_check`: the rows are read and checked there, not in the upload's request. Confirming
+starts a background job (tracker.jobs, kind "import_run", tracker.imports.jobs) that calls
+`import_run`: a dead worker leaves the import "interrupted" with a retry, never "90 %".
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from tracker.core.types import User
-from tracker.imports.files import read_sheet
+from tracker.imports.files import FileProblem, precheck, read_sheet
 from tracker.imports.importers import IMPORTERS, Importer
 from tracker.imports.models import ImportJob, ImportStatus
 from tracker.jobs.models import Job
@@ -27,31 +31,129 @@ from tracker.orgs.scope import scope_for
 
 log = logging.getLogger("tracker.imports")
 
+IMPORT_CHECK = "import_check"
 IMPORT_RUN = "import_run"
 # How many times at most a running import writes its progress (a bar needs no more).
 PROGRESS_STEPS = 50
 
 
 def import_job_create(*, by: User, kind: str, file_name: str, data: bytes) -> ImportJob:
-    """Read and check the file; the job is READY to run, or INVALID with every bad row listed.
+    """Read and check the file at once; the job is READY to run, or INVALID with every bad row listed.
 
+    For scripts and the benchmark; the upload page uses `import_job_upload`, which checks in a job.
     A file that cannot be read at all raises `FileProblem` and leaves no job behind.
     """
     if not scope_for(by).manages_units:
         raise PermissionDenied
-    importer = IMPORTERS[kind](user=by)
-    rows = importer.rows_from_sheet(read_sheet(name=file_name, data=data))
-    problems = importer.check(rows)
+    checked = _checked(IMPORTERS[kind](user=by), file_name=file_name, data=data)
     return ImportJob.objects.create(
         kind=kind,
-        status=ImportStatus.INVALID if problems else ImportStatus.READY,
         created_by=by,
         file_name=file_name[:255],
         file_sha256=hashlib.sha256(data).hexdigest(),
-        total=len(rows),
-        rows=_storable(rows),
-        report=_storable({"problems": [p.as_json() for p in problems], "plan": importer.counts()}),
+        **checked,
     )
+
+
+def import_job_upload(*, by: User, kind: str, file_name: str, data: bytes) -> ImportJob:
+    """Keep the uploaded file and queue its check (kind "import_check"): the job is CHECKING.
+
+    Only what is cheap is looked at here (`precheck`: the file's type, a workbook's zip directory
+    and unpacked size, a CSV's encoding); a file refused there raises `FileProblem` and leaves no
+    job behind. Reading and checking the rows (seconds for a large file) is the job's work.
+    """
+    if not scope_for(by).manages_units:
+        raise PermissionDenied
+    precheck(name=file_name, data=data)
+    sha256 = hashlib.sha256(data).hexdigest()
+    suffix = PurePath(file_name).suffix.lower()[:10]
+    with transaction.atomic():
+        job = ImportJob(
+            kind=kind, status=ImportStatus.CHECKING, created_by=by, file_name=file_name[:255], file_sha256=sha256
+        )
+        job.upload.save(f"{sha256[:16]}{suffix}", ContentFile(data), save=False)
+        try:
+            job.save()
+            job.job = job_start(kind=IMPORT_CHECK, owner=by, params={"import": job.pk})
+            ImportJob.objects.filter(pk=job.pk).update(job=job.job)
+        except BaseException:
+            job.upload.storage.delete(job.upload.name or "")
+            raise
+    return job
+
+
+def _checked(
+    importer: Importer, *, file_name: str, data: bytes, on_rows: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """The fields of a checked job: status READY or INVALID, the rows and the report.
+
+    `on_rows(total)` is called once the file has been read, before the rows are checked."""
+    rows = importer.rows_from_sheet(read_sheet(name=file_name, data=data))
+    if on_rows is not None:
+        on_rows(len(rows))
+    problems = importer.check(rows)
+    return {
+        "status": ImportStatus.INVALID if problems else ImportStatus.READY,
+        "total": len(rows),
+        "rows": _storable(rows),
+        "report": _storable({"problems": [p.as_json() for p in problems], "plan": importer.counts()}),
+    }
+
+
+# A check whose worker died (still CHECKING) or that failed may be run again while its file is kept.
+CHECKABLE = (ImportStatus.CHECKING, ImportStatus.FAILED)
+
+
+def import_check(*, import_id: int, run: Job | None = None, on_rows: Callable[[int], None] | None = None) -> str | None:
+    """Read and check the uploaded file; the import becomes READY or INVALID and its file is deleted.
+
+    `run` is the background job doing it, `on_rows(total)` its progress report once the file has
+    been read (which raises JobCancelled when the owner cancelled: the import ends FAILED and
+    cancelled, nothing read is kept). A file that cannot be read makes the import INVALID with the
+    reason (in the uploader's language: the job runs in it). Any other error leaves it FAILED with
+    the file kept, so a retry checks it again. Safe to call twice: a checked import is not checked
+    again. Returns the status, or None when there was nothing to check.
+    """
+    now = timezone.now()
+    claimed = (
+        ImportJob.objects.filter(pk=import_id, status__in=CHECKABLE)
+        .exclude(upload="")
+        .update(status=ImportStatus.CHECKING, report={}, updated_at=now, **({"job": run} if run else {}))
+    )
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("created_by").defer("rows").get(pk=import_id)
+    importer = IMPORTERS[job.kind](user=job.created_by)
+
+    def rows_read(total: int) -> None:
+        ImportJob.objects.filter(pk=import_id).update(total=total, updated_at=timezone.now())
+        if on_rows is not None:
+            on_rows(total)
+
+    try:
+        with job.upload.open("rb") as handle:
+            data = handle.read()
+        checked = _checked(importer, file_name=job.file_name, data=data, on_rows=rows_read)
+    except FileProblem as problem:
+        checked = {"status": ImportStatus.INVALID, "total": 0, "rows": [], "report": {"file_problem": str(problem)}}
+    except JobCancelled:
+        _end_check(job, {"status": ImportStatus.FAILED, "total": 0, "rows": [], "report": {"cancelled": True}})
+        raise
+    except Exception:
+        log.exception("import %s could not be checked", import_id)
+        ImportJob.objects.filter(pk=import_id).update(
+            status=ImportStatus.FAILED, report={"failure": True}, finished_at=timezone.now(), updated_at=timezone.now()
+        )
+        return ImportStatus.FAILED
+    _end_check(job, checked)
+    return str(checked["status"])
+
+
+def _end_check(job: ImportJob, fields: dict[str, Any]) -> None:
+    """Record the check's end and delete the uploaded file: the run reads `rows`, never the file."""
+    finished = {"finished_at": timezone.now()} if fields["status"] == ImportStatus.FAILED else {}
+    ImportJob.objects.filter(pk=job.pk).update(upload="", updated_at=timezone.now(), **finished, **fields)
+    job.upload.storage.delete(job.upload.name or "")
 
 
 def _storable(value: Any) -> Any:

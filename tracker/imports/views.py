@@ -1,4 +1,4 @@
-"""Pages of the import: upload and check, the report of bad rows, confirm, progress, result."""
+"""Pages of the import: upload (checked in a background job), the report of bad rows, confirm, progress, result."""
 
 from __future__ import annotations
 
@@ -31,13 +31,14 @@ def import_start(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = services.import_job_create(
+            job = services.import_job_upload(
                 by=request.user, kind=form.cleaned_data["kind"], file_name=upload.name, data=upload.read()
             )
         except FileProblem as problem:
             form.add_error("file", str(problem))
         else:
             if request.htmx:
+                job = _load_job(request, job.pk)  # checking, polled; or checked already by an inline job
                 return push_url(_render_job(request, job), reverse("imports:job_detail", args=[job.pk]))
             return redirect("imports:job_detail", pk=job.pk)
     status = 422 if request.method == "POST" else 200
