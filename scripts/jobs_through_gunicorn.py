@@ -9,8 +9,8 @@ tracker.bench.scenarios.BenchContext picks it) it:
    /jobs/<pk>/download/ and counts the workbook's rows with openpyxl (read-only);
 2. uploads a UNITS-row unit workbook (the rows of tracker.bench.jobs_scenarios.unit_rows, new schools
    under the bench district) through the form at /imports/ (multipart, CSRF token from the cookie),
-   opens the checked report, confirms the run, polls the import page until the rows are written and
-   the run's job (/jobs/<pk>/) until it has ended, i.e. the new units' tasks are generated too;
+   polls the import page while its check job runs, confirms the run, polls the import page until
+   the rows are written and the run's job (/jobs/<pk>/) until it has ended, i.e. the new units' tasks are generated too;
 3. deletes what it created (units, their tasks, their history, the two jobs, the session), marks the
    roll-ups for a rebuild and runs `manage.py check_rollups`, and compares the counts of units and
    tasks with those before the run.
@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_TIMEOUT = 30.0  # gunicorn's default --timeout: a sync worker silent this long is killed
 STATUS = re.compile(r'class="status status-(\w+)"')
 JOB_LINK = re.compile(r"/jobs/(\d+)/")
-ACTIVE = ("queued", "running")
+ACTIVE = ("checking", "queued", "running")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -336,8 +336,14 @@ def run_import(
     expect(upload.status == 302 and found is not None, f"the upload answered {upload.status}")
     pk = int(found.group(1))
     result["import"] = {"import": pk, "units_requested": units}
-    report = browser.request("import_report", f"/imports/{pk}/")
-    status = (STATUS.search(report.text) or [None, "?"])[1]
+    while True:  # the check is a job too: the import's page, as htmx polls it, until it has ended
+        report = browser.request("import_report", f"/imports/{pk}/", htmx=True)
+        expect(report.status == 200, f"/imports/{pk}/ answered {report.status}")
+        status = (STATUS.search(report.text) or [None, "?"])[1]
+        if status != "checking":
+            break
+        expect(time.monotonic() - began < limit, f"import {pk} still checking after {limit:.0f} s (stuck?)")
+        time.sleep(every)
     checked = time.monotonic()
     imp = result["import"]
     imp["upload_check_s"] = round(checked - began, 2)
@@ -444,6 +450,7 @@ def clean_up(*, prefix: str, jobs: list[int], imports: list[int], session: str) 
                 job.result.delete(save=False)
         ImportJob.objects.filter(pk__in=imports).delete()
         Job.objects.filter(pk__in=jobs).delete()
+        Job.objects.filter(kind="import_check", params__import__in=imports).delete()  # the uploads' checks
         Session.objects.filter(session_key=session).delete()
         step("rest_s")
     step("commit_s")

@@ -50,25 +50,21 @@ class OfficeDigest:
     unknown_years: list[int]
 
 
-def _counted_units(units: QuerySet[Unit], campaign: Campaign, rule: LightRule) -> QuerySet[Any]:
-    # The one roll-up rule (counts, floored percent, light), as on the dashboards and unit pages.
-    return units.annotate(**rule.tally("tasks__", Q(tasks__campaign=campaign)))
-
-
 def _red_tasks(tasks: QuerySet[Task], rule: LightRule) -> QuerySet[Task]:
     return tasks.filter(rule.red_q()).select_related("template", "unit").order_by("due_on", "unit__path", "pk")
 
 
 def unit_digests(*, campaign: Campaign, rule: LightRule, unit_ids: list[int]) -> dict[int, UnitDigest]:
-    """Each unit's counts and its oldest red tasks, for all the given units in two queries."""
+    """Each unit's counts (its roll-up row) and its oldest red tasks, for all the given units in two queries."""
     scope = Scope(read_unit_ids=frozenset(unit_ids))
-    digests = {
-        unit.pk: UnitDigest(
-            unit=unit,
-            counts=TaskCounts.from_row(unit),
-        )
-        for unit in _counted_units(Unit.objects.filter(scope.unit_q()), campaign, rule)
-    }
+    # Each unit's own roll-up row, as its page and the dashboards read it (refreshed by the caller).
+    own = Q(unit_tallies__campaign=campaign, unit_tallies__subtree=False)
+    counted = (
+        Unit.objects.filter(scope.unit_q())
+        .annotate(own=FilteredRelation("unit_tallies", condition=own))
+        .annotate(**row_tally(rule, "own__"))
+    )
+    digests = {unit.pk: UnitDigest(unit=unit, counts=TaskCounts.from_row(unit)) for unit in counted}
     red = (
         _red_tasks(Task.objects.filter(scope.unit_q("unit__"), campaign=campaign), rule)
         .annotate(rank=Window(RowNumber(), partition_by=[F("unit_id")], order_by=[F("due_on"), F("pk")]))
