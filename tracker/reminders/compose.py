@@ -13,12 +13,13 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
-from tracker.campaigns.models import Campaign
+from tracker.campaigns.models import Campaign, TaskTemplate
 from tracker.core.types import User
 from tracker.orgs.models import Unit
 from tracker.reminders.digest import OfficeDigest, office_digest, office_digests, unit_digests
@@ -32,18 +33,28 @@ from tracker.work.models import Task
 RECIPIENT_SLICE = 500
 
 # What a mail shows of a task (its title, unit, due date, link): nothing else is loaded.
-MAIL_TASK_FIELDS = (
-    "due_on",
-    "title",
-    "period_starts_on",
-    "template_id",
-    "unit_id",
-    "template__title_zh",
-    "template__title_en",
-    "template__recurrence",
-    "unit__name",
-    "unit__path",
-)
+MAIL_TASK_FIELDS = ("due_on", "title", "period_starts_on", "template_id", "unit_id")
+TEMPLATE_FIELDS = ("title_zh", "title_en", "recurrence")
+
+
+@dataclass
+class MailTally:
+    """What a batch queued, counted as it goes; only the first `keep` plans are kept (a province
+    sweep reminds over 100,000 people: their plans would be the largest thing in memory)."""
+
+    keep: int
+    plans: list[MailPlan] = field(default_factory=list)
+    people: int = 0
+    mailed: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+    def add(self, plan: MailPlan) -> None:
+        self.people += 1
+        self.mailed += bool(plan.email)
+        for kind, n in plan.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + n
+        if len(self.plans) < self.keep:
+            self.plans.append(plan)
 
 
 def display_name(user: User) -> str:
@@ -73,6 +84,7 @@ class _Batch:
     campaigns: dict[int, Campaign] = field(default_factory=dict)
     office_digests: dict[tuple[int, int], OfficeDigest] = field(default_factory=dict)
     lines: dict = field(default_factory=dict)
+    templates: dict[int, TaskTemplate] | None = None
 
     def campaign(self, pk: int) -> Campaign:
         if pk not in self.campaigns:
@@ -88,11 +100,12 @@ class _Batch:
         return self.rules[campaign.pk]
 
 
-def mails_queue(*, batch: uuid.UUID, today: date, send_at: datetime) -> list[MailPlan]:
+def mails_queue(*, batch: uuid.UUID, today: date, send_at: datetime, tally: MailTally | None = None) -> list[MailPlan]:
     """Queue each recipient's reminders of `batch`, due at `send_at`; report what was queued.
 
     Everyone gets one notification (bell and chosen channels, `push.batch_push`); the reminder
     mail with the full lists is one `OutboxMail`, for those who have an address and keep mail on.
+    With a `tally`, what was queued is counted there and only its first `keep` plans returned.
     """
     notes = Notification.objects.filter(batch=batch).order_by()
     totals: dict[int, dict[str, int]] = defaultdict(dict)
@@ -103,10 +116,25 @@ def mails_queue(*, batch: uuid.UUID, today: date, send_at: datetime) -> list[Mai
     state = _Batch(batch=batch, today=today, send_at=send_at, totals=totals)
     _office_digests_prepare(state, notes)
     recipients = sorted(totals)
-    plans: list[MailPlan] = []
+    tally = tally or MailTally(keep=len(recipients))
     for start in range(0, len(recipients), RECIPIENT_SLICE):
-        plans.extend(_queue_slice(state, recipients[start : start + RECIPIENT_SLICE]))
-    return plans
+        for plan in _queue_slice(state, recipients[start : start + RECIPIENT_SLICE]):
+            tally.add(plan)
+    return tally.plans
+
+
+def _mail_tasks(state: _Batch, ids: QuerySet[Any]) -> dict[int, Task]:
+    """The tasks a slice's mails list, each with its template and unit: the templates (a few dozen)
+    are read once per batch and the units once per slice, instead of three model objects per task."""
+    if state.templates is None:
+        state.templates = TaskTemplate.objects.only(*TEMPLATE_FIELDS).in_bulk()
+    tasks = Task.objects.filter(pk__in=ids).only(*MAIL_TASK_FIELDS).in_bulk()
+    units = Unit.objects.only("name", "path").in_bulk({task.unit_id for task in tasks.values()})
+    template_field, unit_field = Task._meta.get_field("template"), Task._meta.get_field("unit")
+    for task in tasks.values():
+        template_field.set_cached_value(task, state.templates.get(task.template_id) if task.template_id else None)
+        unit_field.set_cached_value(task, units[task.unit_id])
+    return tasks
 
 
 def _office_digests_prepare(state: _Batch, notes: QuerySet[Notification]) -> None:
@@ -138,9 +166,7 @@ def _queue_slice(state: _Batch, recipient_ids: list[int]) -> list[MailPlan]:
     rows = list(
         shown.values_list("recipient_id", "kind", "key", "task_id", "unit_id", "campaign_id", "note", "created_by_id")
     )
-    tasks = (
-        Task.objects.filter(pk__in=shown.values("task_id")).select_related("template", "unit").only(*MAIL_TASK_FIELDS)
-    ).in_bulk()
+    tasks = _mail_tasks(state, shown.values("task_id"))
     # Units and authors are needed only for digests and urges: a few rows.
     rare = [row for row in rows if row[1] in (Kind.DIGEST, Kind.URGE)]
     units = Unit.objects.in_bulk({row[4] for row in rare})

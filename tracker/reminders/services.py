@@ -32,7 +32,7 @@ from tracker.core.models import UserPreference
 from tracker.core.types import User
 from tracker.orgs.models import Role, RoleAssignment, Unit
 from tracker.orgs.scope import scope_for
-from tracker.reminders.compose import MailPlan, mails_queue
+from tracker.reminders.compose import MailPlan, MailTally, mails_queue
 from tracker.reminders.group_digest import group_digests_notify
 from tracker.reminders.ladder import People, Planned, ladder_slices
 from tracker.reminders.ledger_ladder import ledger_reminders_notify
@@ -43,6 +43,8 @@ from tracker.work.models import Task
 log = logging.getLogger("tracker.reminders")
 
 NOTE_MAX_CHARS = 500
+# People whose plans a sweep's result keeps (a dry run lists them); everyone is counted.
+KEEP_PLANS = 2000
 # Notification rows inserted per statement by the sweep.
 INSERT_CHUNK = 10000
 NOTIFICATION_FIELDS = ("recipient", "kind", "key", "on_date", "campaign", "unit", "task")
@@ -80,7 +82,11 @@ class SweepResult:
     dry_run: bool
     planned: int = 0
     decided: int = 0
+    # The first KEEP_PLANS people's plans (a dry run lists them); the counts below cover everyone.
     mails: list[MailPlan] = field(default_factory=list)
+    people: int = 0  # people reminded through the mail system (bell and channels; mail for some)
+    mailed: int = 0  # of them, those who get the reminder mail
+    kinds: dict[str, int] = field(default_factory=dict)  # reminders queued, by kind
     # Notified straight through notify() (ledger rows, group digests, submissions waiting): new items.
     notified: int = 0
 
@@ -101,7 +107,7 @@ def reminders_sweep(*, today: date | None = None, dry_run: bool = False) -> Swee
             result.notified += review_waiting_notify(today=today)
             if dry_run:
                 transaction.set_rollback(True)
-            elif result.mails:
+            elif result.people:
                 transaction.on_commit(_kick_relay)
     return result
 
@@ -116,8 +122,10 @@ def _sweep(result: SweepResult) -> None:
         for planned in ladder_slices(campaign=campaign, today=result.today, people=people):
             result.planned += len(planned)
             _record(planned, batch=batch, decided_at=decided_at)
-    result.mails = mails_queue(batch=batch, today=result.today, send_at=timezone.now())
-    result.decided = sum(n for mail in result.mails for n in mail.kinds.values())
+    tally = MailTally(keep=KEEP_PLANS)
+    result.mails = mails_queue(batch=batch, today=result.today, send_at=timezone.now(), tally=tally)
+    result.people, result.mailed, result.kinds = tally.people, tally.mailed, tally.kinds
+    result.decided = sum(tally.kinds.values())
     # Rectification items, milestones and conversion follow-ups; the guides' and leaders' digests.
     for campaign in campaigns:
         result.notified += ledger_reminders_notify(campaign=campaign, today=result.today, people=people)

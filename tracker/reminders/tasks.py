@@ -17,8 +17,8 @@ log = logging.getLogger("tracker.reminders")
 def send_reminders(day: str | None = None) -> dict:
     """The daily sweep (beat); `day` is an ISO date for a catch-up run, today by default."""
     result = services.reminders_sweep(today=date.fromisoformat(day) if day else None)
-    log.info("reminder sweep %s: %d reminders in %d mails", result.today, result.decided, len(result.mails))
-    return {"day": result.today.isoformat(), "workday": result.workday, "mails": len(result.mails)}
+    log.info("reminder sweep %s: %d reminders in %d mails", result.today, result.decided, result.people)
+    return {"day": result.today.isoformat(), "workday": result.workday, "mails": result.people}
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=10, max_retries=5)

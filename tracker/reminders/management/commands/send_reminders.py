@@ -38,15 +38,12 @@ class Command(BaseCommand):
         for mail in sorted(result.mails, key=lambda m: m.username):
             what = ", ".join(f"{n} {labels[kind]}" for kind, n in sorted(mail.kinds.items()))
             self.stdout.write(f"{mail.username} <{mail.email or 'no mail: bell and other channels'}>: {what}")
-        totals: dict[str, int] = {}
-        for mail in result.mails:
-            for kind, n in mail.kinds.items():
-                totals[kind] = totals.get(kind, 0) + n
-        summary = ", ".join(f"{n} {labels[kind]}" for kind, n in sorted(totals.items())) or "nothing new"
+        if result.people > len(result.mails):
+            self.stdout.write(f"… and {result.people - len(result.mails)} more people")
+        summary = ", ".join(f"{n} {labels[kind]}" for kind, n in sorted(result.kinds.items())) or "nothing new"
         verb = "would queue" if dry_run else "queued"
-        mailed = sum(1 for mail in result.mails if mail.email)
         self.stdout.write(
-            f"{result.today}: {verb} {mailed} mails ({summary}); {len(result.mails)} people reminded; "
+            f"{result.today}: {verb} {result.mailed} mails ({summary}); {result.people} people reminded; "
             f"{result.planned} planned; {result.notified} more through notify()."
         )
         if measure:
