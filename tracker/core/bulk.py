@@ -69,9 +69,10 @@ def insert_rows(
             # The SELECT list's constants come first in the statement's text.
             cursor.execute(f"INSERT INTO {table} ({names}) {select}{conflict}", [*fixed, *map(list, arrays)])
         return
+    varying = columns[: len(fields)]
     memo: list[dict] = [{} for _ in fields]
     prepared = [
-        (*(_prepared(column, v, seen) for column, seen, v in zip(columns, memo, row, strict=False)), *fixed)
+        (*(_prepared(column, v, seen) for column, seen, v in zip(varying, memo, row, strict=True)), *fixed)
         for row in rows
     ]
     if prepared:

@@ -169,8 +169,9 @@ def notify_each(notes: Iterable[Note], *, skip: Iterable[str] = ()) -> Notified:
     with transaction.atomic():
         # Read as a stream: a sweep may hand over a generator of hundreds of thousands of notes.
         while chunk := list(islice(notes, NOTE_CHUNK)):
-            _notify_chunk(list({note.identity: note for note in chunk}.values()), wanted, result)
-            result.already += len(chunk) - len({note.identity for note in chunk})
+            unique = {note.identity: note for note in chunk}  # a repeat within the chunk adds nothing
+            result.already += len(chunk) - len(unique)
+            _notify_chunk(list(unique.values()), wanted, result)
         if result.deliveries:
             transaction.on_commit(_kick_relay)
     return result
@@ -182,10 +183,7 @@ def _notify_chunk(notes: list[Note], wanted: list[str], result: Notified) -> Non
     languages = _languages(sorted(lazy)) if lazy else {}
     rows = [
         (
-            n.recipient,
-            n.kind[:24],
-            n.key[:80],
-            n.step[:40],
+            *n.identity,
             _render(n.subject, languages.get(n.recipient))[:255],
             _render(n.body, languages.get(n.recipient)),
             n.url[:500],

@@ -22,7 +22,15 @@ from django.db.models.functions import RowNumber
 from tracker.campaigns.models import Campaign, TaskTemplate
 from tracker.core.types import User
 from tracker.orgs.models import Unit
-from tracker.reminders.digest import OfficeDigest, office_digest, office_digests, unit_digests
+from tracker.reminders.digest import (
+    MAIL_TASK_FIELDS,
+    OfficeDigest,
+    mail_templates,
+    office_digest,
+    office_digests,
+    tasks_relate,
+    unit_digests,
+)
 from tracker.reminders.mail import SECTION_LIMIT, MailParts, UrgeNote, mail_render
 from tracker.reminders.models import Kind, Notification, OutboxMail
 from tracker.reminders.push import batch_push, wants_mail
@@ -31,10 +39,6 @@ from tracker.work.lights import LightRule
 from tracker.work.models import Task
 
 RECIPIENT_SLICE = 500
-
-# What a mail shows of a task (its title, unit, due date, link): nothing else is loaded.
-MAIL_TASK_FIELDS = ("due_on", "title", "period_starts_on", "template_id", "unit_id")
-TEMPLATE_FIELDS = ("title_zh", "title_en", "recurrence")
 
 
 @dataclass
@@ -127,13 +131,10 @@ def _mail_tasks(state: _Batch, ids: QuerySet[Any]) -> dict[int, Task]:
     """The tasks a slice's mails list, each with its template and unit: the templates (a few dozen)
     are read once per batch and the units once per slice, instead of three model objects per task."""
     if state.templates is None:
-        state.templates = TaskTemplate.objects.only(*TEMPLATE_FIELDS).in_bulk()
+        state.templates = mail_templates()
     tasks = Task.objects.filter(pk__in=ids).only(*MAIL_TASK_FIELDS).in_bulk()
     units = Unit.objects.only("name", "path").in_bulk({task.unit_id for task in tasks.values()})
-    template_field, unit_field = Task._meta.get_field("template"), Task._meta.get_field("unit")
-    for task in tasks.values():
-        template_field.set_cached_value(task, state.templates.get(task.template_id) if task.template_id else None)
-        unit_field.set_cached_value(task, units[task.unit_id])
+    tasks_relate(tasks.values(), templates=state.templates, units=units)
     return tasks
 
 

@@ -8,6 +8,7 @@ filter written here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,26 @@ from tracker.work.models import Task
 from tracker.work.selectors import TaskCounts
 
 LIST_LIMIT = 20
-DIGEST_TASK_FIELDS = ("due_on", "title", "period_starts_on", "template_id", "unit_id")
+# What a mail line shows of a task (its title, unit, due date, link) and of its template.
+MAIL_TASK_FIELDS = ("due_on", "title", "period_starts_on", "template_id", "unit_id")
+MAIL_TEMPLATE_FIELDS = ("title_zh", "title_en", "recurrence")
+
+
+def mail_templates(ids: Iterable[int] | None = None) -> dict[int, TaskTemplate]:
+    """The templates (all, or those of `ids`) with the fields a mail line shows."""
+    templates = TaskTemplate.objects.only(*MAIL_TEMPLATE_FIELDS)
+    return templates.in_bulk() if ids is None else templates.in_bulk(set(ids))
+
+
+def tasks_relate(tasks: Iterable[Task], *, templates: Mapping[int, TaskTemplate], units: Mapping[int, Unit]) -> None:
+    """Give tasks loaded with MAIL_TASK_FIELDS their template and unit from objects already at hand,
+    instead of two more model objects per task (a province's sweep lists millions of lines)."""
+    template_field, unit_field = Task._meta.get_field("template"), Task._meta.get_field("unit")
+    for task in tasks:
+        template_field.set_cached_value(task, templates.get(task.template_id) if task.template_id else None)
+        unit_field.set_cached_value(task, units[task.unit_id])
+
+
 RANK_LIMIT = 5
 
 
@@ -67,24 +87,18 @@ def unit_digests(*, campaign: Campaign, rule: LightRule, unit_ids: list[int]) ->
         .annotate(**row_tally(rule, "own__"))
     )
     digests = {unit.pk: UnitDigest(unit=unit, counts=TaskCounts.from_row(unit)) for unit in counted}
-    # What a mail line shows of a task, with its template and unit set from a few cached objects:
-    # a province's leaders' digests list a quarter of a million red tasks.
+    # A province's leaders' digests list a quarter of a million red tasks: the mail line's fields only.
     red = list(
         Task.objects.filter(scope.unit_q("unit__"), rule.red_q(), campaign=campaign)
-        .only(*DIGEST_TASK_FIELDS)
+        .only(*MAIL_TASK_FIELDS)
         .annotate(rank=Window(RowNumber(), partition_by=[F("unit_id")], order_by=[F("due_on"), F("pk")]))
         .filter(rank__lte=LIST_LIMIT)
         .order_by("unit_id", "due_on", "pk")
     )
-    templates = TaskTemplate.objects.only("title_zh", "title_en", "recurrence").in_bulk(
-        {task.template_id for task in red if task.template_id}
-    )
-    template_field, unit_field = Task._meta.get_field("template"), Task._meta.get_field("unit")
+    templates = mail_templates(task.template_id for task in red if task.template_id)
+    tasks_relate(red, templates=templates, units={pk: digest.unit for pk, digest in digests.items()})
     for task in red:
-        digest = digests[task.unit_id]
-        template_field.set_cached_value(task, templates.get(task.template_id) if task.template_id else None)
-        unit_field.set_cached_value(task, digest.unit)
-        digest.red_tasks.append(task)
+        digests[task.unit_id].red_tasks.append(task)
     return digests
 
 
