@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import grow_city, login
 from tests.factories import CampaignFactory, TemplateFactory
@@ -37,10 +38,11 @@ def _second(city):
     task = work_services.entry_add(task=task, by=city.staff_a, text="完成").task
     task = work_services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
     task = work_services.task_accept(task=task, by=city.office_city, expected_version=task.version)
+    # Accepted on the due day, Beijing time: the replacement is made on the local time, or a
+    # run after 16:00 UTC would land the acceptance on the next Beijing day.
+    accepted = timezone.localtime(task.events.get(kind="accepted").created_at)
     task.events.filter(kind="accepted").update(
-        created_at=task.events.get(kind="accepted").created_at.replace(
-            year=task.due_on.year, month=task.due_on.month, day=task.due_on.day
-        )
+        created_at=accepted.replace(year=task.due_on.year, month=task.due_on.month, day=task.due_on.day)
     )
     return campaign_close(campaign=past, by=city.office_city, on=past.ends_on), batch
 

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from itertools import islice
 from typing import Any
 
 from django.urls import reverse
@@ -43,6 +44,8 @@ from tracker.reminders.ladder import People
 from tracker.reminders.models import Kind
 
 TITLE_CHARS = 60
+ROW_CHUNK = 2000  # open ledger rows read per round trip
+STEP_CHUNK = 2000  # steps whose earlier items are read in one query
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,9 @@ def open_rows(*, campaign: Campaign, until: date) -> Iterator[Due]:
     conv_url = reverse("ledgers:row_detail", args=[Ledger.CONVERSION, 0]).replace("/0/", "/{}/")
     unit = ("unit_id", "unit__path", "unit__name")
     items = RectificationItem.objects.filter(campaign=campaign, status__in=RECTIFICATION_OPEN, deadline__lte=until)
-    for pk, unit_id, path, name, problem, due in items.values_list("pk", *unit, "problem", "deadline").order_by("pk"):
+    # Streamed (a province holds over a million open rows): nothing here is kept beyond a chunk.
+    rows = items.values_list("pk", *unit, "problem", "deadline").order_by("pk")
+    for pk, unit_id, path, name, problem, due in rows.iterator(chunk_size=ROW_CHUNK):
         yield Due("rectification", pk, unit_id, path, name, _short(problem), due, rect_url.format(pk))
     milestones = RectificationMilestone.objects.filter(
         item__campaign=campaign,
@@ -104,19 +109,24 @@ def open_rows(*, campaign: Campaign, until: date) -> Iterator[Due]:
         reached_on__isnull=True,
         due_on__lte=until,
     )
-    for pk, item_id, unit_id, path, name, title, due in milestones.values_list(
-        "pk", "item_id", "item__unit_id", "item__unit__path", "item__unit__name", "title", "due_on"
-    ).order_by("pk"):
+    for pk, item_id, unit_id, path, name, title, due in (
+        milestones.values_list(
+            "pk", "item_id", "item__unit_id", "item__unit__path", "item__unit__name", "title", "due_on"
+        )
+        .order_by("pk")
+        .iterator(chunk_size=ROW_CHUNK)
+    ):
         yield Due("milestone", pk, unit_id, path, name, _short(title), due, rect_url.format(item_id))
     conversions = ConversionItem.objects.filter(campaign=campaign, due_on__lte=until).exclude(
         status=ProgressStatus.DONE
     )
-    for pk, unit_id, path, name, title, due in conversions.values_list("pk", *unit, "title", "due_on").order_by("pk"):
+    rows = conversions.values_list("pk", *unit, "title", "due_on").order_by("pk")
+    for pk, unit_id, path, name, title, due in rows.iterator(chunk_size=ROW_CHUNK):
         yield Due("conversion", pk, unit_id, path, name, _short(title), due, conv_url.format(pk))
 
 
-def ledger_steps(*, campaign: Campaign, today: date, people: People) -> list[Step]:
-    """The ladder's steps due today for the campaign's open ledger rows (pure reads)."""
+def ledger_steps(*, campaign: Campaign, today: date, people: People) -> Iterator[Step]:
+    """The ladder's steps due today for the campaign's open ledger rows, as a stream (pure reads)."""
     repeat = campaign.overdue_repeat_workdays
 
     @cache
@@ -127,45 +137,44 @@ def ledger_steps(*, campaign: Campaign, today: date, people: People) -> list[Ste
     def reachable(ids: list[int]) -> tuple[int, ...]:
         return tuple(sorted({uid for uid in ids if uid in people.reachable}))
 
-    steps: list[Step] = []
     for row in open_rows(campaign=campaign, until=add_workdays(today, campaign.yellow_due_workdays)):
         key = f"{row.what}:{row.pk}"
         unit_people = reachable([*people.staff.get(row.unit_id, []), *people.leaders.get(row.unit_id, [])])
         if row.due_on >= today:
-            steps.append(Step(Kind.DUE_SOON, key, row.due_on.isoformat(), unit_people, row, False))
-            continue
-        steps.append(Step(Kind.OVERDUE, key, overdue_step(row.due_on).isoformat(), unit_people, row, False))
-        if workdays_between(row.due_on, today) >= campaign.escalate_after_days:
-            above = reachable([*people.leaders.get(row.unit_id, []), *people.offices_over(row.unit_path)])
-            urgent = campaign.escalation_ignores_quiet_hours
-            steps.append(Step(Kind.ESCALATION, key, row.due_on.isoformat(), above, row, urgent))
-    return [step for step in steps if step.recipients]
+            steps = [Step(Kind.DUE_SOON, key, row.due_on.isoformat(), unit_people, row, False)]
+        else:
+            steps = [Step(Kind.OVERDUE, key, overdue_step(row.due_on).isoformat(), unit_people, row, False)]
+            if workdays_between(row.due_on, today) >= campaign.escalate_after_days:
+                above = reachable([*people.leaders.get(row.unit_id, []), *people.offices_over(row.unit_path)])
+                urgent = campaign.escalation_ignores_quiet_hours
+                steps.append(Step(Kind.ESCALATION, key, row.due_on.isoformat(), above, row, urgent))
+        yield from (step for step in steps if step.recipients)
 
 
 def ledger_reminders_notify(*, campaign: Campaign, today: date, people: People) -> int:
     """Notify today's new ledger reminders of one campaign; returns how many items were new.
 
-    Call inside the sweep's transaction. What earlier sweeps notified is read in one query and
-    skipped, so a daily re-run costs one query per campaign, not one per row.
+    Call inside the sweep's transaction. The steps are read as a stream, STEP_CHUNK at a time; what
+    earlier sweeps notified for a chunk is read in one query and skipped, so a daily re-run costs a
+    query per chunk, not one per row, and memory does not grow with the number of open rows.
     """
     steps = ledger_steps(campaign=campaign, today=today, people=people)
-    if not steps:
-        return 0
-    done = set(
-        Item.objects.filter(key__in={s.key for s in steps}, kind__in={s.kind for s in steps})
-        .order_by()
-        .values_list("recipient_id", "kind", "key", "step")
-    )
 
     def notes() -> Iterator[Note]:
-        for step in steps:
-            row = step.row
-            subject = format_lazy(
-                SUBJECTS[(row.what, step.kind)], date=row.due_on.isoformat(), title=row.title, unit=row.unit_name
+        while chunk := list(islice(steps, STEP_CHUNK)):
+            done = set(
+                Item.objects.filter(key__in={s.key for s in chunk}, kind__in={s.kind for s in chunk})
+                .order_by()
+                .values_list("recipient_id", "kind", "key", "step")
             )
-            body = format_lazy(BODY, unit=row.unit_name, title=row.title, date=row.due_on.isoformat())
-            for uid in step.recipients:
-                if (uid, step.kind, step.key, step.step) not in done:
-                    yield Note(uid, step.kind, step.key, step.step, subject, body, row.url, step.urgent)
+            for step in chunk:
+                row = step.row
+                subject = format_lazy(
+                    SUBJECTS[(row.what, step.kind)], date=row.due_on.isoformat(), title=row.title, unit=row.unit_name
+                )
+                body = format_lazy(BODY, unit=row.unit_name, title=row.title, date=row.due_on.isoformat())
+                for uid in step.recipients:
+                    if (uid, step.kind, step.key, step.step) not in done:
+                        yield Note(uid, step.kind, step.key, step.step, subject, body, row.url, step.urgent)
 
     return len(notify_each(notes()).created)
