@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -171,6 +172,55 @@ def test_ranking_shares_places_on_ties(city, rule):
         user=city.office_city, campaign=city.campaign, rule=rule, filters=UnitFilters(under=city.west.pk)
     )
     assert [(u.name, u.rank) for u in west] == [("UnitB", 1), ("R0", 1), ("R1", 3)]
+
+
+def test_page_ranks_equal_the_window_on_every_page_and_sort(city, rule):
+    """The matrix ranks a page in Python (`rank_page`) instead of a window over every unit: the same
+    ranks for any sort, any page and any filter, ties included."""
+    units = [city.unit_a, city.unit_b] + [
+        make_unit(f"R{i}", parent=city.west, category=city.unit_a.category) for i in range(5)
+    ]
+    tasks_generate(campaign=city.campaign)
+    for unit, done in zip(units, [2, 1, 1, 0, 2, 1, 0], strict=True):
+        for i in range(2):
+            TaskFactory(campaign=city.campaign, unit=unit, measure=city.study, status="done" if i < done else "todo")
+    rollups_refresh(campaign=city.campaign, rule=rule)
+    measures = list(Measure.objects.all())
+    for filters in (UnitFilters(), UnitFilters(under=city.west.pk), UnitFilters(light="red")):
+        window = {
+            u.pk: u.rank
+            for u in dashboard_selectors.unit_rollups(
+                user=city.office_city, campaign=city.campaign, rule=rule, filters=filters
+            )
+        }
+        for key in ["rank", "unit", "percent", "light", "m-study"]:
+            for sort in (key, f"-{key}"):
+                sorted_by = replace(filters, sort=sort)
+                rows = list(
+                    dashboard_selectors.unit_rollups(
+                        user=city.office_city,
+                        campaign=city.campaign,
+                        rule=rule,
+                        filters=sorted_by,
+                        measures=measures,
+                        ranked=False,
+                    )
+                )
+                assert {u.pk for u in rows} == set(window), (filters, sort)
+                for start in range(0, len(rows), 3):  # pages of three
+                    page = rows[start : start + 3]
+                    dashboard_selectors.rank_page(
+                        page, user=city.office_city, campaign=city.campaign, rule=rule, filters=sorted_by
+                    )
+                    assert [u.rank for u in page] == [window[u.pk] for u in page], (filters, sort, start)
+        if filters == UnitFilters():
+            by_rank = list(
+                dashboard_selectors.unit_rollups(
+                    user=city.office_city, campaign=city.campaign, rule=rule, filters=filters, ranked=False
+                )
+            )
+            # Best first; ties in tree order.
+            assert [u.task_percent for u in by_rank] == sorted((u.task_percent for u in by_rank), reverse=True)
 
 
 def test_sort_by_any_column_and_filters(city, rule):

@@ -110,9 +110,12 @@ def matrix(request: AuthedRequest) -> HttpResponse:
     filters = UnitFilters.from_query(request.GET)
     measures = list(Measure.objects.all())
     sorted_by = selectors.sort_measures(filters, measures)
-    units = selectors.unit_rollups(user=request.user, campaign=campaign, rule=rule, filters=filters, measures=sorted_by)
+    units = selectors.unit_rollups(
+        user=request.user, campaign=campaign, rule=rule, filters=filters, measures=sorted_by, ranked=False
+    )
     page = Paginator(units, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page)
+    selectors.rank_page(shown, user=request.user, campaign=campaign, rule=rule, filters=filters)
     scores = scores_by_unit(user=request.user, campaign=campaign, today=rule.today, units=shown)
     for unit in shown:
         unit.assessment = scores.get(unit.pk)  # type: ignore[attr-defined]  # shown in the row

@@ -32,12 +32,12 @@ from tracker.work.lights import GROUP_LIGHTS, LightRule, light_rank
 from tracker.work.selectors import TaskCounts
 
 UNIT_SORTS = {
-    "rank": "rank",
+    "rank": "own__percent",  # best first: rank ascending is the stored percent descending (_ordering)
     "unit": "path",
     "category": "category__order",
     "total": "task_total",
     "done": "task_done",
-    "percent": "task_percent",
+    "percent": "own__percent",  # the same number as task_percent, stored and indexed
     "red": "task_red",
     "yellow": "task_yellow",
     "light": "light_order",
@@ -145,23 +145,47 @@ def unit_rollups(
     rule: LightRule,
     filters: UnitFilters = UnitFilters(),
     measures: Sequence[Measure] = (),
+    ranked: bool = True,
 ) -> QuerySet[Unit]:
     """Units in the user's scope that have tasks in the campaign, each with its roll-up.
 
     Annotates `task_total/_done/_submitted/_red/_yellow/_percent/_light` (LightRule.tally),
-    `light_order`, `rank` and, per measure in `measures`, the same keys prefixed `m<pk>_`. `rank`
-    is standard competition ranking ("1224") by completion among the units that pass the filters:
-    equal completion, equal rank, and the next rank skips the tied places. Filtering, ranking,
-    sorting and paging all happen in one SQL query.
+    `light_order` and, per measure in `measures`, the same keys prefixed `m<pk>_`; with `ranked`,
+    also `rank`: standard competition ranking ("1224") by completion among the units that pass the
+    filters (equal completion, equal rank, and the next rank skips the tied places), a window over
+    every unit. A page of 50 leaves it out (`ranked=False`) and calls `rank_page`: the first page
+    of a province is then an index walk on the stored percent, not a sort of 50,000 units.
     """
     units = _rolled_up_units(user=user, campaign=campaign, rule=rule, filters=filters, measures=measures)
-    units = units.annotate(
-        light_order=light_rank("task_light"),
-        rank=Window(Rank(), order_by=F("task_percent").desc()),
-    )
+    units = units.annotate(light_order=light_rank("task_light"))
+    if ranked:
+        units = units.annotate(rank=Window(Rank(), order_by=F("own__percent").desc()))
     if filters.sort.removeprefix("-") == "score":
         units = units.annotate(score=score_subquery(campaign=campaign, today=rule.today))
     return units.order_by(*_ordering(filters.sort, measures))
+
+
+def rank_page(units: Sequence[Unit], *, user: User, campaign: Campaign, rule: LightRule, filters: UnitFilters) -> None:
+    """Set `rank` on a page of `unit_rollups(..., ranked=False)`, as the window would (one query).
+
+    A unit's rank is one more than the units passing the same filters with a higher completion;
+    those are counted by completion above the page's lowest, so the first pages read few rows.
+    """
+    if not units:
+        return
+    lowest = min(unit.task_percent for unit in units)  # type: ignore[attr-defined]  # annotated
+    above = (
+        _rolled_up_units(user=user, campaign=campaign, rule=rule, filters=filters)
+        .filter(own__percent__gt=lowest)
+        .order_by()
+        .values("own__percent")
+        .annotate(n=Count("pk"))
+        .values_list("own__percent", "n")
+    )
+    counts = list(above)
+    for unit in units:
+        percent = unit.task_percent  # type: ignore[attr-defined]
+        unit.rank = 1 + sum(n for value, n in counts if value > percent)  # type: ignore[attr-defined]
 
 
 def _ordering(sort: str, measures: Sequence[Measure]) -> list[Any]:
@@ -169,10 +193,12 @@ def _ordering(sort: str, measures: Sequence[Measure]) -> list[Any]:
     key = sort.removeprefix("-")
     column = UNIT_SORTS.get(key)
     if key.startswith("m-"):
-        by_code = {m.code: m for m in measures}
-        measure = by_code.get(key[2:])
+        measure = {m.code: m for m in measures}.get(key[2:])
         column = f"{_measure_key(measure)}_percent" if measure else None
-    column = column or UNIT_SORTS[DEFAULT_SORT]
+    if column is None:  # a measure that is gone: the default order
+        key, descending, column = DEFAULT_SORT, False, UNIT_SORTS[DEFAULT_SORT]
+    if key == "rank":  # rank ascending (best first) is the stored percent descending: the index's order
+        descending = not descending
     expression = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
     # Ties keep the tree order, so paging through equal rows is stable.
     return [expression, "path"]
