@@ -66,7 +66,9 @@ class UnitProgressList(CampaignScoped, generics.ListAPIView):
     serializer_class = serializers.UnitProgressSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
-        return unit_rollups(user=self.request.user, campaign=self.campaign(), rule=self.rule(), filters=UnitFilters())
+        return unit_rollups(
+            user=self.request.user, campaign=self.campaign(), rule=self.rule(), filters=UnitFilters(), ranked=False
+        )
 
 
 @extend_schema(parameters=[CAMPAIGN])
@@ -76,7 +78,9 @@ class UnitProgressDetail(CampaignScoped, generics.RetrieveAPIView):
     serializer_class = serializers.UnitProgressSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
-        return unit_rollups(user=self.request.user, campaign=self.campaign(), rule=self.rule(), filters=UnitFilters())
+        return unit_rollups(
+            user=self.request.user, campaign=self.campaign(), rule=self.rule(), filters=UnitFilters(), ranked=False
+        )
 
 
 @extend_schema(parameters=[CAMPAIGN])
