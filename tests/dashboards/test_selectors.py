@@ -352,3 +352,36 @@ def test_areas_for_a_superuser_and_for_an_office_of_two_subtrees(city, rule):
     areas = selectors.area_rollups(user=two, campaign=city.campaign, rule=rule)
     assert [a.unit for a in areas] == [city.unit_a, city.unit_b]
     assert [a.counts.total for a in areas] == [Task.objects.filter(unit=u).count() for u in (city.unit_a, city.unit_b)]
+
+
+def test_matrix_count_from_rollups_equals_the_rows(city, rule):
+    """The pager's count is read from the scope's roll-up rows when nothing narrows the matrix."""
+    mixed_city(city)
+    make_unit("Empty", parent=city.west, category=city.unit_a.category)  # no tasks: not a row
+    rollups_refresh(campaign=city.campaign, rule=rule)
+    for user in (city.office_city, city.office_east, city.guide, city.leader_a, city.leadership):
+        rows = dashboard_selectors.unit_rollups(user=user, campaign=city.campaign, rule=rule, ranked=False)
+        count = dashboard_selectors.matrix_count(user=user, campaign=city.campaign, rule=rule, filters=UnitFilters())
+        assert count == rows.count(), user
+    narrowed = UnitFilters(light="red")
+    assert (
+        dashboard_selectors.matrix_count(user=city.office_city, campaign=city.campaign, rule=rule, filters=narrowed)
+        is None
+    )
+
+
+def test_area_filter_offers_two_levels_below_the_scope_and_the_chosen_area(city):
+    town = make_unit("Town", parent=city.unit_a, category=city.unit_a.category)
+    village = make_unit("Village", parent=town, category=city.unit_a.category)
+    make_unit("Hamlet", parent=village, category=city.unit_a.category)
+
+    def names(user, selected=None):
+        return [a.name for a in dashboard_selectors.area_options(user=user, selected=selected)]
+
+    # The city office (depth 0): the city, its districts and unit A (depth 2); not the town below.
+    assert names(city.office_city) == ["City", "East", "UnitA", "West"]
+    assert names(city.office_city, selected=village.pk) == ["City", "East", "UnitA", "Village", "West"]
+    # A district office sees two levels below its own top.
+    assert names(city.office_east) == ["East", "UnitA", "Town"]
+    # An area out of scope is never offered, chosen or not.
+    assert "West" not in names(city.office_east, selected=city.west.pk)

@@ -276,9 +276,10 @@ def test_export_headers_follow_the_user_language(client, city):
 # units by light, waiting and stale counts), measures, areas (how many, then one page), trend,
 # stale list, waiting list, overdue rectifications (2), scope names.
 OVERVIEW_QUERIES = {"office_city": 15, "guide": 14, "leader_a": 13}  # no areas for the last two
-# session, user, scope (+ groups), campaign, roll-ups, measures, count, page, its ranks (rank_page),
-# its cells, categories, areas ... one for the extensions granted to the page's units (tracker.directives) and two for the
-# page's assessment scores (their parameters, one grouped query: tracker.scoring).
+# session, user, scope (+ groups), campaign, roll-ups, measures, count (the scope's roll-up rows, or
+# the rows when filtered), page, its ranks (rank_page), its cells, categories, areas, one for the
+# extensions granted to the page's units (tracker.directives) and two for the page's assessment
+# scores (their parameters, one grouped query: tracker.scoring).
 MATRIX_QUERIES = {"office_city": 15, "guide": 16, "leader_a": 15}
 MATRIX_HTMX_QUERIES = {"office_city": 13, "guide": 14, "leader_a": 13}  # no filter options
 # session, user, scope, campaign, roll-ups, measures, rows

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from django_htmx.http import push_url
 
 from tracker.campaigns.models import Campaign, Measure
 from tracker.campaigns.selectors import current_campaign_or_404
+from tracker.core.paging import CountedPaginator
 from tracker.core.types import AuthedRequest
 from tracker.dashboards import exports, jobs, selectors
 from tracker.dashboards.selectors import UnitFilters
@@ -113,12 +113,13 @@ def matrix(request: AuthedRequest) -> HttpResponse:
     units = selectors.unit_rollups(
         user=request.user, campaign=campaign, rule=rule, filters=filters, measures=sorted_by, ranked=False
     )
-    page = Paginator(units, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    count = selectors.matrix_count(user=request.user, campaign=campaign, rule=rule, filters=filters)
+    page = CountedPaginator(units, MATRIX_PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     shown = list(page)
     selectors.rank_page(shown, user=request.user, campaign=campaign, rule=rule, filters=filters)
     scores = scores_by_unit(user=request.user, campaign=campaign, today=rule.today, units=shown)
     for unit in shown:
-        unit.assessment = scores.get(unit.pk)  # type: ignore[attr-defined]  # shown in the row
+        unit.assessment = scores.get(unit.pk)  # shown in the row
     context = {
         "campaign": campaign,
         "filters": filters,
@@ -131,7 +132,7 @@ def matrix(request: AuthedRequest) -> HttpResponse:
     if request.htmx:
         return render(request, f"{MATRIX_PAGE}#matrix", context)
     context["categories"] = selectors.category_options()
-    context["areas"] = selectors.area_options(user=request.user)
+    context["areas"] = selectors.area_options(user=request.user, selected=filters.under)
     context["lights"] = [(light.value, light.label) for light in GROUP_LIGHTS]
     return render(request, MATRIX_PAGE, context)
 

@@ -120,8 +120,8 @@ def open_rows(*, campaign: Campaign, until: date) -> Iterator[Due]:
     conversions = ConversionItem.objects.filter(campaign=campaign, due_on__lte=until).exclude(
         status=ProgressStatus.DONE
     )
-    rows = conversions.values_list("pk", *unit, "title", "due_on").order_by("pk")
-    for pk, unit_id, path, name, title, due in rows.iterator(chunk_size=ROW_CHUNK):
+    conversion_rows = conversions.values_list("pk", *unit, "title", "due_on").order_by("pk")
+    for pk, unit_id, path, name, title, due in conversion_rows.iterator(chunk_size=ROW_CHUNK):
         yield Due("conversion", pk, unit_id, path, name, _short(title), due, conv_url.format(pk))
 
 

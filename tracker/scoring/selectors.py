@@ -94,9 +94,11 @@ def unit_scores(
     *, user: AnyUser, campaign: Campaign, today: date, sort: str = "-score", unit_ids: list[int] | None = None
 ) -> list[UnitScore]:
     """Every unit in the user's scope with required-action tasks, scored and sorted (`-`: descending)."""
-    tasks = scored_tasks(campaign).filter(scope_for(user).unit_q("unit__"))
-    if unit_ids is not None:
-        tasks = tasks.filter(unit_id__in=unit_ids)
+    scope = scope_for(user)
+    if unit_ids is None:
+        tasks = scored_tasks(campaign).filter(scope.unit_q("unit__"))
+    else:  # a page of units: the scope is checked on those units, not on every unit of a province
+        tasks = scored_tasks(campaign).filter(unit_id__in=Unit.objects.filter(scope.unit_q(), pk__in=unit_ids))
     # The annotations are built from a dict, which the stubs cannot follow: rows are plain dicts.
     query: Any = tasks.values("unit_id", "unit__name", "unit__path")
     rows: Iterable[dict[str, Any]] = query.annotate(**score_fields(score_settings(campaign), today)).order_by()

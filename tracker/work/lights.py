@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import models
-from django.db.models import Case, Count, Expression, IntegerField, Q, Value, When
+from django.db.models import Case, Count, Expression, F, IntegerField, Q, Value, When
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -83,7 +83,7 @@ def completion_percent(done: int, total: int) -> int:
     return 100 * done // total if total else 0
 
 
-def percent_expression(done: Expression, total: Expression) -> Case:
+def percent_expression(done: Expression | F, total: Expression | F) -> Case:
     # Integer division on both PostgreSQL and SQLite: floors like completion_percent().
     return Case(
         When(GreaterThan(total, 0), then=Value(100) * done / total),

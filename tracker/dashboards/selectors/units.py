@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, Rank
 from tracker.campaigns.models import Campaign, Measure
 from tracker.core.types import User
 from tracker.orgs.models import Unit, UnitCategory
+from tracker.orgs.paths import path_ids
 from tracker.orgs.scope import scope_for
 from tracker.rollups.models import MeasureTally, UnitTally
 from tracker.rollups.selectors import row_tally, span_q, tally_sums
@@ -176,11 +177,12 @@ def rank_page(units: Sequence[Unit], *, user: User, campaign: Campaign, rule: Li
     lowest = min(unit.task_percent for unit in units)  # type: ignore[attr-defined]  # annotated
     above = (
         _rolled_up_units(user=user, campaign=campaign, rule=rule, filters=filters)
-        .filter(own__percent__gt=lowest)
+        .annotate(stored=F("own__percent"))
+        .filter(Q(stored__gt=lowest))
         .order_by()
-        .values("own__percent")
+        .values("stored")
         .annotate(n=Count("pk"))
-        .values_list("own__percent", "n")
+        .values_list("stored", "n")
     )
     counts = list(above)
     for unit in units:
@@ -199,7 +201,10 @@ def _ordering(sort: str, measures: Sequence[Measure]) -> list[Any]:
         key, descending, column = DEFAULT_SORT, False, UNIT_SORTS[DEFAULT_SORT]
     if key == "rank":  # rank ascending (best first) is the stored percent descending: the index's order
         descending = not descending
-    expression = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    # The stored percent is never null: ordered plainly, it reads the index in its order (DESC NULLS
+    # FIRST, or backwards); "nulls last" on it would sort every unit instead.
+    nulls = {} if column == UNIT_SORTS["percent"] else {"nulls_last": True}
+    expression = F(column).desc(**nulls) if descending else F(column).asc(**nulls)
     # Ties keep the tree order, so paging through equal rows is stable.
     return [expression, "path"]
 
@@ -270,11 +275,27 @@ def category_options() -> QuerySet[UnitCategory]:
     return UnitCategory.objects.all()
 
 
-def area_options(*, user: User) -> QuerySet[Unit]:
-    """Subtrees the matrix can be narrowed to: units in scope that have units below them."""
-    return (
-        Unit.objects.for_user(user)
-        .filter(Exists(Unit.objects.filter(parent=OuterRef("pk"))))
-        .only("pk", "name", "path")
-        .order_by("path")
-    )
+# The matrix's area filter offers the scope's top and two levels below it (a province's cities and
+# districts, not its 1,500 towns: a select of thousands cost a province office 100 ms a page); a
+# deeper area stays reachable by its link (`?under=`) and is then offered too.
+AREA_LEVELS = 2
+
+
+def area_options(*, user: User, selected: int | None = None) -> QuerySet[Unit]:
+    """Subtrees the matrix can be narrowed to: units in scope that have units below them, at most
+    AREA_LEVELS below the top of the scope, and the area `selected` now."""
+    scope = scope_for(user)
+    areas = Unit.objects.for_user(user).filter(Exists(Unit.objects.filter(parent=OuterRef("pk"))))
+    tops = [0] if scope.is_superuser else [len(path_ids(path)) - 1 for path in scope.read_paths]
+    if tops:  # the depth of a unit is its number of ancestors, as in its path
+        shown = Q(depth__lte=min(tops) + AREA_LEVELS)
+        areas = areas.filter(shown | Q(pk=selected) if selected else shown)
+    return areas.only("pk", "name", "path").order_by("path")
+
+
+def matrix_count(*, user: User, campaign: Campaign, rule: LightRule, filters: UnitFilters) -> int | None:
+    """How many units `unit_rollups` lists, read from the scope's roll-up rows when nothing narrows
+    it (every unit with tasks has exactly one light), else None: the pager counts the rows."""
+    if filters.active:
+        return None
+    return sum(scope_tally(user=user, campaign=campaign, rule=rule)[1].values())
