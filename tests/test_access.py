@@ -307,6 +307,14 @@ MATRIX.update(
             {"guide", "office_east", "office_city", "office_west", "leadership"},
             {"staff_a", "leader_a", "staff_b"},
         ),
+        # Renewing a wide scope's crowding snapshot starts a job of its own (it writes a Job row).
+        "ledgers:crowding_refresh": (
+            "post",
+            lambda c, o: [],
+            lambda c, o: {},
+            {"guide", "office_east", "office_city", "office_west", "leadership"},
+            {"staff_a", "leader_a", "staff_b"},
+        ),
     }
 )
 

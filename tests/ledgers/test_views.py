@@ -481,9 +481,10 @@ def fill(city, n: int):
 
 # session, user, scope, unit, campaign, book counts, rows (+ one prefetch where a ledger has linked rows)
 BOOK_QUERIES = {ledger: 7 for ledger in LEDGERS} | {"rectification": 8, "institutions": 8}
-# session, user, scope, campaign, crowded clusters + their latest visits, duplicated titles (+ their
-# first topics, read only when a title repeats: not in this data)
-CROWDING_QUERIES = 7
+# session, user, scope, campaign, how many units (a wide scope reads a snapshot), crowded clusters +
+# their latest visits, duplicated titles (+ their first topics, read only when a title repeats: not
+# in this data)
+CROWDING_QUERIES = 8
 # session, user, scope, row, history; rectification: + staged targets (column and list), files, events;
 # institutions: + linked problems (column and list).
 DETAIL_QUERIES = {"study": 5, "rectification": 9, "institutions": 7}
@@ -532,9 +533,9 @@ def test_detail_queries_are_pinned_and_do_not_grow(client, city, django_assert_n
 
 
 def test_crowding_page_shows_the_busiest_and_counts_the_rest(client, city, monkeypatch):
-    from tracker.ledgers import read_views
+    from tracker.ledgers import crowding
 
-    monkeypatch.setattr(read_views, "CROWDING_SHOWN", 1)
+    monkeypatch.setattr(crowding, "CROWDING_SHOWN", 1)
     for site, leaders in (("甲村", ("一", "二", "三")), ("乙村", ("一", "二"))):
         for leader in leaders:
             make_ledger_row("visits", unit=city.unit_a, by=city.staff_a, site=site, leader_name=leader)

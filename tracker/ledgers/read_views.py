@@ -5,16 +5,17 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from tracker.campaigns.selectors import current_campaign_or_404
 from tracker.core.downloads import uploaded_file_response
 from tracker.core.types import AuthedRequest, User
 from tracker.ledgers import exports, selectors
 from tracker.ledgers.access import access_institution_document, access_rectification_evidence
+from tracker.ledgers.crowding import crowding_page, crowding_refresh
 from tracker.ledgers.registry import LEDGERS
 from tracker.orgs.access import access_unit
 from tracker.orgs.scope import scope_for
@@ -76,21 +77,10 @@ def book_export(request: AuthedRequest, pk: int) -> FileResponse:
 # ------------------------------------------------------------------------------ crowding
 
 
-# A city office may see hundreds of crowded sites; the busiest and latest come first, the rest are counted.
-CROWDING_SHOWN = 50
-
-
 def crowding_context(*, user: User, campaign) -> dict:
-    """What the crowding partial needs; the overview dashboard can include `ledgers/crowding.html#crowding`."""
-    sites, sites_total = selectors.crowded_sites_page(user=user, campaign=campaign, limit=CROWDING_SHOWN)
-    topics, topics_total = selectors.duplicated_topics_page(user=user, campaign=campaign, limit=CROWDING_SHOWN)
-    return {
-        "crowded_sites": sites,
-        "crowded_total": sites_total,
-        "duplicated_topics": topics,
-        "duplicated_total": topics_total,
-        "window_days": campaign.research_window_days,
-    }
+    """What the crowding partial needs (live, or a wide scope's snapshot); the overview dashboard
+    can include `ledgers/crowding.html#crowding`."""
+    return crowding_page(user=user, campaign=campaign).context(campaign)
 
 
 @require_GET
@@ -103,3 +93,13 @@ def crowding(request: AuthedRequest) -> HttpResponse:
     context = {"campaign": campaign, **crowding_context(user=request.user, campaign=campaign)}
     template = "ledgers/crowding.html#crowding" if request.htmx else "ledgers/crowding.html"
     return render(request, template, context)
+
+
+@require_POST
+@login_required
+def crowding_refresh_view(request: AuthedRequest) -> HttpResponse:
+    """Renew the crowding snapshot of a wide scope now (a background job), then show the page."""
+    if not scope_for(request.user).sees_crowding:
+        raise PermissionDenied
+    crowding_refresh(user=request.user, campaign=current_campaign_or_404())
+    return redirect("ledgers:crowding")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
@@ -230,7 +230,16 @@ def _fetch(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
 def crowded_sites_page(
     *, user: User, campaign: Campaign, limit: int | None = None, since: date | None = None
 ) -> tuple[list[CrowdedSite], int]:
-    """Crowded sites among the visits in the user's scope, busiest and latest first, and how many there are.
+    """Crowded sites among the visits in the user's scope, busiest and latest first, and how many there are
+    (the rows of `crowded_site_rows`, with the latest visits of each site read)."""
+    return crowded_sites_from_rows(crowded_site_rows(user=user, campaign=campaign, limit=limit, since=since))
+
+
+def crowded_site_rows(
+    *, user: User, campaign: Campaign, limit: int | None = None, since: date | None = None
+) -> list[tuple[Any, ...]]:
+    """The crowded sites in the user's scope as rows: (visitors, last, first, visits, site, unit
+    names, latest visit ids, total), busiest and latest first.
 
     Clusters are found in one SQL statement (a visit more than the window after the previous visit
     to the same site starts a new cluster), so the work in Python is the `limit` sites shown, not
@@ -241,11 +250,10 @@ def crowded_sites_page(
     in_scope = ResearchVisit.objects.for_user(user).filter(campaign=campaign)
     window = campaign.research_window_days
     if connection.vendor != "postgresql":  # the embedded default: the same clusters, found in Python
-        rows = _crowded_rows_in_python(in_scope, window=window, since=since, limit=limit)
-        return _crowded_sites(rows)
+        return _crowded_rows_in_python(in_scope, window=window, since=since, limit=limit)
     inner, params = _scoped_sql(in_scope, "id", "site", "site_key", "visited_on", "unit_id", "leader_key", "unit__name")
     # Byte order ("C") for the site keys: only equality matters, and it sorts several times faster.
-    rows = _fetch(
+    return _fetch(
         f"""
         WITH v AS (
             SELECT s.*, CASE WHEN s.visited_on - lag(s.visited_on) OVER w > %s THEN 1 ELSE 0 END AS new_cluster
@@ -274,10 +282,10 @@ def crowded_sites_page(
         """,
         (window, *params, since or date.min, *((limit,) if limit is not None else ()), VISITS_SHOWN),
     )
-    return _crowded_sites(rows)
 
 
-def _crowded_sites(rows: list[tuple[Any, ...]]) -> tuple[list[CrowdedSite], int]:
+def crowded_sites_from_rows(rows: Sequence[Sequence[Any]]) -> tuple[list[CrowdedSite], int]:
+    """CrowdedSite objects from `crowded_site_rows`, with their latest visits read in one query."""
     wanted = [pk for row in rows for pk in row[6]]
     visits = ResearchVisit.objects.select_related("unit").in_bulk(wanted)
     sites = [
@@ -347,6 +355,14 @@ def duplicated_topics_page(
 ) -> tuple[list[DuplicatedTopic], int]:
     """Topics with the same title taken on by two or more units or leaders in the user's scope, most
     repeated first, and how many such titles there are: grouped in SQL, the shown topics read after."""
+    return duplicated_topics_from_rows(*duplicated_topic_rows(user=user, campaign=campaign, limit=limit))
+
+
+def duplicated_topic_rows(
+    *, user: User, campaign: Campaign, limit: int | None = None
+) -> tuple[list[tuple[Any, ...]], int]:
+    """The duplicated titles in the user's scope as rows (count, title, units' count, leaders, unit
+    names, first topic ids), most repeated first, the first `limit` of them, and how many there are."""
     in_scope = ResearchTopic.objects.for_user(user).filter(campaign=campaign)
     if connection.vendor != "postgresql":  # the embedded default: the same groups, made in Python
         rows = _duplicated_rows_in_python(in_scope)
@@ -357,14 +373,18 @@ def duplicated_topics_page(
         (row for row in rows if row[2] >= 2 or len({normalise_key(name) for name in row[3]}) >= 2),
         key=lambda row: (-row[0], row[1]),
     )
-    shown = groups if limit is None else groups[:limit]
-    topics = ResearchTopic.objects.select_related("unit").in_bulk([pk for row in shown for pk in row[5]])
+    return (groups if limit is None else groups[:limit]), len(groups)
+
+
+def duplicated_topics_from_rows(rows: Sequence[Sequence[Any]], total: int) -> tuple[list[DuplicatedTopic], int]:
+    """DuplicatedTopic objects from `duplicated_topic_rows`, with their first topics read in one query."""
+    topics = ResearchTopic.objects.select_related("unit").in_bulk([pk for row in rows for pk in row[5]])
     return [
         DuplicatedTopic(
             title=title, topic_count=n, units=list(units), topics=[topics[pk] for pk in first_ids if pk in topics]
         )
-        for n, title, _count, _leaders, units, first_ids in shown
-    ], len(groups)
+        for n, title, _count, _leaders, units, first_ids in rows
+    ], total
 
 
 def _duplicated_rows(in_scope: QuerySet[ResearchTopic]) -> list[tuple[Any, ...]]:

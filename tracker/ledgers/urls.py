@@ -36,4 +36,5 @@ urlpatterns = [
     path("ledgers/evidence/<int:pk>/", read_views.evidence_download, name="evidence_download"),
     path("ledgers/institutions/<int:pk>/document/", read_views.document_download, name="document_download"),
     path("ledgers/crowding/", read_views.crowding, name="crowding"),
+    path("ledgers/crowding/refresh/", read_views.crowding_refresh_view, name="crowding_refresh"),
 ]

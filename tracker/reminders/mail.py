@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from tracker.core.models import UserPreference
@@ -75,11 +75,29 @@ class Item:
         return format_html('<li><a href="{}">{}</a> — {}</li>', self.url, self.title, self.detail)
 
 
+def items_text(items: list[Item]) -> str:
+    """The items' lines in a text mail, joined here: a template loop over them cost the province's
+    sweep a millisecond per mail (110,000 mails)."""
+    return "".join(item.text for item in items)
+
+
+def items_html(items: list[Item]) -> SafeString:
+    return mark_safe("".join(item.html for item in items))  # each line is format_html's, escaped
+
+
 @dataclass
 class Section:
     heading: str
     items: list[Item]
     more: str = ""
+
+    @property
+    def text(self) -> str:
+        return items_text(self.items)
+
+    @property
+    def html(self) -> SafeString:
+        return items_html(self.items)
 
 
 @dataclass
@@ -94,6 +112,15 @@ class Digest:
     stale_heading: str = ""
     stale: list[str] = field(default_factory=list)
     calendar_note: str = ""
+
+    @property
+    def red_text(self) -> str:
+        return "".join(f"- {item.title} ({item.detail}) {item.url}\n" for item in self.red)
+
+    @property
+    def red_html(self) -> SafeString:
+        line = '<li><a href="{}">{}</a> — {}</li>'
+        return mark_safe("".join(format_html(line, item.url, item.title, item.detail) for item in self.red))
 
 
 @dataclass
@@ -260,7 +287,9 @@ def mail_render(
                 "url": absolute_url("work:task_detail", urge.task_id)
                 if urge.task_id
                 else absolute_url("work:unit_detail", urge.unit.pk),
-                "items": [_item(t, today, memo=memo) for t in urge.tasks[:SECTION_LIMIT]],
+                "items": (items := [_item(t, today, memo=memo) for t in urge.tasks[:SECTION_LIMIT]]),
+                "items_text": items_text(items),
+                "items_html": items_html(items),
             }
             for urge in parts.urges
         ]

@@ -11,6 +11,7 @@ from tracker.ledgers.models.base import (
     ProgressStatus,
     ledger_upload_to,
 )
+from tracker.ledgers.models.crowding import CrowdingSnapshot
 from tracker.ledgers.models.deeds import DeedArea, PracticalDeed
 from tracker.ledgers.models.institutions import Institution, InstitutionAction
 from tracker.ledgers.models.links import LedgerEntryLink
@@ -36,6 +37,7 @@ __all__ = [
     "RECTIFICATION_OPEN",
     "TEXT",
     "ConversionItem",
+    "CrowdingSnapshot",
     "DeedArea",
     "EvidenceQuerySet",
     "Institution",
