@@ -20,6 +20,7 @@ from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from tracker.campaigns.models import Campaign, TaskTemplate
+from tracker.core import memory
 from tracker.core.types import User
 from tracker.orgs.models import Unit
 from tracker.reminders.digest import (
@@ -124,6 +125,7 @@ def mails_queue(*, batch: uuid.UUID, today: date, send_at: datetime, tally: Mail
     for start in range(0, len(recipients), RECIPIENT_SLICE):
         for plan in _queue_slice(state, recipients[start : start + RECIPIENT_SLICE]):
             tally.add(plan)
+        memory.release()  # a slice's mails are written: give their memory back before the next
     return tally.plans
 
 

@@ -33,7 +33,7 @@ from tracker.work.lights import LightRule
 from tracker.work.models import Task
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # millions are planned: no __dict__ per reminder
 class Planned:
     recipient_id: int
     kind: str
@@ -176,26 +176,25 @@ def ladder_slices(
         planned.clear()
     week = digest_week(campaign, today)
     if week is not None:
-        for unit_id, leaders in people.leaders.items():
-            for user_id in leaders:
-                if user_id not in people.no_digest:
-                    add(
-                        Planned(
-                            recipient_id=user_id,
-                            kind=Kind.DIGEST,
-                            key=f"c{campaign.pk}:digest:unit:{unit_id}",
-                            on_date=week,
-                            campaign_id=campaign.pk,
-                            unit_id=unit_id,
-                        )
-                    )
-        for _path, user_id, unit_id in people.offices:
+        # Sliced too: a province's leaders and offices have 50,000 digests a week.
+        digests = [
+            (user_id, f"c{campaign.pk}:digest:unit:{unit_id}", unit_id)
+            for unit_id, leaders in people.leaders.items()
+            for user_id in leaders
+        ]
+        digests += [
+            (user_id, f"c{campaign.pk}:digest:office:{unit_id}", unit_id) for _p, user_id, unit_id in people.offices
+        ]
+        for user_id, key, unit_id in digests:
+            if len(planned) >= size:
+                yield list(planned.values())
+                planned.clear()
             if user_id not in people.no_digest:
                 add(
                     Planned(
                         recipient_id=user_id,
                         kind=Kind.DIGEST,
-                        key=f"c{campaign.pk}:digest:office:{unit_id}",
+                        key=key,
                         on_date=week,
                         campaign_id=campaign.pk,
                         unit_id=unit_id,

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.selectors import current_campaign
-from tracker.core import workdays
+from tracker.core import memory, workdays
 from tracker.core.bulk import insert_new
 from tracker.core.models import UserPreference
 from tracker.core.types import User
@@ -122,10 +122,13 @@ def _sweep(result: SweepResult) -> None:
         for planned in ladder_slices(campaign=campaign, today=result.today, people=people):
             result.planned += len(planned)
             _record(planned, batch=batch, decided_at=decided_at)
+            del planned
+            memory.release()  # each slice starts from what the sweep holds, not the last slice's peak
     tally = MailTally(keep=KEEP_PLANS)
     result.mails = mails_queue(batch=batch, today=result.today, send_at=timezone.now(), tally=tally)
     result.people, result.mailed, result.kinds = tally.people, tally.mailed, tally.kinds
     result.decided = sum(tally.kinds.values())
+    memory.release()
     # Rectification items, milestones and conversion follow-ups; the guides' and leaders' digests.
     for campaign in campaigns:
         result.notified += ledger_reminders_notify(campaign=campaign, today=result.today, people=people)
