@@ -179,10 +179,14 @@ def _submitted_to(user: User, campaign: Campaign) -> QuerySet[Task]:
 def review_queue(
     *, user: User, campaign: Campaign, rule: LightRule, filters: ReviewFilters = ReviewFilters()
 ) -> QuerySet[Task]:
-    """Submitted tasks this user may accept or return, longest waiting first (by when they were submitted)."""
+    """Submitted tasks this user may accept or return, longest waiting first (by when they were submitted).
+
+    Archived tasks (a retired action's) are read-only, so they are not waiting for anyone: the
+    queue leaves them out, as the roll-ups' `submitted` counter does.
+    """
     tasks = (
         task_list(user=user, campaign=campaign, rule=rule)
-        .filter(scope_for(user).review_q("unit__"), status=TaskStatus.SUBMITTED)
+        .filter(scope_for(user).review_q("unit__"), status=TaskStatus.SUBMITTED, archived_at__isnull=True)
         .select_related("unit")
     )
     if filters.unit:
