@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -98,18 +99,18 @@ def crowding_page(*, user: User, campaign: Campaign) -> Crowding:
     elif last is not None and last.status != JobStatus.DONE and not _stale_since(last.created_at):
         crowding.failed = last  # not renewed again on every visit: the page offers to retry
     elif _stale(snapshot):
-        crowding.job = crowding_refresh(user=user, campaign=campaign)
+        crowding.job = _start(user, campaign)
     return crowding
 
 
 def crowding_refresh(*, user: User, campaign: Campaign) -> Job:
     """Start renewing the snapshot of the user's scope, unless the user's last renewal still runs."""
-    return _running(user) or job_start(kind=CROWDING_SNAPSHOT, owner=user, params={"campaign": campaign.pk})
+    last = latest_job(user=user, kind=CROWDING_SNAPSHOT)
+    return last if last is not None and last.is_active else _start(user, campaign)
 
 
-def _running(user: User) -> Job | None:
-    job = latest_job(user=user, kind=CROWDING_SNAPSHOT)
-    return job if job is not None and job.is_active else None
+def _start(user: User, campaign: Campaign) -> Job:
+    return job_start(kind=CROWDING_SNAPSHOT, owner=user, params={"campaign": campaign.pk})
 
 
 def _stale(snapshot: CrowdingSnapshot | None) -> bool:
@@ -146,19 +147,20 @@ def run_crowding_snapshot(ctx: JobContext) -> None:
     sites = selectors.crowded_site_rows(user=ctx.owner, campaign=campaign, limit=CROWDING_SHOWN)
     ctx.progress(1, message=_("Grouping the research topics"))
     topics, topics_total = selectors.duplicated_topic_rows(user=ctx.owner, campaign=campaign, limit=CROWDING_SHOWN)
+    sites_total = sites[0][7] if sites else 0  # every row carries the total
     CrowdingSnapshot.objects.update_or_create(
         campaign=campaign,
         scope_key=scope_key(scope_for(ctx.owner)),
         defaults={
             "computed_at": computed_at,
             "sites": [[v, last.isoformat(), first.isoformat(), *rest] for v, last, first, *rest in sites],
-            "sites_total": sites[0][7] if sites else 0,
+            "sites_total": sites_total,
             "topics": [list(row) for row in topics],
             "topics_total": topics_total,
         },
     )
     ctx.progress(2)
-    ctx.outcome.update({"sites": sites[0][7] if sites else 0, "topics": topics_total})
+    ctx.outcome.update({"sites": sites_total, "topics": topics_total})
 
 
 def register() -> None:
@@ -166,11 +168,5 @@ def register() -> None:
         CROWDING_SNAPSHOT,
         run_crowding_snapshot,
         label=gettext_lazy("Crowded research watch"),
-        detail_url=lambda job: _crowding_url(),
+        detail_url=lambda job: reverse("ledgers:crowding"),
     )
-
-
-def _crowding_url() -> str:
-    from django.urls import reverse
-
-    return reverse("ledgers:crowding")

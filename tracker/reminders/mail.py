@@ -119,8 +119,7 @@ class Digest:
 
     @property
     def red_html(self) -> SafeString:
-        line = '<li><a href="{}">{}</a> — {}</li>'
-        return mark_safe("".join(format_html(line, item.url, item.title, item.detail) for item in self.red))
+        return items_html(self.red)
 
 
 @dataclass
