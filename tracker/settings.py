@@ -287,6 +287,8 @@ NOTIFY_QUIET_END = os.environ.get("NOTIFY_QUIET_END", "07:30")
 NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
 # A relay holds a claimed delivery this long; a relay killed mid-send frees it when the lease ends.
 NOTIFY_LEASE_SECONDS = int(os.environ.get("NOTIFY_LEASE_SECONDS", "120"))
+# How long a channel waits after the provider answers "rate limit" (WeCom 45009, SMS *LIMIT*).
+NOTIFY_RATE_LIMIT_PAUSE_SECONDS = float(os.environ.get("NOTIFY_RATE_LIMIT_PAUSE_SECONDS", "60"))
 # Ledgers: the default crowded-research window (扎堆调研) of a new campaign.
 TRACKER_DEFAULT_RESEARCH_WINDOW_DAYS = 30
 

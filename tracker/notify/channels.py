@@ -148,7 +148,7 @@ class TokenAdapter(Adapter):
             raise Retry(f"HTTP {status} {text}")
         code = answer.get("errcode")
         if code in self.rate_codes:
-            raise Retry(text, after=60)
+            raise Retry(text, after=settings.NOTIFY_RATE_LIMIT_PAUSE_SECONDS)
         if code in self.unknown_codes:
             raise Permanent(text)
         if code != 0:
@@ -250,7 +250,7 @@ class Sms(Adapter):
         if status == 200 and code == "OK":
             return text
         if "LIMIT" in code.upper():
-            raise Retry(text, after=60)
+            raise Retry(text, after=settings.NOTIFY_RATE_LIMIT_PAUSE_SECONDS)
         if code.startswith("isv.MOBILE") or code in ("isv.BLACK_KEY_CONTROL_LIMIT", "isv.UNSUBSCRIBED"):
             raise Permanent(text)
         if 400 <= status < 500 and status not in (401, 403):
