@@ -36,7 +36,8 @@ def insert_rows(
     *,
     skip_conflicts: bool = False,
     constants: Mapping[str, Any] | None = None,
-) -> None:
+    returning: Sequence[str] = (),
+) -> list[tuple]:
     """INSERT of plain value tuples (field names or attnames): one statement on PostgreSQL, an executemany elsewhere.
 
     `bulk_create(ignore_conflicts=True)` builds every value through the model machinery, which cost
@@ -45,12 +46,16 @@ def insert_rows(
     otherwise each distinct value is prepared once (`get_db_prep_save`). `constants` (field → value)
     are the same in every row and travel once. No signals, no auto fields, no `auto_now_add`:
     every value is written as given, so give every column the model needs.
+
+    `returning` (columns) gives back those columns of the rows written (with `skip_conflicts`, of
+    the rows this call inserted); without it the result is an empty list.
     """
     constants = dict(constants or {})
     columns = [_column(model, name) for name in [*fields, *constants]]
     quote = connection.ops.quote_name
     names = ", ".join(quote(str(column.column)) for column in columns)
     conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    back = f" RETURNING {', '.join(quote(str(_column(model, name).column)) for name in returning)}" if returning else ""
     table = quote(model._meta.db_table)
     fixed = [_prepared(c, value, {}) for c, value in zip(columns[len(fields) :], constants.values(), strict=True)]
     if connection.vendor == "postgresql":
@@ -61,24 +66,45 @@ def insert_rows(
             for column, values in zip(columns, zip(*rows, strict=True), strict=False)
         ]
         if not arrays:
-            return
-        unnest = ", ".join(f"%s::{column.cast_db_type(connection)}[]" for column in columns[: len(fields)])
+            return []
+        # The arrays go in PostgreSQL's binary format (%b), which psycopg writes in C: quoted as
+        # text literals by Django's client-side binding they cost a sweep a tenth of its time.
+        unnest = ", ".join(f"%b::{column.cast_db_type(connection)}[]" for column in columns[: len(fields)])
         marks = ", ".join(f"%s::{column.cast_db_type(connection)}" for column in columns[len(fields) :])
         select = f"SELECT r.*{', ' + marks if marks else ''} FROM unnest({unnest}) AS r"
-        with connection.cursor() as cursor:
+        with _binding_cursor() as cursor:
             # The SELECT list's constants come first in the statement's text.
-            cursor.execute(f"INSERT INTO {table} ({names}) {select}{conflict}", [*fixed, *map(list, arrays)])
-        return
+            cursor.execute(f"INSERT INTO {table} ({names}) {select}{conflict}{back}", [*fixed, *map(list, arrays)])
+            return cursor.fetchall() if returning else []
     varying = columns[: len(fields)]
     memo: list[dict] = [{} for _ in fields]
     prepared = [
         (*(_prepared(column, v, seen) for column, seen, v in zip(varying, memo, row, strict=True)), *fixed)
         for row in rows
     ]
-    if prepared:
-        marks = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
+    if not prepared:
+        return []
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        if not returning:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}", prepared)
+            return []
+        found = []
+        for row in prepared:  # SQLite: RETURNING a row at a time
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}{back}", row)
+            found.extend(cursor.fetchall())
+        return found
+
+
+def _binding_cursor() -> Any:
+    """A cursor with server-side binding on Django's connection (its transaction, query log and
+    error translation), as Django builds one when OPTIONS asks for server_side_binding."""
+    from django.db.backends.postgresql import base
+
+    connection.ensure_connection()
+    wrapper: Any = connection  # the stubs know neither the private hook nor the psycopg 3 cursor class
+    cursor_class: Any = base.ServerBindingCursor
+    return wrapper._prepare_cursor(cursor_class(wrapper.connection))
 
 
 # What psycopg adapts to PostgreSQL's types as it is.

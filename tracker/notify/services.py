@@ -42,6 +42,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from tracker.core.bulk import insert_rows
 from tracker.core.history import stamp_change
 from tracker.core.models import UserPreference
 from tracker.core.types import User
@@ -67,25 +68,20 @@ def _user_ids(recipients: Iterable[User | int]) -> list[int]:
     return sorted({r if isinstance(r, int) else r.pk for r in recipients})
 
 
-def _insert_items(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, int, str, str, str]]:
+ITEM_FIELDS = ("recipient", "kind", "key", "step", "subject", "body", "url", "urgent", "created_by")
+
+
+def _insert_items(rows: Sequence[tuple[Any, ...]], now: datetime) -> list[tuple[int, int, str, str, str]]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING: (id, recipient, kind, key, step) of the rows this call created."""
-    table = connection.ops.quote_name(Item._meta.db_table)
-    columns = "recipient_id, kind, key, step, subject, body, url, urgent, created_by_id, created_at, read_via"
-    created: list[tuple[int, int, str, str, str]] = []
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        marks = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')"] * len(chunk))
-        sql = (
-            f"INSERT INTO {table} ({columns}) VALUES {marks} "
-            "ON CONFLICT DO NOTHING RETURNING id, recipient_id, kind, key, step"
-        )
-        params = [
-            connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for r in chunk for v in r
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            created.extend(cursor.fetchall())
-    return created
+    created = insert_rows(
+        Item,
+        ITEM_FIELDS,
+        rows,
+        skip_conflicts=True,
+        constants={"created_at": now, "read_via": ""},
+        returning=("id", "recipient", "kind", "key", "step"),
+    )
+    return [tuple(row) for row in created]
 
 
 def addresses(user: User, profile: Profile | None) -> dict[str, str]:
@@ -189,11 +185,10 @@ def _notify_chunk(notes: list[Note], wanted: list[str], result: Notified) -> Non
             n.url[:500],
             n.urgent,
             n.by,
-            now,
         )
         for n in notes
     ]
-    created = _insert_items(rows)
+    created = _insert_items(rows, now)
     result.created.extend(pk for pk, *_identity in created)
     result.already += len(notes) - len(created)
     if not created or not wanted:

@@ -14,11 +14,11 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -294,18 +294,92 @@ def mail_render(
         ]
         digests = [_unit_digest(d, today) for d in parts.unit_digests]
         digests += [_office_digest(d, today) for d in parts.office_digests]
-        context = {
-            "greeting": _("Dear %(name)s,") % {"name": display_name(user)},
-            "urges": urges,
-            "sections": sections,
-            "digests": digests,
-            "units_url": absolute_url("home:unit_list"),
-            "preferences_url": absolute_url("reminders:preferences"),
-            "site_url": settings.SITE_URL,
-        }
+        greeting = _("Dear %(name)s,") % {"name": display_name(user)}
+        units_url, preferences_url = absolute_url("home:unit_list"), absolute_url("reminders:preferences")
         return RenderedMail(
             subject=_subject(parts)[:255],
-            text=render_to_string("reminders/mail/reminder.txt", context),
-            html=render_to_string("reminders/mail/reminder.html", context),
+            text=_text_body(greeting, urges, sections, digests, units_url, preferences_url),
+            html=_html_body(greeting, urges, sections, digests, units_url, preferences_url),
             language=language,
         )
+
+
+# The bodies are composed here rather than by the template engine: a province's sweep writes
+# 110,000 mails, and two template renders a mail were a fifth of its time.
+
+
+def _text_body(
+    greeting: str, urges: list[dict], sections: list[Section], digests: list[Digest], units_url: str, prefs_url: str
+) -> str:
+    out = [greeting, "\n"]
+    for urge in urges:
+        out += ["\n== ", urge["heading"], " ==\n"]
+        if urge["by"]:
+            out += [urge["by"], "\n"]
+        if urge["note"]:
+            out += [_("Note"), ": ", urge["note"], "\n"]
+        out += [urge["items_text"], _("Open"), ": ", urge["url"], "\n"]
+    for section in sections:
+        out += ["\n== ", section.heading, " ==\n", section.text]
+        if section.more:
+            out += [section.more, ": ", units_url, "\n"]
+    for d in digests:
+        out += ["\n== ", d.heading, " ==\n", d.summary, "\n"]
+        if d.red_heading:
+            out += [d.red_heading, ":\n"]
+        out.append(d.red_text)
+        if d.top:
+            out += [_("Most advanced units"), ":\n", *(f"{i}. {line}\n" for i, line in enumerate(d.top, 1))]
+            out += [_("Least advanced units"), ":\n", *(f"{i}. {line}\n" for i, line in enumerate(d.bottom, 1))]
+        if d.stale_heading:
+            out += [d.stale_heading, "\n", *(f"- {line}\n" for line in d.stale)]
+        if d.calendar_note:
+            out += [d.calendar_note, "\n"]
+        out += [d.url, "\n"]
+    out += ["\n--\n", _("Campaign Tracker"), " ", settings.SITE_URL, "\n"]
+    out += [_("Mail settings (language, weekly digest)"), ": ", prefs_url, "\n\n"]
+    return "".join(out)
+
+
+def _html_body(
+    greeting: str, urges: list[dict], sections: list[Section], digests: list[Digest], units_url: str, prefs_url: str
+) -> str:
+    e = conditional_escape
+    name = e(_("Campaign Tracker"))
+    out = [
+        f'<!doctype html>\n<html lang="{e(translation.get_language())}"><head><meta charset="utf-8">',
+        f"<title>{name}</title></head>\n<body>\n<p>{e(greeting)}</p>\n",
+    ]
+    for urge in urges:
+        out.append(f"<h2>{e(urge['heading'])}</h2>\n")
+        if urge["by"]:
+            out.append(f"<p>{e(urge['by'])}</p>\n")
+        if urge["note"]:
+            out.append(f"<blockquote>{linebreaksbr(urge['note'], autoescape=True)}</blockquote>\n")
+        if urge["items"]:
+            out.append(f"<ul>{urge['items_html']}</ul>\n")
+        out.append(f'<p><a href="{e(urge["url"])}">{e(_("Open"))}</a></p>\n')
+    for section in sections:
+        out.append(f"<h2>{e(section.heading)}</h2>\n<ul>{section.html}</ul>\n")
+        if section.more:
+            out.append(f'<p><a href="{e(units_url)}">{e(section.more)}</a></p>\n')
+    for d in digests:
+        out.append(f'<h2><a href="{e(d.url)}">{e(d.heading)}</a></h2>\n<p>{e(d.summary)}</p>\n')
+        if d.red_heading:
+            out.append(f"<h3>{e(d.red_heading)}</h3>\n")
+        if d.red:
+            out.append(f"<ul>{d.red_html}</ul>\n")
+        if d.top:
+            for heading, lines in ((_("Most advanced units"), d.top), (_("Least advanced units"), d.bottom)):
+                out.append(f"<h3>{e(heading)}</h3><ol>{''.join(f'<li>{e(line)}</li>' for line in lines)}</ol>\n")
+        if d.stale_heading:
+            items = "".join(f"<li>{e(line)}</li>" for line in d.stale)
+            out.append(f"<h3>{e(d.stale_heading)}</h3><ul>{items}</ul>\n")
+        if d.calendar_note:
+            out.append(f"<p><strong>{e(d.calendar_note)}</strong></p>\n")
+    settings_link = e(_("Mail settings (language, weekly digest)"))
+    out.append(
+        f'<hr>\n<p><a href="{e(settings.SITE_URL)}">{name}</a> · <a href="{e(prefs_url)}">{settings_link}</a></p>\n'
+        "</body></html>\n"
+    )
+    return "".join(out)
