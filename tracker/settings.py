@@ -259,6 +259,11 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "660"))
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A sweep run by beat leaves the mails of more than this many people to the workers, in slices
+# of this many (tracker.reminders.models.MailSlice); a slice still pending after the resume delay
+# (its worker died) is enqueued again by the next sweep.
+REMINDERS_COMPOSE_SLICE = int(os.environ.get("REMINDERS_COMPOSE_SLICE", "5000"))
+REMINDERS_SLICE_RESUME_MINUTES = int(os.environ.get("REMINDERS_SLICE_RESUME_MINUTES", "15"))
 # Outbox relay: attempts per mail, and the first retry delay (doubled each time, capped).
 REMINDERS_MAX_ATTEMPTS = int(os.environ.get("REMINDERS_MAX_ATTEMPTS", "6"))
 REMINDERS_RETRY_BASE_SECONDS = float(os.environ.get("REMINDERS_RETRY_BASE_SECONDS", "60"))

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from tests.conftest import LADDER_DAY, login, make_ladder, require_worker_services, wait_for
 from tracker import celery_app
-from tracker.reminders.models import MailStatus, OutboxMail, ReminderPreference
+from tracker.reminders.models import MailSlice, MailStatus, OutboxMail, ReminderPreference
 from tracker.reminders.tasks import relay_outbox, send_reminders
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -57,6 +57,22 @@ def test_sweep_twice_on_a_real_worker_delivers_one_mail_per_recipient(city, smtp
     assert message.get_content_type() == "multipart/alternative"
     assert {part.get_content_type() for part in message.iter_parts()} == {"text/plain", "text/html"}
     assert "逾期" in message["Subject"]
+
+
+def test_a_large_sweep_is_composed_in_slices_by_the_workers(city, smtp_sink, celery_worker_process):
+    """Beat's sweep leaves a large batch's mails to the workers (two people a slice here)."""
+    require_worker_services()
+    make_ladder(city)
+    celery_worker_process(
+        pool="threads", concurrency=2, EMAIL_HOST="127.0.0.1", EMAIL_PORT=smtp_sink.port, REMINDERS_COMPOSE_SLICE=2
+    )
+    send_reminders.delay(LADDER_DAY.isoformat())
+    wait_for(lambda: len(smtp_sink.messages) >= len(EVERYONE), what="the mails to arrive")
+    assert MailSlice.objects.count() == 3 and not MailSlice.objects.filter(done_at=None).exists()
+    assert sum(MailSlice.objects.values_list("mails", flat=True)) == len(RECIPIENTS)
+    relay_outbox.delay()
+    wait_for(lambda: sent_mails() == len(RECIPIENTS), what="every slice's mail to be sent")
+    assert smtp_sink.recipients() == [f"{name}@example.test" for name in EVERYONE]
 
 
 def test_a_refusing_mail_server_is_retried_with_backoff_until_it_accepts(city, smtp_sink, celery_worker_process):

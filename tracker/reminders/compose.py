@@ -119,14 +119,24 @@ class _Batch:
         return self.rules[campaign.pk]
 
 
-def mails_queue(*, batch: uuid.UUID, today: date, send_at: datetime, tally: MailTally | None = None) -> list[MailPlan]:
+def mails_queue(
+    *,
+    batch: uuid.UUID,
+    today: date,
+    send_at: datetime,
+    tally: MailTally | None = None,
+    recipients: tuple[int, int] | None = None,
+) -> list[MailPlan]:
     """Queue each recipient's reminders of `batch`, due at `send_at`; report what was queued.
 
     Everyone gets one notification (bell and chosen channels, `push.batch_push`); the reminder
     mail with the full lists is one `OutboxMail`, for those who have an address and keep mail on.
     With a `tally`, what was queued is counted there and only its first `keep` plans returned.
+    `recipients` (first, last user id) limits it to one slice of the batch (`MailSlice`).
     """
     notes = Notification.objects.filter(batch=batch).order_by()
+    if recipients is not None:
+        notes = notes.filter(recipient_id__gte=recipients[0], recipient_id__lte=recipients[1])
     totals: dict[int, dict[str, int]] = defaultdict(dict)
     for recipient_id, kind, count in (
         notes.values("recipient_id", "kind").annotate(n=Count("pk")).values_list("recipient_id", "kind", "n")
@@ -134,10 +144,10 @@ def mails_queue(*, batch: uuid.UUID, today: date, send_at: datetime, tally: Mail
         totals[recipient_id][kind] = count
     state = _Batch(batch=batch, today=today, send_at=send_at, totals=totals)
     _office_digests_prepare(state, notes)
-    recipients = sorted(totals)
-    tally = tally or MailTally(keep=len(recipients))
-    for start in range(0, len(recipients), RECIPIENT_SLICE):
-        for plan in _queue_slice(state, recipients[start : start + RECIPIENT_SLICE]):
+    people = sorted(totals)
+    tally = tally or MailTally(keep=len(people))
+    for start in range(0, len(people), RECIPIENT_SLICE):
+        for plan in _queue_slice(state, people[start : start + RECIPIENT_SLICE]):
             tally.add(plan)
         memory.release()  # a slice's mails are written: give their memory back before the next
     return tally.plans

@@ -177,3 +177,33 @@ class ReminderPreference(TimeStamped):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class MailSlice(models.Model):
+    """A share of one sweep's mails (recipients `first_recipient`…`last_recipient`), composed by a worker.
+
+    A province's first sweep decides two million reminders for over 100,000 people: composing
+    their mails in the sweep's one process took minutes. A sweep run as a job commits its
+    decisions together with these rows, and each slice is composed and marked done in one
+    transaction of its own, on whichever worker takes it. A slice whose worker died is still
+    pending; the next sweep (hourly on working days) enqueues it again.
+    """
+
+    batch = models.UUIDField()
+    day = models.DateField()
+    first_recipient = models.PositiveIntegerField()
+    last_recipient = models.PositiveIntegerField()
+    send_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    people = models.PositiveIntegerField(default=0)
+    mails = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "first_recipient"], name="mail_slice_once")]
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(done_at__isnull=True), name="mail_slice_pending")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} {self.first_recipient}–{self.last_recipient}"

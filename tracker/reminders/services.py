@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
@@ -21,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +38,7 @@ from tracker.reminders.compose import MailPlan, MailTally, mails_queue
 from tracker.reminders.group_digest import group_digests_notify
 from tracker.reminders.ladder import People, Planned, ladder_slices
 from tracker.reminders.ledger_ladder import ledger_reminders_notify
-from tracker.reminders.models import Kind, MailStatus, Notification, OutboxMail, ReminderPreference
+from tracker.reminders.models import Kind, MailSlice, MailStatus, Notification, OutboxMail, ReminderPreference
 from tracker.reminders.review_wait import review_waiting_notify
 from tracker.work.models import Task
 
@@ -89,31 +91,44 @@ class SweepResult:
     kinds: dict[str, int] = field(default_factory=dict)  # reminders queued, by kind
     # Notified straight through notify() (ledger rows, group digests, submissions waiting): new items.
     notified: int = 0
+    batch: uuid.UUID | None = None
+    # Run as a job (`fan_out`): the mail slices left to the workers, and older ones enqueued again.
+    slices: list[int] = field(default_factory=list)
+    resumed: int = 0
 
 
-def reminders_sweep(*, today: date | None = None, dry_run: bool = False) -> SweepResult:
+def reminders_sweep(*, today: date | None = None, dry_run: bool = False, fan_out: bool = False) -> SweepResult:
     """Decide and queue today's reminders for every active campaign; on a day off, do nothing.
 
     Safe to run any number of times a day, from any number of processes: the unique constraint
     on `Notification` lets each reminder in once, and only reminders this run inserted go into
     its mails. A dry run does all of it inside a transaction that is rolled back.
+
+    With `fan_out` (the beat's job) a batch of more than REMINDERS_COMPOSE_SLICE people commits
+    its decisions with one `MailSlice` per so many people, and each is composed by a worker
+    (`mail_slice_compose`); slices left pending by a dead worker are enqueued again first.
     """
     today = today or timezone.localdate()
     workdays.forget_overrides()  # the office may have just edited the calendar in another process
     result = SweepResult(today=today, workday=workdays.is_workday(today), dry_run=dry_run)
+    fan_out = fan_out and not dry_run
     if result.workday:
+        if fan_out:
+            result.resumed = mail_slices_resume()
         with transaction.atomic():
-            _sweep(result)
+            _sweep(result, fan_out=fan_out)
             result.notified += review_waiting_notify(today=today)
             if dry_run:
                 transaction.set_rollback(True)
+            elif result.slices:
+                transaction.on_commit(lambda: _enqueue_slices(result.slices))
             elif result.people:
                 transaction.on_commit(_kick_relay)
     return result
 
 
-def _sweep(result: SweepResult) -> None:
-    batch = uuid.uuid4()
+def _sweep(result: SweepResult, *, fan_out: bool = False) -> None:
+    batch = result.batch = uuid.uuid4()
     people = People.load()
     decided_at = timezone.now()
     campaigns = list(Campaign.objects.filter(is_active=True, reminders_enabled=True))
@@ -124,15 +139,99 @@ def _sweep(result: SweepResult) -> None:
             _record(planned, batch=batch, decided_at=decided_at)
             del planned
             memory.release()  # each slice starts from what the sweep holds, not the last slice's peak
-    tally = MailTally(keep=KEEP_PLANS)
-    result.mails = mails_queue(batch=batch, today=result.today, send_at=timezone.now(), tally=tally)
-    result.people, result.mailed, result.kinds = tally.people, tally.mailed, tally.kinds
-    result.decided = sum(tally.kinds.values())
+    if not (fan_out and _slices_plan(result, batch=batch)):
+        tally = MailTally(keep=KEEP_PLANS)
+        result.mails = mails_queue(batch=batch, today=result.today, send_at=timezone.now(), tally=tally)
+        result.people, result.mailed, result.kinds = tally.people, tally.mailed, tally.kinds
+        result.decided = sum(tally.kinds.values())
     memory.release()
     # Rectification items, milestones and conversion follow-ups; the guides' and leaders' digests.
     for campaign in campaigns:
         result.notified += ledger_reminders_notify(campaign=campaign, today=result.today, people=people)
         result.notified += group_digests_notify(campaign=campaign, today=result.today, people=people)
+
+
+def _slices_plan(result: SweepResult, *, batch: uuid.UUID) -> bool:
+    """Split the batch's recipients into MailSlices when there are more than one slice's worth."""
+    counts = (
+        Notification.objects.filter(batch=batch)
+        .order_by()
+        .values("recipient_id", "kind")
+        .annotate(n=Count("pk"))
+        .values_list("recipient_id", "kind", "n")
+    )
+    recipients: set[int] = set()
+    kinds: dict[str, int] = defaultdict(int)
+    for recipient_id, kind, n in counts:
+        recipients.add(recipient_id)
+        kinds[kind] += n
+    size = settings.REMINDERS_COMPOSE_SLICE
+    if len(recipients) <= size:
+        return False
+    ordered = sorted(recipients)
+    now = timezone.now()
+    slices = MailSlice.objects.bulk_create(
+        MailSlice(
+            batch=batch,
+            day=result.today,
+            first_recipient=ordered[start],
+            last_recipient=ordered[min(start + size, len(ordered)) - 1],
+            send_at=now,
+            created_at=now,
+        )
+        for start in range(0, len(ordered), size)
+    )
+    result.slices = [piece.pk for piece in slices]
+    result.people, result.kinds, result.decided = len(ordered), dict(kinds), sum(kinds.values())
+    return True
+
+
+def _enqueue_slices(ids: list[int]) -> None:
+    from tracker.reminders.tasks import compose_mails
+
+    for pk in ids:
+        try:
+            compose_mails.delay(pk)
+        except Exception:  # the broker's errors vary; the slice stays pending and the next sweep resumes it
+            log.warning("could not enqueue mail slice %s; the next sweep will", pk, exc_info=True)
+            return
+
+
+def mail_slice_compose(*, slice_id: int) -> MailSlice | None:
+    """Compose one slice's mails and mark it done, in one transaction; None when it is done already.
+
+    The slice is claimed by marking it done first: a second worker given the same slice waits
+    on that row (PostgreSQL's row lock, SQLite's write lock) and then finds nothing to do; a
+    worker that dies rolls the mark back with the mails, and the slice is pending again.
+    """
+    with transaction.atomic():
+        if not MailSlice.objects.filter(pk=slice_id, done_at=None).update(done_at=timezone.now()):
+            return None
+        piece = MailSlice.objects.get(pk=slice_id)
+        tally = MailTally(keep=0)
+        mails_queue(
+            batch=piece.batch,
+            today=piece.day,
+            send_at=piece.send_at,
+            tally=tally,
+            recipients=(piece.first_recipient, piece.last_recipient),
+        )
+        piece.people, piece.mails = tally.people, tally.mailed
+        piece.save(update_fields=["people", "mails"])
+        if tally.people:
+            transaction.on_commit(_kick_relay)
+    memory.release()
+    return piece
+
+
+def mail_slices_resume(*, now: datetime | None = None) -> int:
+    """Enqueue again the slices still pending REMINDERS_SLICE_RESUME_MINUTES after their sweep."""
+    cutoff = (now or timezone.now()) - timedelta(minutes=settings.REMINDERS_SLICE_RESUME_MINUTES)
+    ids = list(MailSlice.objects.filter(done_at=None, created_at__lt=cutoff).values_list("pk", flat=True))
+    if ids:
+        log.warning("resuming %d mail slices left pending", len(ids))
+        _enqueue_slices(ids)
+    return len(ids)
 
 
 def _record(planned: list[Planned], *, batch: uuid.UUID, decided_at: datetime) -> None:

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.reminders.models import Kind
+from tracker.reminders.models import Kind, MailSlice
 from tracker.reminders.services import reminders_sweep
 
 
@@ -20,13 +20,30 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="the day to sweep for, YYYY-MM-DD (default: today)")
         parser.add_argument("--dry-run", action="store_true", help="list the mails, record and send nothing")
         parser.add_argument("--measure", action="store_true", help="print time and peak memory of the sweep")
+        parser.add_argument(
+            "--jobs",
+            action="store_true",
+            help="as beat runs it: leave a large batch's mails to the workers in slices, and wait for them",
+        )
 
-    def handle(self, *args, date: str | None = None, dry_run: bool = False, measure: bool = False, **options):
+    def handle(
+        self,
+        *args,
+        date: str | None = None,
+        dry_run: bool = False,
+        measure: bool = False,
+        jobs: bool = False,
+        **options,
+    ):
         day = _parse(date)
         if measure:
             tracemalloc.start()
         started = time.perf_counter()
-        result = reminders_sweep(today=day, dry_run=dry_run)
+        result = reminders_sweep(today=day, dry_run=dry_run, fan_out=jobs)
+        decided = time.perf_counter() - started
+        if result.slices:
+            self.stdout.write(f"decided in {decided:.1f} s; {len(result.slices)} mail slices for the workers")
+            result.mailed = self._wait(result.slices)
         seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1] if measure else 0
         if measure:
@@ -51,6 +68,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"sweep took {seconds:.2f} s; peak Python allocations {peak / 2**20:.1f} MiB; max RSS {rss_mb:.0f} MiB"
             )
+
+    def _wait(self, ids: list[int]) -> int:
+        """Wait for the workers to compose every slice; the mails they queued."""
+        pending = MailSlice.objects.filter(pk__in=ids, done_at=None)
+        while left := pending.count():
+            self.stderr.write(f"{len(ids) - left}/{len(ids)} mail slices composed")
+            time.sleep(2)
+        return sum(MailSlice.objects.filter(pk__in=ids).values_list("mails", flat=True))
 
 
 def _parse(value: str | None) -> date | None:
