@@ -89,9 +89,16 @@ def insert_rows(
         if not returning:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}", prepared)
             return []
+        # RETURNING needs one statement per chunk of rows (executemany returns nothing): as many
+        # rows a statement as the backend takes parameters.
+        per = max(1, (connection.features.max_query_params or 30000) // len(columns))
         found = []
-        for row in prepared:  # SQLite: RETURNING a row at a time
-            cursor.execute(f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}{back}", row)
+        for start in range(0, len(prepared), per):
+            chunk = prepared[start : start + per]
+            values = ", ".join([f"({marks})"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {values}{conflict}{back}", [v for row in chunk for v in row]
+            )
             found.extend(cursor.fetchall())
         return found
 
