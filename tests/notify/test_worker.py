@@ -164,6 +164,7 @@ def test_mixed_batch_on_sqlite_and_the_filesystem_broker_with_two_relays_and_one
 
     folder = tmp_path / "broker"
     kicker = Celery(
+        set_as_current=False,  # or every later .delay() in this process would go to this folder
         broker="filesystem://",
         broker_transport_options={
             "data_folder_in": str(folder / "queue"),
