@@ -60,8 +60,7 @@ def next_steps(*, user: User, campaign: Campaign, rule: LightRule) -> NextSteps:
         area = scope_tally(user=user, campaign=campaign, rule=rule)[0]
     review_count = None
     if scope.reviews_anything:
-        same = set(scope.review_paths) == set(scope.read_paths) and scope.review_unit_ids == scope.read_unit_ids
-        if area is not None and (same or scope.is_superuser):
+        if area is not None and scope.reviews_what_it_reads:
             # An office reviews what it reads: the roll-ups' submitted tasks are its queue (a
             # province office's 100,000 were counted live, 180 ms).
             review_count = area.submitted

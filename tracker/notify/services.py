@@ -73,7 +73,7 @@ ITEM_FIELDS = ("recipient", "kind", "key", "step", "subject", "body", "url", "ur
 
 def _insert_items(rows: Sequence[tuple[Any, ...]], now: datetime) -> list[tuple[int, int, str, str, str]]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING: (id, recipient, kind, key, step) of the rows this call created."""
-    created = insert_rows(
+    return insert_rows(
         Item,
         ITEM_FIELDS,
         rows,
@@ -81,7 +81,6 @@ def _insert_items(rows: Sequence[tuple[Any, ...]], now: datetime) -> list[tuple[
         constants={"created_at": now, "read_via": ""},
         returning=("id", "recipient", "kind", "key", "step"),
     )
-    return [tuple(row) for row in created]
 
 
 def addresses(user: User, profile: Profile | None) -> dict[str, str]:

@@ -69,6 +69,14 @@ class Scope:
         return self.is_superuser or bool(self.review_unit_ids or self.review_paths)
 
     @property
+    def reviews_what_it_reads(self) -> bool:
+        """Its review scope is its read scope (an office; everything for a superuser), so what the
+        read scope's roll-ups count as submitted is its review queue."""
+        if self.is_superuser:
+            return True
+        return set(self.review_paths) == set(self.read_paths) and self.review_unit_ids == self.read_unit_ids
+
+    @property
     def sees_many_units(self) -> bool:
         return self.is_superuser or bool(self.read_paths) or len(self.read_unit_ids) > 1
 
