@@ -1,7 +1,10 @@
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,6 +142,7 @@ def test_group_light_rolls_up_in_sql_and_aggregate(city, rule, statuses_and_dues
     unit = Unit.objects.annotate(**rule.tally("tasks__", Q(tasks__campaign=city.campaign))).get(pk=city.west.pk)
     row = Task.objects.filter(unit=city.west).aggregate(**rule.tally())
     assert unit.task_light == row["task_light"] == expected
+    assert rule.group_light(row["task_red"], row["task_yellow"], row["task_total"]) == expected  # in Python
     assert unit.task_total == row["task_total"] == len(statuses_and_dues)
     assert unit.task_percent == row["task_percent"]
 
@@ -173,3 +177,43 @@ def test_every_page_with_lights_explains_them_from_the_campaigns_thresholds(clie
         assert ("25%" in legend) is groups, url
     overview = client.get(reverse("dashboards:overview")).content.decode()
     assert "any of its tasks is overdue" not in overview and "任一任务逾期" not in overview
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    red=st.integers(0, 60),
+    yellow=st.integers(0, 60),
+    rest=st.integers(0, 400),
+    threshold=st.integers(0, 100),
+)
+def test_group_light_in_python_is_the_sql_rule(city, red, yellow, rest, threshold):
+    """Pages that sum roll-up rows work the light out in Python: for any counts and threshold it
+    is the light the SQL CASE gives, and the completion the SQL division gives."""
+    from django.db.models import IntegerField, Value
+
+    from tracker.orgs.models import Unit
+    from tracker.work.lights import Light, percent_expression
+    from tracker.work.selectors import TaskCounts
+
+    rule = replace(LightRule.for_campaign(city.campaign, today=TODAY), group_red_percent=threshold)
+    total = red + yellow + rest
+    done = rest // 2
+
+    def literal(n: int) -> Value:
+        return Value(n, output_field=IntegerField())
+
+    light, percent = (
+        Unit.objects.filter(pk=city.west.pk)
+        .annotate(
+            light=rule.rollup_expression(literal(red), literal(yellow), literal(total)),
+            percent=percent_expression(literal(done), literal(total)),
+        )
+        .values_list("light", "percent")
+        .get()
+    )
+    counters = {"total": total, "done": done, "submitted": 0, "red": red, "yellow": yellow, "neutral": None}
+    counts = TaskCounts.from_counters(counters, rule)
+    assert rule.group_light(red, yellow, total) == light == counts.light
+    assert counts.percent_done == percent and counts.neutral == 0
+    assert counts.green == total - red - yellow
+    assert light in (Light.RED, Light.YELLOW, Light.GREEN)

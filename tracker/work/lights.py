@@ -207,6 +207,14 @@ class LightRule:
             output_field=models.CharField(max_length=6),
         )
 
+    def group_light(self, red: int, yellow: int, total: int) -> str:
+        """`rollup_expression` for counts already read (a roll-up row summed in Python): the same rule."""
+        if red > 0 and red * 100 >= total * self.group_red_percent:
+            return Light.RED
+        if red > 0 or yellow > 0:
+            return Light.YELLOW
+        return Light.GREEN
+
     def tally(self, prefix: str = "", within: Q | None = None, name: str = "task") -> dict[str, Expression]:
         """Conditional aggregates that roll a group's tasks up, for `annotate()` or `aggregate()`.
 

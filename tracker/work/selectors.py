@@ -23,7 +23,7 @@ from tracker.core.types import User
 from tracker.core.workdays import add_workdays
 from tracker.orgs.models import Role, Unit
 from tracker.orgs.scope import scope_for
-from tracker.work.lights import Light, LightRule
+from tracker.work.lights import Light, LightRule, completion_percent
 from tracker.work.models import Entry, EventKind, Task, TaskEvent, TaskStatus
 
 
@@ -121,6 +121,29 @@ class TaskCounts:
             green=total - red - yellow - neutral,
             percent_done=get(f"{name}_percent"),
             light=get(f"{name}_light"),
+        )
+
+    @classmethod
+    def from_counters(cls, row: Mapping[str, int | None], rule: LightRule) -> TaskCounts:
+        """From a roll-up row's counters (`TaskTally.COUNTERS` keys, None read as 0), with the
+        completion and the group light worked out here, as `row_tally` would in SQL."""
+        total, done, red, yellow, neutral = (
+            row["total"] or 0,
+            row["done"] or 0,
+            row["red"] or 0,
+            row["yellow"] or 0,
+            row["neutral"] or 0,
+        )
+        return cls(
+            total=total,
+            done=done,
+            submitted=row["submitted"] or 0,
+            red=red,
+            yellow=yellow,
+            neutral=neutral,
+            green=total - red - yellow - neutral,
+            percent_done=completion_percent(done, total),
+            light=rule.group_light(red, yellow, total),
         )
 
 

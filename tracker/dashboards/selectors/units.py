@@ -26,8 +26,8 @@ from tracker.core.types import User
 from tracker.orgs.models import Unit, UnitCategory
 from tracker.orgs.paths import path_ids
 from tracker.orgs.scope import scope_for
-from tracker.rollups.models import MeasureTally, UnitTally
-from tracker.rollups.selectors import row_tally, span_q, tally_sums
+from tracker.rollups.models import MeasureTally, TaskTally, UnitTally
+from tracker.rollups.selectors import row_tally, span_q
 from tracker.scoring.selectors import score_subquery
 from tracker.work.lights import GROUP_LIGHTS, LightRule, light_rank
 from tracker.work.selectors import TaskCounts
@@ -228,13 +228,15 @@ def matrix_rows(
     The page's units come from `unit_rollups` (filtered, ranked and sorted over every unit); their
     cells are only read for the 50 rows shown, so the page query joins no measure rows.
     """
-    tally = row_tally(rule)
-    rows = (
-        MeasureTally.objects.filter(campaign=campaign, subtree=False, unit_id__in=[u.pk for u in units])
-        .annotate(**tally)
-        .values("unit_id", "measure_id", *tally)
+    # Plain columns: the completion and the light are worked out in Python (compiling the CASE of
+    # `row_tally` for 8 columns cost more than the query).
+    rows = MeasureTally.objects.filter(campaign=campaign, subtree=False, unit_id__in=[u.pk for u in units]).values_list(
+        "unit_id", "measure_id", *TaskTally.COUNTERS
     )
-    counts = {(row["unit_id"], row["measure_id"]): TaskCounts.from_row(row) for row in rows}
+    counts = {
+        (unit_id, measure_id): TaskCounts.from_counters(dict(zip(TaskTally.COUNTERS, values, strict=True)), rule)
+        for unit_id, measure_id, *values in rows
+    }
     return [(u, [Cell(measure=m, counts=counts.get((u.pk, m.pk), TaskCounts())) for m in measures]) for u in units]
 
 
@@ -262,13 +264,17 @@ def scope_tally(*, user: User, campaign: Campaign, rule: LightRule) -> tuple[Tas
     """From the subtree rows of the scope's roots, in one query: the task counts, the units by
     light, the submissions waiting too long for review and the stale units (the lengths of the
     `overdue_reviews` and `stale_units` lists)."""
+    sums = ("total", "done", "submitted", "red", "yellow", "neutral", *(f"units_{light}" for light in GROUP_LIGHTS))
     row = UnitTally.objects.filter(span_q(scope_for(user)), campaign=campaign).aggregate(
-        **tally_sums(rule),
-        **{light: Coalesce(Sum(f"units_{light}"), 0) for light in GROUP_LIGHTS},
-        waiting=Coalesce(Sum("waiting"), 0),
-        stale=Coalesce(Sum("units_stale"), 0),
+        **{name: Coalesce(Sum(name), 0) for name in (*sums, "waiting", "units_stale")}
     )
-    return TaskCounts.from_row(row), {light: row[light] for light in GROUP_LIGHTS}, row["waiting"], row["stale"]
+    # Sums only: the completion and the light follow in Python, as `rollups.selectors.tally_sums` would in SQL.
+    return (
+        TaskCounts.from_counters(row, rule),
+        {light: row[f"units_{light}"] for light in GROUP_LIGHTS},
+        row["waiting"],
+        row["units_stale"],
+    )
 
 
 def category_options() -> QuerySet[UnitCategory]:
