@@ -117,9 +117,10 @@ def test_an_area_outside_the_scope_matches_nothing(client, city, queue):
     assert 'class="task-row"' not in html
 
 
-# session, user, scope, campaign, count, page of tasks; the full page adds the unit/area choices and measures.
+# session, user, scope, campaign, count, page of tasks; the full page adds the units with something
+# waiting (at most REVIEW_UNIT_CHOICES + 1), the areas and the measures.
 QUEUE_FRAGMENT_QUERIES = 6
-QUEUE_PAGE_QUERIES = 8
+QUEUE_PAGE_QUERIES = 9
 
 
 def grow_queue(city, units: int, per_unit: int) -> None:
@@ -136,13 +137,45 @@ def grow_queue(city, units: int, per_unit: int) -> None:
             )
 
 
-@pytest.mark.parametrize("params", [{}, {"q": "Q", "waiting": "1", "area": "CITY", "measure": "organisation"}])
+@pytest.mark.parametrize(
+    "params", [{}, {"q": "Q", "waiting": "1", "area": "CITY", "measure": "organisation"}, {"unit": "UNIT_B"}]
+)
 def test_query_counts_are_pinned_and_do_not_grow(client, city, queue, django_assert_num_queries, params):
     login(client, city.office_city)
-    query = {key: str(city.city.pk) if value == "CITY" else value for key, value in params.items()}
+    ids = {"CITY": str(city.city.pk), "UNIT_B": str(city.unit_b.pk)}
+    query = {key: ids.get(value, value) for key, value in params.items()}
     for units, per_unit in ((1, 1), (20, 10)):
         grow_queue(city, units, per_unit)
         with django_assert_num_queries(QUEUE_PAGE_QUERIES):
             assert client.get(QUEUE, query).status_code == 200
         with django_assert_num_queries(QUEUE_FRAGMENT_QUERIES):
             assert client.get(QUEUE, query, **HX).status_code == 200
+
+
+def test_past_a_page_of_units_the_unit_is_found_by_search_and_a_linked_unit_can_be_cleared(
+    client, city, queue, monkeypatch
+):
+    """A city office has a thousand units with something waiting: no drop-down of them all. The
+    search box finds a unit by name; a unit chosen by a link narrows the queue and shows how to
+    widen it again, keeping the other filters."""
+    from tracker.work import selectors
+
+    login(client, city.office_city)
+    html = client.get(QUEUE).content.decode()
+    assert '<select name="unit">' in html and f'<option value="{city.unit_b.pk}">UnitB</option>' in html
+
+    monkeypatch.setattr(selectors, "REVIEW_UNIT_CHOICES", 1)  # two units wait: more than a page
+    html = client.get(QUEUE).content.decode()
+    assert '<select name="unit">' not in html and 'id="unit-search-hint"' in html
+    assert html.count('class="task-row"') == 2
+    assert "UnitB" in client.get(QUEUE, {"q": "UnitB"}, **HX).content.decode()  # found by name
+
+    html = client.get(QUEUE, {"unit": city.unit_b.pk, "measure": queue[1].measure.code}).content.decode()
+    assert html.count('class="task-row"') == 1 and reverse("work:task_detail", args=[queue[1].pk]) in html
+    assert f'<input type="hidden" name="unit" value="{city.unit_b.pk}">' in html and "<strong>UnitB</strong>" in html
+    assert f'href="{QUEUE}?measure={queue[1].measure.code}"' in html  # clears the unit, keeps the measure
+
+    # A unit outside the scope is not named, and narrows to nothing (as before).
+    login(client, city.office_east)
+    html = client.get(QUEUE, {"unit": city.unit_b.pk}).content.decode()
+    assert "<strong>UnitB</strong>" not in html and 'class="task-row"' not in html

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from itertools import groupby
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,6 +23,7 @@ from tracker.core.types import User
 from tracker.core.workdays import add_workdays
 from tracker.orgs.models import Role, Unit
 from tracker.orgs.scope import scope_for
+from tracker.orgs.selectors import area_options
 from tracker.work.lights import Light, LightRule, completion_percent
 from tracker.work.models import Entry, EventKind, Task, TaskEvent, TaskStatus
 
@@ -81,7 +82,7 @@ class MeasureGroup:
         return sum(1 for task in self.tasks if task.status == TaskStatus.DONE)
 
 
-def group_by_measure(tasks: QuerySet[Task]) -> list[MeasureGroup]:
+def group_by_measure(tasks: Iterable[Task]) -> list[MeasureGroup]:
     return [
         MeasureGroup(measure=measure, tasks=list(items)) for measure, items in groupby(tasks, key=lambda t: t.measure)
     ]
@@ -122,6 +123,21 @@ class TaskCounts:
             percent_done=get(f"{name}_percent"),
             light=get(f"{name}_light"),
         )
+
+    @classmethod
+    def of_tasks(cls, tasks: Iterable[Task], rule: LightRule) -> TaskCounts:
+        """`task_counts` of tasks already read with their light (`with_light`), counted in Python."""
+        total = done = submitted = red = yellow = neutral = 0
+        for task in tasks:
+            total += 1
+            done += task.status == TaskStatus.DONE
+            submitted += task.status == TaskStatus.SUBMITTED
+            light = task.light  # type: ignore[attr-defined]  # annotated by with_light
+            red += light == Light.RED
+            yellow += light == Light.YELLOW
+            neutral += light == Light.NEUTRAL
+        counters = {"total": total, "done": done, "submitted": submitted, "red": red, "yellow": yellow}
+        return cls.from_counters({**counters, "neutral": neutral}, rule)
 
     @classmethod
     def from_counters(cls, row: Mapping[str, int | None], rule: LightRule) -> TaskCounts:
@@ -251,29 +267,35 @@ def review_batch(*, user: User, versions: Mapping[int, int]) -> list[Task] | Non
     return tasks if len(tasks) == len(versions) else None
 
 
+# The unit drop-down lists the units with something waiting while they are this few; past that
+# (a city office has a thousand) the search box, which matches unit names, finds a unit, and a unit
+# chosen by a link (`?unit=`) is shown as a filter that can be cleared.
+REVIEW_UNIT_CHOICES = 50
+
+
 @dataclass(frozen=True)
 class ReviewOptions:
-    units: list[Unit]  # units with something waiting for this user
-    areas: list[Unit]  # units in scope with units below them
+    units: list[Unit]  # units with something waiting for this user, if at most REVIEW_UNIT_CHOICES
+    more_units: bool  # more units than that wait: no drop-down
+    selected_unit: Unit | None  # the unit the queue is narrowed to, if it is in scope
+    areas: list[Unit]  # units in scope with units below them (area_options)
 
 
-def review_options(*, user: User, campaign: Campaign) -> ReviewOptions:
-    """The review queue's unit and area choices, in one query."""
-    # Two hashed sets (units with submissions, units with children) rather than two lookups per unit.
+def review_options(*, user: User, campaign: Campaign, filters: ReviewFilters = ReviewFilters()) -> ReviewOptions:
+    """The review queue's unit and area choices: a page's worth, never every unit of a city."""
     waiting = _submitted_to(user, campaign).values("unit_id")
-    parents = Unit.objects.filter(parent__isnull=False).values("parent_id")
-    rows = list(
-        Unit.objects.for_user(user)
-        .annotate(
-            has_waiting=ExpressionWrapper(Q(pk__in=waiting), output_field=BooleanField()),
-            has_children=ExpressionWrapper(Q(pk__in=parents), output_field=BooleanField()),
-        )
-        .filter(Q(has_waiting=True) | Q(has_children=True))
-        .only("pk", "name", "path")
-        .order_by("path")
-    )
+    in_scope = Unit.objects.for_user(user).only("pk", "name", "path")
+    units = list(in_scope.filter(pk__in=waiting).order_by("path")[: REVIEW_UNIT_CHOICES + 1])
+    more = len(units) > REVIEW_UNIT_CHOICES
+    selected = None
+    if filters.unit:
+        selected = next((unit for unit in units if unit.pk == filters.unit), None)
+        selected = selected or in_scope.filter(pk=filters.unit).first()
     return ReviewOptions(
-        units=[unit for unit in rows if unit.has_waiting], areas=[unit for unit in rows if unit.has_children]
+        units=[] if more else units,
+        more_units=more,
+        selected_unit=selected,
+        areas=list(area_options(user=user, selected=filters.area)),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -46,7 +48,7 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = access_unit(request.user, pk)
     campaign, rule = _campaign_and_rule()
     filters = selectors.TaskFilters.from_query(request.GET)
-    tasks = selectors.unit_tasks(user=request.user, unit=unit, campaign=campaign, rule=rule, filters=filters)
+    tasks = list(selectors.unit_tasks(user=request.user, unit=unit, campaign=campaign, rule=rule, filters=filters))
     context = {
         "unit": unit,
         "campaign": campaign,
@@ -56,8 +58,11 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     }
     if request.htmx:
         return render(request, f"{UNIT_PAGE}#task-list", context)
-    all_tasks = selectors.task_list(user=request.user, campaign=campaign, rule=rule).filter(unit=unit)
-    context["counts"] = selectors.task_counts(tasks=all_tasks, rule=rule)
+    if filters.active:  # the counts are of every task of the unit, not of the filtered list
+        all_tasks = selectors.task_list(user=request.user, campaign=campaign, rule=rule).filter(unit=unit)
+        context["counts"] = selectors.task_counts(tasks=all_tasks, rule=rule)
+    else:  # the list is every task: counted as read, no second query
+        context["counts"] = selectors.TaskCounts.of_tasks(tasks, rule)
     context["days_elapsed"] = campaign.days_elapsed(rule.today)
     context["measures"] = Measure.objects.all()
     context["statuses"] = Task._meta.get_field("status").choices
@@ -294,7 +299,8 @@ def review_queue(request: AuthedRequest) -> HttpResponse:
     context = {"page": page, "campaign": campaign, "filters": filters, "queue": filters.to_query()}
     if request.htmx:
         return render(request, f"{REVIEW_PAGE}#queue", context)
-    context["options"] = selectors.review_options(user=request.user, campaign=campaign)
+    context["options"] = selectors.review_options(user=request.user, campaign=campaign, filters=filters)
+    context["without_unit"] = replace(filters, unit=None).to_query()
     context["measures"] = Measure.objects.all()
     context["waiting_choices"] = selectors.REVIEW_WAITING_WORKDAYS
     return render(request, REVIEW_PAGE, context)

@@ -28,7 +28,6 @@ from tracker.dashboards.selectors.units import (
     UNIT_SORTS,
     Cell,
     UnitFilters,
-    area_options,
     category_options,
     matrix_count,
     matrix_rows,
@@ -40,6 +39,7 @@ from tracker.dashboards.selectors.units import (
     unit_rollups,
     units_by_light,
 )
+from tracker.orgs.selectors import area_options
 
 __all__ = [
     "AREA_PAGE_SIZE",

@@ -9,10 +9,8 @@ from typing import Any
 
 from django.db.models import (
     Count,
-    Exists,
     F,
     FilteredRelation,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -24,7 +22,6 @@ from django.db.models.functions import Coalesce, Rank
 from tracker.campaigns.models import Campaign, Measure
 from tracker.core.types import User
 from tracker.orgs.models import Unit, UnitCategory
-from tracker.orgs.paths import path_ids
 from tracker.orgs.scope import scope_for
 from tracker.rollups.models import MeasureTally, TaskTally, UnitTally
 from tracker.rollups.selectors import row_tally, span_q
@@ -279,24 +276,6 @@ def scope_tally(*, user: User, campaign: Campaign, rule: LightRule) -> tuple[Tas
 
 def category_options() -> QuerySet[UnitCategory]:
     return UnitCategory.objects.all()
-
-
-# The matrix's area filter offers the scope's top and two levels below it (a province's cities and
-# districts, not its 1,500 towns: a select of thousands cost a province office 100 ms a page); a
-# deeper area stays reachable by its link (`?under=`) and is then offered too.
-AREA_LEVELS = 2
-
-
-def area_options(*, user: User, selected: int | None = None) -> QuerySet[Unit]:
-    """Subtrees the matrix can be narrowed to: units in scope that have units below them, at most
-    AREA_LEVELS below the top of the scope, and the area `selected` now."""
-    scope = scope_for(user)
-    areas = Unit.objects.for_user(user).filter(Exists(Unit.objects.filter(parent=OuterRef("pk"))))
-    tops = [0] if scope.is_superuser else [len(path_ids(path)) - 1 for path in scope.read_paths]
-    if tops:  # the depth of a unit is its number of ancestors, as in its path
-        shown = Q(depth__lte=min(tops) + AREA_LEVELS)
-        areas = areas.filter(shown | Q(pk=selected) if selected else shown)
-    return areas.only("pk", "name", "path").order_by("path")
 
 
 def matrix_count(*, user: User, campaign: Campaign, rule: LightRule, filters: UnitFilters) -> int | None:
