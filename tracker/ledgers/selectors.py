@@ -211,8 +211,8 @@ class DuplicatedTopic:
 
 
 # Rows listed under one crowded site or duplicated topic; the rest are counted.
-VISITS_SHOWN = 10
-TOPICS_SHOWN = 10
+VISITS_SHOWN = 5
+TOPICS_SHOWN = 5
 
 
 def _scoped_sql(queryset: QuerySet[Any], *fields: str) -> tuple[str, tuple[Any, ...]]:

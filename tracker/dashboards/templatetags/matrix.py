@@ -18,22 +18,13 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from tracker.core.links import id_url
 from tracker.dashboards.selectors import Cell
 from tracker.orgs.models import Unit
 from tracker.work.lights import Light
 from tracker.work.templatetags.lights import light_badge
 
 register = template.Library()
-
-# Reversed once a page with this id, then the row's id put in its place: a reverse() costs about
-# as much as the rest of a row.
-_PK = 2147483647
-
-
-def _unit_url(name: str) -> tuple[str, str]:
-    """The URL of `name` for the placeholder id, split around it."""
-    head, _sep, tail = reverse(name, args=[_PK]).rpartition(str(_PK))
-    return head, tail
 
 
 def _cells(
@@ -63,25 +54,27 @@ def matrix_body(context: template.Context, rows: Sequence[tuple[Unit, Sequence[C
     `assessment` and `extensions`)."""
     scope, request = context.get("scope"), context.get("request")
     urges = bool(scope and scope.reviews_anything)
-    detail, urge = _unit_url("work:unit_detail"), _unit_url("reminders:unit_urge")
     back = escape(quote(request.get_full_path(), safe="/")) if request is not None else ""
     scores_url = reverse("scoring:scores")
     measures: dict[int, tuple[str, str]] = {}
-    labels = {light.value: escape(light.label) for light in Light}
+    labels: dict[str, str] = {light.value: escape(light.label) for light in Light}
     urge_label = escape(gettext("Urge (催办)"))
     out = []
     for unit, cells in rows:
         u: Any = unit  # annotated by the selectors
-        url = f"{detail[0]}{unit.pk}{detail[1]}"
+        url = id_url("work:unit_detail", unit.pk)
         name = escape(unit.name)
         where = f"{escape(unit.parent.name)} · " if unit.parent_id and unit.parent else ""
-        head = f'<a href="{url}">{name}</a><br><small class="muted">{where}{escape(unit.category.name)}</small>'
+        category = escape(unit.category.name) if unit.category else ""
+        head = f'<a href="{url}">{name}</a><br><small class="muted">{where}{category}</small>'
         extensions = u.extensions
         if extensions:
             text = ngettext("%(n)s extension", "%(n)s extensions", extensions) % {"n": extensions}
             head += f'<br><small class="extensions">{escape(text)}</small>'
         if urges and u.task_red:
-            head += f'<br><a class="urge-link" href="{urge[0]}{unit.pk}{urge[1]}?next={back}">{urge_label}</a>'
+            head += (
+                f'<br><a class="urge-link" href="{id_url("reminders:unit_urge", unit.pk)}?next={back}">{urge_label}</a>'
+            )
         assessment = u.assessment
         score = f'<a href="{scores_url}">{floatformat(assessment.score, 1)}</a>' if assessment else "—"
         out.append(

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from tracker.campaigns.models import Campaign
+from tracker.core.links import id_url
 from tracker.core.models import AliveManager, SoftDeletable, TimeStamped
 from tracker.ledgers.text import no_control_characters
 from tracker.orgs.models import Unit
@@ -83,7 +83,7 @@ class LedgerRow(SoftDeletable, TimeStamped):
         raise NotImplementedError
 
     def get_absolute_url(self) -> str:
-        return reverse("ledgers:row_detail", args=[self.LEDGER, self.pk])
+        return id_url("ledgers:row_detail", self.pk, self.LEDGER)  # the crowding page lists 500
 
     @property
     def is_editable(self) -> bool:
