@@ -3,10 +3,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import login
 from tests.factories import TaskFactory
@@ -143,6 +143,11 @@ def test_group_light_rolls_up_in_sql_and_aggregate(city, rule, statuses_and_dues
     row = Task.objects.filter(unit=city.west).aggregate(**rule.tally())
     assert unit.task_light == row["task_light"] == expected
     assert rule.group_light(row["task_red"], row["task_yellow"], row["task_total"]) == expected  # in Python
+    # The unit page counts the tasks it read, in Python: the same numbers as the aggregate.
+    from tracker.work.selectors import TaskCounts, task_counts
+
+    tasks = Task.objects.filter(unit=city.west).with_light(rule)
+    assert TaskCounts.of_tasks(list(tasks), rule) == task_counts(tasks=tasks, rule=rule)
     assert unit.task_total == row["task_total"] == len(statuses_and_dues)
     assert unit.task_percent == row["task_percent"]
 

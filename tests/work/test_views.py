@@ -240,9 +240,10 @@ def grow(city, extra_units: int, tasks_per_unit: int, entries_per_task: int = 2)
     return task
 
 
-UNIT_PAGE_QUERIES = 8  # session, user, scope, unit, campaign, tasks, counts, measures
+UNIT_PAGE_QUERIES = 7  # session, user, scope, unit, campaign, tasks (counted as read), measures
+UNIT_PAGE_FILTERED_QUERIES = 8  # and the counts of every task, when the list is filtered
 UNIT_LIST_QUERIES = 7  # session, user, scope, campaign, roll-up freshness, count, page
-REVIEW_QUEUE_QUERIES = 8  # session, user, scope, campaign, count, page of tasks, unit and area choices, measures
+REVIEW_QUEUE_QUERIES = 9  # session, user, scope, campaign, count, page of tasks, units waiting, areas, measures
 TASK_PAGE_QUERIES = (
     10  # session, user, scope, campaign, task, entries, evidence, events, task + entry history (submitted: no forms)
 )
@@ -252,6 +253,7 @@ TASK_PAGE_QUERIES = (
     "name,user,expected",
     [
         ("unit", "staff_a", UNIT_PAGE_QUERIES),
+        ("unit_filtered", "staff_a", UNIT_PAGE_FILTERED_QUERIES),
         ("unit_list", "office_city", UNIT_LIST_QUERIES),
         ("review", "office_city", REVIEW_QUEUE_QUERIES),
         ("task", "staff_a", TASK_PAGE_QUERIES),
@@ -261,6 +263,7 @@ def test_query_counts_are_pinned_and_do_not_grow(client, city, django_assert_num
     def url(task):
         return {
             "unit": reverse("work:unit_detail", args=[city.unit_a.pk]),
+            "unit_filtered": reverse("work:unit_detail", args=[city.unit_a.pk]) + "?status=todo",
             "unit_list": reverse("home:unit_list"),
             "review": reverse("work:review_queue"),
             "task": reverse("work:task_detail", args=[task.pk]),
@@ -292,3 +295,22 @@ def test_unit_list_paginates(client, city):
     second = client.get(reverse("home:unit_list"), {"page": 2}).content.decode()
     assert first.count("<tr class=") == 50 and second.count("<tr class=") == 10
     assert "page=2" in first and "page=1" in second
+
+
+def test_unit_page_counts_every_task_whether_the_list_is_filtered_or_not(client, city):
+    """Unfiltered, the page counts the tasks it lists (no second query); filtered, it counts them
+    all in SQL: the numbers at the top are the same either way."""
+    import re
+
+    grow(city, extra_units=0, tasks_per_unit=12, entries_per_task=1)
+    login(client, city.staff_a)
+    url = reverse("work:unit_detail", args=[city.unit_a.pk])
+
+    def counts(html: str) -> str:
+        match = re.search(r'<section class="cards".*?</section>', html, re.S)
+        assert match, "no counts on the page"
+        return match.group(0)
+
+    whole = client.get(url).content.decode()
+    for query in ({"status": "todo"}, {"overdue": "1"}, {"measure": "organisation"}):
+        assert counts(client.get(url, query).content.decode()) == counts(whole)
