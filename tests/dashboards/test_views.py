@@ -273,9 +273,9 @@ def test_export_headers_follow_the_user_language(client, city):
 
 # Every dashboard page starts with one roll-up freshness check (tracker.rollups.services.rollups_refresh).
 # Overview: session, user, scope (+ guide's groups), campaign, roll-ups, the scope's tally (counts,
-# units by light, waiting and stale counts), measures, areas (how many, then one page), trend,
-# stale list, waiting list, overdue rectifications (2), scope names.
-OVERVIEW_QUERIES = {"office_city": 15, "guide": 14, "leader_a": 13}  # no areas for the last two
+# units by light, waiting and stale counts), measures, areas (one page, with how many there are),
+# trend, stale list, waiting list, overdue rectifications (2), scope names.
+OVERVIEW_QUERIES = {"office_city": 14, "guide": 14, "leader_a": 13}  # no areas for the last two
 # session, user, scope (+ groups), campaign, roll-ups, measures, count (the scope's roll-up rows, or
 # the rows when filtered), page, its ranks (rank_page), its cells, categories, areas, one for the
 # extensions granted to the page's units (tracker.directives) and two for the page's assessment

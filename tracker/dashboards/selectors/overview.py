@@ -18,11 +18,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
+    Count,
     F,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Window,
 )
 
 from tracker.campaigns.models import Campaign, Measure
@@ -31,8 +33,8 @@ from tracker.dashboards.selectors.units import scope_tally
 from tracker.ledgers.models import RectificationItem, RectificationStatus
 from tracker.orgs.models import Role, RoleAssignment, Unit
 from tracker.orgs.scope import scope_for
-from tracker.rollups.models import DayTally, UnitTally
-from tracker.rollups.selectors import root_ids, row_tally, span_q, tally_sums
+from tracker.rollups.models import DayTally, TaskTally, UnitTally
+from tracker.rollups.selectors import root_ids, span_q, tally_sums
 from tracker.work.lights import LightRule, completion_percent
 from tracker.work.models import Task, TaskStatus
 from tracker.work.selectors import TaskCounts, task_list
@@ -71,7 +73,7 @@ def _area_tallies(*, user: User, campaign: Campaign) -> QuerySet[UnitTally] | No
         roots = root_ids(scope)
         # A handful of units (the roots and their children) picked first, so their rows are found
         # by index; then each child's subtree row and each root's own row.
-        units = Unit.objects.filter(Q(parent_id__in=roots) | Q(pk__in=roots)).values("pk")
+        units = Unit.objects.filter(Q(parent_id__in=roots) | Q(pk__in=roots)).order_by().values("pk")
         span = (Q(subtree=True) & ~Q(unit_id__in=roots)) | Q(subtree=False, unit_id__in=roots)
         areas = Q(unit_id__in=Subquery(units)) & span
     else:
@@ -89,13 +91,26 @@ def area_rollups(
     read single units, not subtrees, so they get no areas. `limit` and `offset` read one page
     (a city may have thousands of units directly below it).
     """
+    return _area_rows(user=user, campaign=campaign, rule=rule, limit=limit, offset=offset)[0]
+
+
+def _area_rows(
+    *, user: User, campaign: Campaign, rule: LightRule, limit: int | None = None, offset: int = 0
+) -> tuple[list[AreaRollup], int | None]:
+    """`area_rollups` and how many areas there are in all (None when the page is empty): the count
+    is a window over the same rows, so a page of thousands of areas joins them once, not twice."""
     rows = _area_tallies(user=user, campaign=campaign)
     if rows is None:
-        return []
-    rows = rows.annotate(**row_tally(rule)).select_related("unit")
+        return [], 0
+    rows = rows.annotate(areas=Window(Count("pk"))).select_related("unit")
     if limit is not None:
         rows = rows[offset : offset + limit]
-    return [AreaRollup(unit=row.unit, counts=TaskCounts.from_row(row)) for row in rows]
+    areas, count = [], None
+    for row in rows:
+        counters = {field: getattr(row, field) for field in TaskTally.COUNTERS}
+        areas.append(AreaRollup(unit=row.unit, counts=TaskCounts.from_counters(counters, rule)))
+        count = row.areas  # annotated
+    return areas, count
 
 
 @dataclass(frozen=True)
@@ -140,15 +155,20 @@ AREA_PAGE_SIZE = 30
 
 
 def area_page(*, user: User, campaign: Campaign, rule: LightRule, number: int = 1) -> AreaPage:
-    """A page of the areas (two queries: how many, then the page), so thousands of units directly
-    below a city cost the same as twelve districts."""
-    rows = _area_tallies(user=user, campaign=campaign)
-    if rows is None:
-        return AreaPage(areas=[], number=1, count=0, size=AREA_PAGE_SIZE)
-    count = rows.count()
-    number = min(max(number, 1), max(1, -(-count // AREA_PAGE_SIZE)))
-    offset = (number - 1) * AREA_PAGE_SIZE
-    areas = area_rollups(user=user, campaign=campaign, rule=rule, limit=AREA_PAGE_SIZE, offset=offset) if count else []
+    """A page of the areas and how many there are, in one query (three past the last page), so
+    thousands of units directly below a city cost about what twelve districts do."""
+    number = max(number, 1)
+    areas, count = _area_rows(
+        user=user, campaign=campaign, rule=rule, limit=AREA_PAGE_SIZE, offset=(number - 1) * AREA_PAGE_SIZE
+    )
+    if count is None:  # past the last page (or no areas): count them, then show the last page
+        tallies = _area_tallies(user=user, campaign=campaign)
+        count = tallies.count() if tallies is not None else 0
+        number = max(1, -(-count // AREA_PAGE_SIZE))
+        offset = (number - 1) * AREA_PAGE_SIZE
+        areas = (
+            area_rollups(user=user, campaign=campaign, rule=rule, limit=AREA_PAGE_SIZE, offset=offset) if count else []
+        )
     return AreaPage(areas=areas, number=number, count=count, size=AREA_PAGE_SIZE)
 
 
