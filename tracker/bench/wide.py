@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from tracker.bench.rows import TableWriter, reserve_ids
 from tracker.campaigns.models import Campaign
+from tracker.core.bulk import analyze_after_bulk
 from tracker.orgs.models import Role, RoleAssignment, Unit, UnitCategory, UnitLevel
 from tracker.orgs.paths import unit_path
 from tracker.work.models import Task
@@ -76,6 +77,8 @@ def wide_ensure(*, seed: int, children: int, campaign: Campaign, model_unit: Uni
         user.set_unusable_password()
         user.save(update_fields=["password"])
         RoleAssignment.objects.create(user=user, role=Role.OFFICE, unit_id=first)
+    # As an import of that many units does: the pages are planned from the tables' new sizes.
+    analyze_after_bulk([Unit, Task], children)
     log(f"wide area: {children:,} units directly under {code}")
     return True
 

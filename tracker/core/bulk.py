@@ -124,3 +124,25 @@ def _prepared(column: models.Field[Any, Any], value: Any, seen: dict) -> Any:
     if value not in seen:
         seen[value] = column.get_db_prep_save(value, connection)
     return seen[value]
+
+
+# A bulk write of at least this many rows is followed by ANALYZE of the tables it wrote. PostgreSQL's
+# autovacuum may be off (as on this project's machines) or far behind: a page planned from a
+# table's old statistics (a parent with 30 children where an import put 4,000) sorts every row to
+# show thirty.
+ANALYZE_AFTER_ROWS = 1000
+
+
+def analyze(model_classes: Iterable[type[models.Model]]) -> None:
+    """Fresh planner statistics for these tables now (PostgreSQL; ANALYZE may run in a transaction)."""
+    tables = [connection.ops.quote_name(model._meta.db_table) for model in model_classes]
+    if connection.vendor != "postgresql" or not tables:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(tables))
+
+
+def analyze_after_bulk(model_classes: Iterable[type[models.Model]], rows: int) -> None:
+    """`analyze` when a write of `rows` rows was large enough to change the plans."""
+    if rows >= ANALYZE_AFTER_ROWS:
+        analyze(model_classes)

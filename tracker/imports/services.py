@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from tracker.core.bulk import analyze_after_bulk
 from tracker.core.types import User
 from tracker.imports.files import FileProblem, precheck, read_sheet
 from tracker.imports.importers import IMPORTERS, Importer
@@ -211,6 +212,7 @@ def import_run(*, job_id: int, run: Job | None = None, on_row: Callable[[int], N
             _finish(job, ImportStatus.DONE, report, done=job.total)
             if importer.after_commit is not None:
                 transaction.on_commit(importer.after_commit)
+        analyze_after_bulk(importer.models, counts["created"] + counts["updated"])
     except _StillInvalid as invalid:
         report["problems"] = invalid.problems
         _finish(job, ImportStatus.INVALID, report, done=0)

@@ -7,11 +7,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils import timezone
 
 from tracker.campaigns.models import Campaign
+from tracker.core.bulk import analyze
 from tracker.orgs.models import Unit
 from tracker.orgs.paths import path_ids
 from tracker.rollups import recount
@@ -111,11 +112,8 @@ def rollups_refresh(*, campaign: Campaign, rule: LightRule) -> RollupState:
 
 def _analyze(models: Iterable[type[Model]]) -> None:
     """Fresh planner statistics after a rebuild: estimated from an empty table, the matrix's joins
-    were planned as nested loops over thousands of rows (ANALYZE samples; it may run in a transaction)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
+    were planned as nested loops over thousands of rows."""
+    analyze(models)
 
 
 def _rebuild(model: TallyModel, *, campaign: Campaign, rule: LightRule, levels: int) -> None:

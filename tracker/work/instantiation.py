@@ -21,6 +21,7 @@ from django.utils import timezone
 from tracker.campaigns.models import Campaign, Participation, Period, TaskTemplate, Window
 from tracker.campaigns.selectors import has_participation_list, unit_windows
 from tracker.campaigns.services import participation_window_set
+from tracker.core.bulk import analyze_after_bulk
 from tracker.core.types import User
 from tracker.orgs.models import Unit
 from tracker.work.models import OPEN_STATUSES, Task
@@ -169,6 +170,7 @@ def _generate_for_campaign(campaign, units, templates) -> int:
             # bulk inserts send no post_save: tell the receivers (the roll-ups) which units got tasks.
             tasks_inserted.send(sender=Task, campaign_id=campaign.pk, unit_ids={unit_id for _pk, unit_id in inserted})
         created += len(inserted)
+    analyze_after_bulk([Task], created)  # a new city's tasks: the lists plan from the new size
     return created
 
 

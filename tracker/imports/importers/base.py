@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Model
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -131,6 +132,7 @@ class Importer:
     kind: str = ""
     title: Promise = _("Sheet")
     columns: tuple[Column, ...] = ()
+    models: tuple[type[Model], ...] = ()  # the tables a run writes (ANALYZEd after a large one)
 
     def __init__(self, *, user: User):
         self.user = user

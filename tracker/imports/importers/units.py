@@ -28,6 +28,7 @@ class UnitRow:
 class UnitImporter(Importer):
     kind = "units"
     title = _("Units")
+    models = (Unit,)  # their tasks are generated after the commit, and ANALYZEd there
     columns = (
         Column(
             "code",

@@ -72,6 +72,7 @@ class UserImporter(Importer):
 
     def __init__(self, *, user: User):
         super().__init__(user=user)
+        self.models = (get_user_model(), RoleAssignment)
         self.roles = Choices(Role.choices)
         from django.conf import settings
 
