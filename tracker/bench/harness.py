@@ -131,6 +131,8 @@ def measure(scenario: Scenario, ctx: BenchContext, *, runs: int, memory: bool = 
     runs = scenario.runs or runs
     # Earlier scenarios' entry POSTs marked units; the minute job folds them in, not this page.
     rollups_refresh(campaign=ctx.campaign, rule=ctx.rule)
+    if scenario.setup is not None:
+        scenario.setup(ctx)
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         status, size = run(0)

@@ -104,6 +104,7 @@ class Scenario:
     htmx: bool = False
     expect: int = 200
     call: Callable[[BenchContext, int], object] | None = None
+    setup: Callable[[BenchContext], object] | None = None  # run once before the first request
     runs: int | None = None  # overrides --runs for slow work (a sweep, a full export)
     target_p50_ms: float | None = None
     target_p95_ms: float | None = None

@@ -13,7 +13,9 @@ from django.urls import reverse
 from tracker.bench.scales import SCALES
 from tracker.bench.scenarios import PAGE_P50_MS, PAGE_P95_MS, BenchContext, Scenario, register
 from tracker.bench.wide import wide_ensure, wide_office
+from tracker.ledgers.crowding import crowding_snapshot_store, is_wide
 from tracker.ledgers.registry import LEDGERS
+from tracker.orgs.scope import scope_for
 from tracker.rollups.services import rollups_invalidate
 from tracker.work.models import Task
 
@@ -47,7 +49,7 @@ def prepare(ctx: BenchContext) -> None:
         ctx.wide, ctx.users["office_wide"] = found  # type: ignore[assignment]
 
 
-def _page(name: str, role: str, url, description: str, htmx: bool = False, root: bool = False) -> None:
+def _page(name: str, role: str, url, description: str, htmx: bool = False, root: bool = False, setup=None) -> None:
     """A page scenario; `root` pages cover the whole dataset and get the province's ≤ 300 ms there."""
     register(
         Scenario(
@@ -55,12 +57,21 @@ def _page(name: str, role: str, url, description: str, htmx: bool = False, root:
             role=role,
             url=url,
             htmx=htmx,
+            setup=setup,
             target_p50_ms=PAGE_P50_MS,
             target_p95_ms=PAGE_P95_MS,
             scale_targets={"province": {"target_p50_ms": PAGE_P95_MS}} if root else {},
             description=description,
         )
     )
+
+
+def _fresh_snapshot(ctx: BenchContext, role: str) -> None:
+    """A scope that reads the crowding watch from a snapshot gets a fresh one first, as the job
+    would have made it: the page is measured as people see it, not while the first one is made."""
+    user = ctx.users.get(role)
+    if user is not None and is_wide(scope_for(user)):
+        crowding_snapshot_store(user=user, campaign=ctx.campaign)
 
 
 for _role in LANDING_ROLES:
@@ -109,12 +120,14 @@ _page(
     "office_city",
     lambda ctx, i: reverse("ledgers:crowding"),
     "crowded research sites and duplicated topics of the whole city",
+    setup=lambda ctx: _fresh_snapshot(ctx, "office_city"),
 )
 _page(
     "crowding_root",
     "office_root",
     lambda ctx, i: reverse("ledgers:crowding"),
     "crowded research sites and duplicated topics of the whole dataset (the province at province scale)",
+    setup=lambda ctx: _fresh_snapshot(ctx, "office_root"),
     root=True,
 )
 _page(
@@ -122,6 +135,7 @@ _page(
     "office_district",
     lambda ctx, i: reverse("ledgers:crowding"),
     "crowded research sites and duplicated topics of a district",
+    setup=lambda ctx: _fresh_snapshot(ctx, "office_district"),
 )
 _page(
     "overview_wide",

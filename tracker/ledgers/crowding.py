@@ -8,6 +8,7 @@ starts the job that renews a wide scope's snapshot (at most one at a time per pe
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -142,15 +143,25 @@ def run_crowding_snapshot(ctx: JobContext) -> None:
     campaign = Campaign.objects.filter(pk=int(ctx.params.get("campaign") or 0)).first()
     if campaign is None:
         raise JobError(gettext_lazy("The campaign of this crowding watch no longer exists."))
+    sites_total, topics_total = crowding_snapshot_store(user=ctx.owner, campaign=campaign, progress=ctx.progress)
+    ctx.progress(2)
+    ctx.outcome.update({"sites": sites_total, "topics": topics_total})
+
+
+def crowding_snapshot_store(
+    *, user: User, campaign: Campaign, progress: Callable[..., object] | None = None
+) -> tuple[int, int]:
+    """Compute and keep the snapshot of the user's scope now; how many sites and titles it found."""
+    report = progress or (lambda *args, **kwargs: None)
     computed_at = timezone.now()
-    ctx.progress(0, total=2, message=_("Clustering the research visits"))
-    sites = selectors.crowded_site_rows(user=ctx.owner, campaign=campaign, limit=CROWDING_SHOWN)
-    ctx.progress(1, message=_("Grouping the research topics"))
-    topics, topics_total = selectors.duplicated_topic_rows(user=ctx.owner, campaign=campaign, limit=CROWDING_SHOWN)
+    report(0, total=2, message=_("Clustering the research visits"))
+    sites = selectors.crowded_site_rows(user=user, campaign=campaign, limit=CROWDING_SHOWN)
+    report(1, message=_("Grouping the research topics"))
+    topics, topics_total = selectors.duplicated_topic_rows(user=user, campaign=campaign, limit=CROWDING_SHOWN)
     sites_total = sites[0][7] if sites else 0  # every row carries the total
     CrowdingSnapshot.objects.update_or_create(
         campaign=campaign,
-        scope_key=scope_key(scope_for(ctx.owner)),
+        scope_key=scope_key(scope_for(user)),
         defaults={
             "computed_at": computed_at,
             "sites": [[v, last.isoformat(), first.isoformat(), *rest] for v, last, first, *rest in sites],
@@ -159,8 +170,7 @@ def run_crowding_snapshot(ctx: JobContext) -> None:
             "topics_total": topics_total,
         },
     )
-    ctx.progress(2)
-    ctx.outcome.update({"sites": sites_total, "topics": topics_total})
+    return sites_total, topics_total
 
 
 def register() -> None:
