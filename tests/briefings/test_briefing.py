@@ -25,9 +25,10 @@ from tracker.dashboards import selectors as dashboards
 from tracker.work import services as work
 from tracker.work.lights import LightRule
 
-# briefing_data: a roll-up freshness check, the overview's queries (areas: a count and a page) plus ranking,
-# red list, model cases and ledgers (crowded sites: the clusters, then their latest visits)
-QUERIES = 23
+# briefing_data: a roll-up freshness check, the overview's queries (areas: one page, counted by a
+# window) plus ranking, red list, model cases and ledgers (crowded sites: the clusters, then their
+# latest visits)
+QUERIES = 22
 
 
 def _week():
