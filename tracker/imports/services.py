@@ -212,7 +212,6 @@ def import_run(*, job_id: int, run: Job | None = None, on_row: Callable[[int], N
             _finish(job, ImportStatus.DONE, report, done=job.total)
             if importer.after_commit is not None:
                 transaction.on_commit(importer.after_commit)
-        analyze_after_bulk(importer.models, counts["created"] + counts["updated"])
     except _StillInvalid as invalid:
         report["problems"] = invalid.problems
         _finish(job, ImportStatus.INVALID, report, done=0)
@@ -227,6 +226,9 @@ def import_run(*, job_id: int, run: Job | None = None, on_row: Callable[[int], N
         return ImportStatus.FAILED
     finally:
         progress.close()
+    # Written and committed: fresh planner statistics for what it wrote (outside the try, so this
+    # can never mark a written import failed).
+    analyze_after_bulk(importer.models, counts["created"] + counts["updated"])
     return ImportStatus.DONE
 
 
