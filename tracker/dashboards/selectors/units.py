@@ -261,7 +261,7 @@ def scope_tally(*, user: User, campaign: Campaign, rule: LightRule) -> tuple[Tas
     """From the subtree rows of the scope's roots, in one query: the task counts, the units by
     light, the submissions waiting too long for review and the stale units (the lengths of the
     `overdue_reviews` and `stale_units` lists)."""
-    sums = ("total", "done", "submitted", "red", "yellow", "neutral", *(f"units_{light}" for light in GROUP_LIGHTS))
+    sums = (*TaskTally.COUNTERS, *(f"units_{light}" for light in GROUP_LIGHTS))
     row = UnitTally.objects.filter(span_q(scope_for(user)), campaign=campaign).aggregate(
         **{name: Coalesce(Sum(name), 0) for name in (*sums, "waiting", "units_stale")}
     )
