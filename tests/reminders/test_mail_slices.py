@@ -4,8 +4,10 @@ process composes, each slice once, none lost to a worker that dies."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tests.conftest import LADDER_DAY, make_ladder
@@ -90,3 +92,33 @@ def test_a_slice_whose_worker_dies_stays_pending_and_is_resumed(ladder, monkeypa
     assert mail_slices_resume(now=later) == 3
     assert mail_slice_compose(slice_id=first) is not None
     assert MailSlice.objects.filter(done_at=None).count() == 2
+
+
+def test_a_resumed_slice_waits_its_delay_again_before_the_next_resume(ladder):
+    result = reminders_sweep(today=LADDER_DAY, fan_out=True)
+    made = MailSlice.objects.get(pk=result.slices[0])
+    assert made.enqueued_at == made.created_at
+
+    later = timezone.now() + timedelta(minutes=16)
+    assert mail_slices_resume(now=later) == 3
+    resumed = MailSlice.objects.get(pk=made.pk)
+    # When it was decided stays; when it was last enqueued moves.
+    assert resumed.created_at == made.created_at and resumed.enqueued_at == later
+    # An hour's sweep a minute later leaves it to the worker it was just given to …
+    assert mail_slices_resume(now=later + timedelta(minutes=1)) == 0
+    # … and a slice composed meanwhile is never resumed.
+    assert mail_slice_compose(slice_id=made.pk) is not None
+    assert mail_slices_resume(now=later + timedelta(minutes=16)) == 2
+
+
+def test_send_reminders_with_jobs_stops_waiting_when_no_worker_composes(ladder):
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match=r"3 of 3 mail slices are still pending after 0.01 min"):
+        call_command(
+            "send_reminders", "--date", LADDER_DAY.isoformat(), "--jobs", "--wait", "0.01", stdout=out, stderr=err
+        )
+    assert "0/3 mail slices composed" in err.getvalue()
+    # The decisions are kept; the slices wait for a worker (the next sweep enqueues them again).
+    assert Notification.objects.exists() and MailSlice.objects.filter(done_at=None).count() == 3
+    with pytest.raises(CommandError, match="above 0"):
+        call_command("send_reminders", "--jobs", "--wait", "0", stdout=out)

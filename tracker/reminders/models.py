@@ -186,7 +186,9 @@ class MailSlice(models.Model):
     their mails in the sweep's one process took minutes. A sweep run as a job commits its
     decisions together with these rows, and each slice is composed and marked done in one
     transaction of its own, on whichever worker takes it. A slice whose worker died is still
-    pending; the next sweep (hourly on working days) enqueues it again.
+    pending; the next sweep (hourly on working days) enqueues it again once it has waited
+    REMINDERS_SLICE_RESUME_MINUTES since it was last enqueued (`enqueued_at`), so a slice that is
+    merely queued behind others is not enqueued again every hour.
     """
 
     batch = models.UUIDField()
@@ -195,6 +197,7 @@ class MailSlice(models.Model):
     last_recipient = models.PositiveIntegerField()
     send_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
+    enqueued_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
     people = models.PositiveIntegerField(default=0)
     mails = models.PositiveIntegerField(default=0)
@@ -202,7 +205,9 @@ class MailSlice(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["batch", "first_recipient"], name="mail_slice_once")]
         indexes = [
-            models.Index(fields=["created_at"], condition=models.Q(done_at__isnull=True), name="mail_slice_pending")
+            models.Index(
+                fields=["enqueued_at"], condition=models.Q(done_at__isnull=True), name="mail_slice_pending_since"
+            )
         ]
 
     def __str__(self) -> str:

@@ -178,6 +178,7 @@ def _slices_plan(result: SweepResult, *, batch: uuid.UUID) -> bool:
             last_recipient=ordered[min(start + size, len(ordered)) - 1],
             send_at=now,
             created_at=now,
+            enqueued_at=now,
         )
         for start in range(0, len(ordered), size)
     )
@@ -225,9 +226,17 @@ def mail_slice_compose(*, slice_id: int) -> MailSlice | None:
 
 
 def mail_slices_resume(*, now: datetime | None = None) -> int:
-    """Enqueue again the slices still pending REMINDERS_SLICE_RESUME_MINUTES after their sweep."""
-    cutoff = (now or timezone.now()) - timedelta(minutes=settings.REMINDERS_SLICE_RESUME_MINUTES)
-    ids = list(MailSlice.objects.filter(done_at=None, created_at__lt=cutoff).values_list("pk", flat=True))
+    """Enqueue again the slices still pending REMINDERS_SLICE_RESUME_MINUTES after they were last enqueued.
+
+    Each resumed slice's `enqueued_at` moves to now: the hour after, it is enqueued again only
+    if it is still pending then, not on every sweep since the first.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.REMINDERS_SLICE_RESUME_MINUTES)
+    with transaction.atomic():
+        stale = MailSlice.objects.select_for_update(skip_locked=True).filter(done_at=None, enqueued_at__lt=cutoff)
+        ids = list(stale.values_list("pk", flat=True))
+        MailSlice.objects.filter(pk__in=ids).update(enqueued_at=now)
     if ids:
         log.warning("resuming %d mail slices left pending", len(ids))
         _enqueue_slices(ids)

@@ -12,6 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tracker.reminders.models import Kind, MailSlice
 from tracker.reminders.services import reminders_sweep
 
+WAIT_MINUTES = 30.0
+POLL_SECONDS = 2.0
+
 
 class Command(BaseCommand):
     help = "Decide and queue today's reminders (the same sweep beat runs); --dry-run lists who would get what."
@@ -25,6 +28,13 @@ class Command(BaseCommand):
             action="store_true",
             help="as beat runs it: leave a large batch's mails to the workers in slices, and wait for them",
         )
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=WAIT_MINUTES,
+            metavar="MINUTES",
+            help=f"with --jobs: stop waiting for the workers after this many minutes (default {WAIT_MINUTES:g})",
+        )
 
     def handle(
         self,
@@ -33,9 +43,12 @@ class Command(BaseCommand):
         dry_run: bool = False,
         measure: bool = False,
         jobs: bool = False,
+        wait: float = WAIT_MINUTES,
         **options,
     ):
         day = _parse(date)
+        if not wait > 0:
+            raise CommandError("--wait must be a number of minutes above 0")
         if measure:
             tracemalloc.start()
         started = time.perf_counter()
@@ -43,7 +56,7 @@ class Command(BaseCommand):
         decided = time.perf_counter() - started
         if result.slices:
             self.stdout.write(f"decided in {decided:.1f} s; {len(result.slices)} mail slices for the workers")
-            result.mailed = self._wait(result.slices)
+            result.mailed = self._wait(result.slices, minutes=wait)
         seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1] if measure else 0
         if measure:
@@ -69,12 +82,24 @@ class Command(BaseCommand):
                 f"sweep took {seconds:.2f} s; peak Python allocations {peak / 2**20:.1f} MiB; max RSS {rss_mb:.0f} MiB"
             )
 
-    def _wait(self, ids: list[int]) -> int:
-        """Wait for the workers to compose every slice; the mails they queued."""
+    def _wait(self, ids: list[int], *, minutes: float) -> int:
+        """Wait for the workers to compose every slice; the mails they queued.
+
+        Without a worker nothing ever moves: after `minutes` the command stops waiting and says
+        so. The decisions are committed and the slices stay pending; the next sweep (or the
+        next `send_reminders`) enqueues them again once a worker runs.
+        """
         pending = MailSlice.objects.filter(pk__in=ids, done_at=None)
+        deadline = time.monotonic() + minutes * 60
         while left := pending.count():
+            if time.monotonic() >= deadline:
+                raise CommandError(
+                    f"{left} of {len(ids)} mail slices are still pending after {minutes:g} min: is a worker "
+                    "running (celery -A tracker worker)? The reminders are recorded; the slices stay "
+                    "pending and the next sweep enqueues them again."
+                )
             self.stderr.write(f"{len(ids) - left}/{len(ids)} mail slices composed")
-            time.sleep(2)
+            time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
         return sum(MailSlice.objects.filter(pk__in=ids).values_list("mails", flat=True))
 
 
