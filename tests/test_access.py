@@ -79,6 +79,7 @@ MATRIX = {
     "work:review_queue": ("get", lambda c, o: [], None, set(ROLES) - {"anonymous"}, set()),
     "work:unit_detail": ("get", lambda c, o: [c.unit_a.pk], None, READERS_OF_A, set()),
     "work:task_detail": ("get", lambda c, o: [o["task"].pk], None, READERS_OF_A, set()),
+    "work:task_history": ("get", lambda c, o: [o["task"].pk], None, READERS_OF_A, set()),
     "work:evidence_download": ("get", lambda c, o: [o["evidence"].pk], None, READERS_OF_A, set()),
     "work:evidence_preview": ("get", lambda c, o: [with_preview(o["evidence"]), 0], None, READERS_OF_A, set()),
     "work:unit_task_create": (

@@ -88,6 +88,11 @@ def test_phone_entry_return_and_reason(city, page_for, live_server, tmp_path):
     staff.wait_for_selector("#entries >> text=召开理论学习中心组专题学习会")
     assert staff.locator("#entries >> text=签到表.pdf").is_visible()
     assert staff.evaluate("window.__marker") == "same page"
+    # The change history loads when its box is opened (also in the body the entry swapped in).
+    assert staff.locator("details.history ol.history-rows").count() == 0
+    staff.click("details.history summary")
+    staff.wait_for_selector("details.history ol.history-rows >> text=召开理论学习中心组专题学习会")
+    assert staff.evaluate("window.__marker") == "same page"
     staff.click("text=提交办结")
     staff.wait_for_selector(".status-submitted")
 

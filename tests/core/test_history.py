@@ -37,7 +37,16 @@ def test_task_page_shows_history_of_task_and_entries(client, city):
     entry = services.entry_add(task=task, by=city.staff_a, text="第一次学习", percent=30)
     services.entry_delete(entry=entry, by=city.staff_a)
     login(client, city.leadership)
-    html = client.get(reverse("work:task_detail", args=[task.pk])).content.decode()
-    assert 'class="history"' in html and "变更记录" in html
-    assert "进展记录 · " in html and "删除人" in html and "张三" in html
-    assert "进度（%）" in html and "<del>30</del> → <ins>0</ins>" in html
+    history_url = reverse("work:task_history", args=[task.pk])
+    page = client.get(reverse("work:task_detail", args=[task.pk])).content.decode()
+    # The task page's box loads the rows when it is opened, and links to them without script.
+    assert 'class="history"' in page and "变更记录" in page
+    assert f'hx-get="{history_url}" hx-trigger="toggle once"' in page and f'href="{history_url}"' in page
+    assert "删除人" not in page
+    fragment = client.get(history_url, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.startswith('<ol class="history-rows">') and "<html" not in fragment
+    full = client.get(history_url).content.decode()
+    assert "<html" in full and reverse("work:task_detail", args=[task.pk]) in full
+    for html in (fragment, full):
+        assert "进展记录 · " in html and "删除人" in html and "张三" in html
+        assert "进度（%）" in html and "<del>30</del> → <ins>0</ins>" in html

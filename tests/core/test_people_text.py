@@ -29,7 +29,7 @@ def test_task_history_shows_no_internal_markers(client, city):
     task = city.task_a()
     Task.history.filter(id=task.pk).update(history_change_reason="generated")
     login(client, city.staff_a)
-    html = client.get(reverse("work:task_detail", args=[task.pk])).content.decode()
+    html = client.get(reverse("work:task_history", args=[task.pk])).content.decode()
     assert "generated" not in html and "(demo)" not in html
     assert "依据规定动作生成" in html
 

@@ -244,9 +244,8 @@ UNIT_PAGE_QUERIES = 7  # session, user, scope, unit, campaign, tasks (counted as
 UNIT_PAGE_FILTERED_QUERIES = 8  # and the counts of every task, when the list is filtered
 UNIT_LIST_QUERIES = 7  # session, user, scope, campaign, roll-up freshness, count, page
 REVIEW_QUEUE_QUERIES = 9  # session, user, scope, campaign, count, page of tasks, units waiting, areas, measures
-TASK_PAGE_QUERIES = (
-    10  # session, user, scope, campaign, task, entries, evidence, events, task + entry history (submitted: no forms)
-)
+TASK_PAGE_QUERIES = 8  # session, user, scope, campaign, task, entries, evidence, events (submitted: no forms)
+TASK_HISTORY_QUERIES = 7  # session, user, scope, campaign, task, task history, entry history
 
 
 @pytest.mark.parametrize(
@@ -257,6 +256,7 @@ TASK_PAGE_QUERIES = (
         ("unit_list", "office_city", UNIT_LIST_QUERIES),
         ("review", "office_city", REVIEW_QUEUE_QUERIES),
         ("task", "staff_a", TASK_PAGE_QUERIES),
+        ("task_history", "staff_a", TASK_HISTORY_QUERIES),
     ],
 )
 def test_query_counts_are_pinned_and_do_not_grow(client, city, django_assert_num_queries, name, user, expected):
@@ -267,6 +267,7 @@ def test_query_counts_are_pinned_and_do_not_grow(client, city, django_assert_num
             "unit_list": reverse("home:unit_list"),
             "review": reverse("work:review_queue"),
             "task": reverse("work:task_detail", args=[task.pk]),
+            "task_history": reverse("work:task_history", args=[task.pk]),
         }[name]
 
     login(client, getattr(city, user))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("units/<int:pk>/tasks/new/", views.unit_task_create, name="unit_task_create"),
     path("units/<int:pk>/window/", window_views.unit_window, name="unit_window"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/history/", views.task_history, name="task_history"),
     path("tasks/<int:pk>/entries/", views.task_entry_add, name="task_entry_add"),
     path("tasks/<int:pk>/owner/", views.task_owner, name="task_owner"),
     path("tasks/<int:pk>/submit/", views.task_submit, name="task_submit"),
