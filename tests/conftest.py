@@ -466,6 +466,26 @@ def grow_city(city, units: int, *, seed: int = 3) -> list:
     return new
 
 
+def waiting_for_review(city, *, days: int = 10) -> Task:
+    """A new task of unit A submitted `days` ago: on the overview's list of submissions waiting too
+    long (an empty list costs no query, so query-count tests that mean the full page have one)."""
+    from django.utils import timezone
+
+    from tests.factories import TaskFactory
+    from tracker.rollups.services import rollups_mark
+    from tracker.work import services
+    from tracker.work.models import EventKind, TaskEvent
+
+    task = TaskFactory(campaign=city.campaign, unit=city.unit_a, measure=city.study, owner=city.staff_a)
+    task = services.entry_add(task=task, by=city.staff_a, text="待审核").task
+    task = services.task_submit(task=task, by=city.staff_a, expected_version=task.version)
+    long_ago = timezone.now() - timedelta(days=days)
+    TaskEvent.objects.filter(task=task, kind=EventKind.SUBMITTED).update(created_at=long_ago)
+    Task.objects.filter(pk=task.pk).update(submitted_at=long_ago)
+    rollups_mark(campaign_id=task.campaign_id, unit_ids=[task.unit_id])
+    return task
+
+
 def rollups_current(city) -> None:
     """Fold pending changes into the roll-ups, as the minute job would, before counting a page's queries."""
     from tracker.rollups.services import rollups_refresh

@@ -325,6 +325,35 @@ def test_overdue_reviews_wait_longer_than_the_review_window(city):
     assert not selectors.overdue_reviews(user=city.staff_b, campaign=city.campaign, rule=rule).exists()
 
 
+def test_overdue_reviews_found_through_the_units_equal_the_walk(city, settings):
+    """With few waiting (the roll-ups say how many) the list is looked up through the units that
+    have any: the same tasks in the same order as the walk of every waiting submission, archived
+    tasks out of both as they are out of the count."""
+    from tests.conftest import rollups_current, waiting_for_review
+    from tracker.rollups.services import rollups_mark
+
+    waiting = [waiting_for_review(city, days=days) for days in (9, 12, 12, 30)]
+    other = TaskFactory(campaign=city.campaign, unit=city.unit_b, measure=city.study, owner=city.staff_b)
+    other = services.entry_add(task=other, by=city.staff_b, text="x").task
+    other = services.task_submit(task=other, by=city.staff_b, expected_version=other.version)
+    Task.objects.filter(pk=other.pk).update(submitted_at=timezone.now() - timedelta(days=20))
+    Task.objects.filter(pk=waiting[0].pk).update(archived_at=timezone.now())
+    rollups_mark(campaign_id=city.campaign.pk, unit_ids=[city.unit_a.pk, city.unit_b.pk])
+    rollups_current(city)
+    rule = LightRule.for_campaign(city.campaign)
+    expected = sorted(
+        [*waiting[1:], Task.objects.get(pk=other.pk)], key=lambda t: (Task.objects.get(pk=t.pk).submitted_at, t.pk)
+    )
+    for user in (city.office_city, city.office_east, city.leadership, city.guide, city.leader_a, city.staff_b):
+        count = dashboard_selectors.scope_tally(user=user, campaign=city.campaign, rule=rule)[2]
+        walk = list(dashboard_selectors.overdue_reviews(user=user, campaign=city.campaign, rule=rule))
+        few = list(dashboard_selectors.overdue_reviews(user=user, campaign=city.campaign, rule=rule, expected=count))
+        assert [t.pk for t in few] == [t.pk for t in walk], user
+        assert len(walk) == count, user  # the count the overview shows is the list's length
+    office = list(dashboard_selectors.overdue_reviews(user=city.office_city, campaign=city.campaign, rule=rule))
+    assert [t.pk for t in office] == [t.pk for t in expected]
+
+
 def test_review_cutoff_counts_working_days(city):
     rule = LightRule.for_campaign(city.campaign, today=date(2026, 11, 23))  # a Monday
     assert selectors.review_cutoff(rule, city.campaign).date() == date(2026, 11, 18)  # Wed: 3 working days

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tests.conftest import grow_city, login, rollups_current
+from tests.conftest import grow_city, login, rollups_current, waiting_for_review
 from tests.factories import TaskFactory, make_unit, make_user
 from tracker.orgs.models import GuidanceGroup, Role, UnitCategory
 from tracker.work import services
@@ -274,8 +274,9 @@ def test_export_headers_follow_the_user_language(client, city):
 # Every dashboard page starts with one roll-up freshness check (tracker.rollups.services.rollups_refresh).
 # Overview: session, user, scope (+ guide's groups), campaign, roll-ups, the scope's tally (counts,
 # units by light, waiting and stale counts), measures, areas (one page, with how many there are),
-# trend, stale list, waiting list, overdue rectifications (2), scope names.
-OVERVIEW_QUERIES = {"office_city": 14, "guide": 14, "leader_a": 13}  # no areas for the last two
+# trend, stale list, waiting list (each only when the tally counts any), overdue rectifications
+# (2), scope names. The unit leader's unit is never quiet here: no stale list.
+OVERVIEW_QUERIES = {"office_city": 14, "guide": 14, "leader_a": 12}  # no areas for the last two
 # session, user, scope (+ groups), campaign, roll-ups, measures, count (the scope's roll-up rows, or
 # the rows when filtered), page, its ranks (rank_page), its cells, categories, areas, one for the
 # extensions granted to the page's units (tracker.directives) and two for the page's assessment
@@ -310,6 +311,12 @@ def unit_a_light(city) -> str:
 @pytest.mark.parametrize("user", ["office_city", "guide", "leader_a"])
 def test_dashboard_query_counts_do_not_grow(client, city, django_assert_num_queries, user):
     some_progress(city)
+    # Both of the overview's lists have rows, so both are read: a submission waiting too long and,
+    # for the office and the guide, a unit that never logged anything.
+    waiting_for_review(city)
+    quiet = make_unit("Quiet", code="quiet", parent=city.east, category=city.unit_a.category)
+    tasks_generate(campaign=city.campaign, units=[quiet])
+    GuidanceGroup.objects.get(name="Group 1").units.add(quiet)
     login(client, getattr(city, user))
     pages = [
         (OVERVIEW, {}, {}, OVERVIEW_QUERIES),
@@ -383,3 +390,16 @@ def test_overview_lists_overdue_rectifications_offers_urging_and_loads_crowding(
     client.logout()
     login(client, make_user(Role.OFFICE, unit=city.west, username="office_west"))
     assert "台账不全" not in client.get(OVERVIEW).content.decode()
+
+
+def test_overview_reads_no_list_its_roll_ups_count_empty(client, city, django_assert_num_queries):
+    """Nothing waiting too long and no quiet unit: neither list costs a query (the scope's tally
+    counts both), and the page says there are none."""
+    some_progress(city)
+    services.entry_add(task=Task.objects.filter(unit=city.unit_b).first(), by=city.staff_b, text="x")
+    rollups_current(city)
+    login(client, city.office_city)
+    with django_assert_num_queries(OVERVIEW_QUERIES["office_city"] - 2):
+        response = client.get(OVERVIEW)
+    o = response.context["o"]
+    assert (o.waiting, o.waiting_count, o.stale, o.stale_count) == ([], 0, [], 0)

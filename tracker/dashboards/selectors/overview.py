@@ -279,17 +279,35 @@ def review_cutoff(rule: LightRule, campaign: Campaign) -> datetime | None:
     return rule.review_before or LightRule.for_campaign(campaign, rule.today).review_before
 
 
-def overdue_reviews(*, user: User, campaign: Campaign, rule: LightRule) -> QuerySet[Task]:
+# A scope with at most this many submissions waiting too long (its roll-ups say how many) finds
+# them through its units that have any, not by walking every waiting submission of the campaign.
+FEW_WAITING = 200
+
+
+def overdue_reviews(*, user: User, campaign: Campaign, rule: LightRule, expected: int | None = None) -> QuerySet[Task]:
     """Submitted tasks waiting for review longer than `campaign.yellow_due_workdays` working days.
 
     Read through the user's read scope, not their review rights: leadership sees the backlog too.
     `submitted_at` is the latest submission (kept by task_submit, indexed for tasks awaiting
-    review); oldest first.
+    review); oldest first. Archived tasks are read-only (nobody can review them) and out, as
+    they are out of the roll-ups' `waiting` count.
+
+    `expected` is that count for the scope (`scope_tally`). The campaign's waiting submissions
+    are walked in the index's order until the page is full: fast when the scope holds a fair
+    share of them, a walk of all of them when it holds few (a province's 87,000 for an area of
+    4,000 units with none: 340 ms). With few expected, the tasks are looked up through the units
+    whose own roll-up row counts any, and sorted.
     """
+    tasks = scope_tasks(user=user, campaign=campaign).filter(
+        status=TaskStatus.SUBMITTED, submitted_at__lt=review_cutoff(rule, campaign), archived_at__isnull=True
+    )
+    if expected is not None and expected <= FEW_WAITING:
+        units_waiting = UnitTally.objects.filter(
+            scope_for(user).unit_q("unit__"), campaign=campaign, subtree=False, waiting__gt=0
+        ).values("unit_id")
+        tasks = tasks.filter(unit_id__in=units_waiting)
     return (
-        scope_tasks(user=user, campaign=campaign)
-        .filter(status=TaskStatus.SUBMITTED, submitted_at__lt=review_cutoff(rule, campaign))
-        .select_related("unit", "template", "measure")
+        tasks.select_related("unit", "template", "measure")
         # The review queue's index order (NULLS FIRST; none here): a walk of the index, not a sort
         # of every submission in scope (210 ms for a province).
         .order_by(F("submitted_at").asc(nulls_first=True), "id")
@@ -361,7 +379,7 @@ def overview(*, user: User, campaign: Campaign, rule: LightRule, area_page_numbe
     """The overview's numbers in a fixed number of queries, whatever the size of the scope."""
     counts, by_light, waiting_count, stale_count = scope_tally(user=user, campaign=campaign, rule=rule)
     stale = stale_units(user=user, campaign=campaign, rule=rule)
-    waiting = overdue_reviews(user=user, campaign=campaign, rule=rule)
+    waiting = overdue_reviews(user=user, campaign=campaign, rule=rule, expected=waiting_count)
     rectifications = overdue_rectifications(user=user, campaign=campaign, rule=rule)
     return Overview(
         campaign=campaign,
@@ -371,9 +389,10 @@ def overview(*, user: User, campaign: Campaign, rule: LightRule, area_page_numbe
         measures=list(measure_rollups(user=user, campaign=campaign, rule=rule)),
         areas=area_page(user=user, campaign=campaign, rule=rule, number=area_page_number),
         trend=trend(user=user, campaign=campaign, rule=rule, total=counts.total),
-        stale=list(stale[:LIST_LIMIT]),
+        # The roll-ups count both lists: none counted, no query.
+        stale=list(stale[:LIST_LIMIT]) if stale_count else [],
         stale_count=stale_count,
-        waiting=list(waiting[:LIST_LIMIT]),
+        waiting=list(waiting[:LIST_LIMIT]) if waiting_count else [],
         waiting_count=waiting_count,
         rectifications=list(rectifications[:LIST_LIMIT]),
         rectifications_count=rectifications.count(),
