@@ -48,6 +48,8 @@ def test_bench_json_has_every_scenario_and_the_floor():
     report = run_bench("--runs", "2")
     assert {"scale", "seed", "machine", "database", "generation", "rows", "runs", "scenarios", "floor"} <= set(report)
     assert report["scale"] == "tiny" and report["runs"] == 2 and report["generation"]["generated"]
+    # The load average before and after the measurements, three figures each.
+    assert len(report["machine"]["load_average"]) == len(report["machine"]["load_average_end"]) == 3
     assert report["rows"]["units"] == 20 and report["rows"]["entries"] > 0 and report["rows"]["ledger_rows"] > 0
     assert set(report["scenarios"]) == {s.name for s in scenarios.SCENARIOS}
     for name, result in report["scenarios"].items():

@@ -77,6 +77,8 @@ class Command(BaseCommand):
             # DEBUG off as in production: no query log, no debug template engine.
             with override_settings(DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
                 self._measure(report, dataset, wanted, options, interactive)
+            # `load_average` is the machine before the measurements; this, after them.
+            report["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=1))
         else:
@@ -119,7 +121,8 @@ class Command(BaseCommand):
         )
         if report["database"].get("size_mib") is not None:
             size, load = report["database"]["size_mib"], report["machine"]["load_average"]
-            out(f"database size: {size:,} MiB; load average {load}")
+            after = report["machine"].get("load_average_end")
+            out(f"database size: {size:,} MiB; load average {load}" + (f" before, {after} after" if after else ""))
         if not report["scenarios"]:
             return
         out("")
