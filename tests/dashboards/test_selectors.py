@@ -325,7 +325,7 @@ def test_overdue_reviews_wait_longer_than_the_review_window(city):
     assert not selectors.overdue_reviews(user=city.staff_b, campaign=city.campaign, rule=rule).exists()
 
 
-def test_overdue_reviews_found_through_the_units_equal_the_walk(city, settings):
+def test_overdue_reviews_found_through_the_units_equal_the_walk(city):
     """With few waiting (the roll-ups say how many) the list is looked up through the units that
     have any: the same tasks in the same order as the walk of every waiting submission, archived
     tasks out of both as they are out of the count."""
