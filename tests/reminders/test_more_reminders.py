@@ -227,3 +227,32 @@ def test_an_urge_reaches_staff_without_e_mail(client, city, wecom_on):
     pushed = Item.objects.get(recipient=city.staff_a, kind="urge")
     assert list(pushed.deliveries.values_list("channel", flat=True)) == [Channel.WECOM]
     assert Notification.objects.filter(recipient=city.staff_a, kind=Kind.URGE).count() == 1
+
+
+def test_deletes_through_the_orm_still_cascade_to_reminders(ladder, city):
+    """Reminders carry no foreign-key constraints in the database (a province's first sweep writes
+    two million); every delete goes through the ORM, whose collector cascades to them as before."""
+    reminders_sweep(today=LADDER_DAY)
+    unit_urge(unit=city.unit_a, by=city.office_city, note="请加快进度")
+    about_a_task = Notification.objects.exclude(task=None).first()
+    assert about_a_task is not None
+    task, recipient = about_a_task.task, about_a_task.recipient
+    task_reminders = Notification.objects.filter(task=task).count()
+    before = Notification.objects.count()
+    Task.objects.filter(pk=task.pk).delete()
+    assert not Notification.objects.filter(task_id=task.pk).exists()
+    assert Notification.objects.count() == before - task_reminders
+    # The office that urged leaves: the urges stay, without their author; a recipient who is
+    # deleted takes their reminders along.
+    urges = Notification.objects.filter(kind=Kind.URGE, created_by=city.office_city)
+    assert urges.exists()
+    urge_ids = list(urges.values_list("pk", flat=True))
+    city.office_city.delete()
+    assert set(Notification.objects.filter(pk__in=urge_ids).values_list("created_by", flat=True)) == {None}
+    type(recipient).objects.filter(pk=recipient.pk).delete()
+    assert not Notification.objects.filter(recipient_id=recipient.pk).exists()
+    # Whatever was deleted, every reminder still points at rows that exist.
+    users = type(recipient).objects.values("pk")
+    assert not Notification.objects.exclude(recipient_id__in=users).exists()
+    assert not Notification.objects.exclude(task=None).exclude(task_id__in=Task.objects.values("pk")).exists()
+    assert not Notification.objects.exclude(created_by=None).exclude(created_by_id__in=users).exists()
